@@ -1,0 +1,98 @@
+//! Sufficient statistics: identical observations collapsed into unique patterns with weights.
+//!
+//! Every BTYD likelihood depends on a customer only through a few numbers ((x, t_x, T) for the
+//! continuous-time purchase models, (x, t_x, n) for BG/BB, (x, m̄) for Gamma-Gamma), so customers
+//! with equal numbers contribute equal terms. Fitting on the unique patterns, each weighted by
+//! its count, gives the same log-likelihood at a fraction of the cost.
+
+use std::collections::HashMap;
+
+/// An observation that can be used as a pattern key: its numbers, compared bit for bit.
+pub trait PatternKey: Copy {
+    /// The bits of the observation's numbers, used for hashing and ordering.
+    fn key(&self) -> [u64; 3];
+}
+
+impl PatternKey for super::History {
+    fn key(&self) -> [u64; 3] {
+        [
+            key_bits(self.frequency),
+            key_bits(self.recency),
+            key_bits(self.age),
+        ]
+    }
+}
+
+/// Order-preserving bits of a non-negative f64 (adds 0.0 so that -0.0 and 0.0 coincide).
+fn key_bits(v: f64) -> u64 {
+    (v + 0.0).to_bits()
+}
+
+/// Unique observations and how many customers share each (weights may be fractional when the
+/// input carried weights).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Patterns<O> {
+    /// The unique observations, sorted by their key (so by frequency first).
+    pub obs: Vec<O>,
+    /// The weight (count) of each observation.
+    pub weights: Vec<f64>,
+}
+
+impl<O> Patterns<O> {
+    /// Number of unique patterns.
+    pub fn len(&self) -> usize {
+        self.obs.len()
+    }
+    /// Whether there is no pattern.
+    pub fn is_empty(&self) -> bool {
+        self.obs.is_empty()
+    }
+    /// Total weight: the number of customers.
+    pub fn total_weight(&self) -> f64 {
+        self.weights.iter().sum()
+    }
+}
+
+/// Collapses weighted observations into unique patterns, sorted by key.
+///
+/// Observations with zero weight are dropped.
+pub fn compress<O: PatternKey>(items: impl IntoIterator<Item = (O, f64)>) -> Patterns<O> {
+    let mut map: HashMap<[u64; 3], (O, f64)> = HashMap::new();
+    for (o, w) in items {
+        if w == 0.0 {
+            continue;
+        }
+        map.entry(o.key())
+            .and_modify(|e| e.1 += w)
+            .or_insert((o, w));
+    }
+    let mut rows: Vec<([u64; 3], (O, f64))> = map.into_iter().collect();
+    rows.sort_unstable_by_key(|r| r.0);
+    let (obs, weights) = rows.into_iter().map(|(_, ow)| ow).unzip();
+    Patterns { obs, weights }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::History;
+
+    #[test]
+    fn collapses_identical_histories_and_sums_weights() {
+        let h = |x, tx, t| History {
+            frequency: x,
+            recency: tx,
+            age: t,
+        };
+        let p = compress(vec![
+            (h(1.0, 2.0, 3.0), 1.0),
+            (h(0.0, 0.0, 3.0), 1.0),
+            (h(1.0, 2.0, 3.0), 2.0),
+            (h(0.0, -0.0, 3.0), 1.0),
+        ]);
+        assert_eq!(p.len(), 2);
+        assert_eq!(p.obs[0], h(0.0, 0.0, 3.0));
+        assert_eq!(p.weights, vec![2.0, 3.0]);
+        assert_eq!(p.total_weight(), 5.0);
+    }
+}

@@ -1,0 +1,1 @@
+//! The single maximum-likelihood driver.

@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod data;
+pub mod error;
+pub mod fit;
+pub mod models;
+pub mod special;
+
+pub use error::{Error, Result};

@@ -1,0 +1,112 @@
+//! The models and the traits they share.
+//!
+//! A model is a plain value holding its validated parameters, named with the literature's
+//! symbols. [`LogLikelihood`] is all the fitting driver in [`crate::fit`] needs; the prediction
+//! traits ([`PurchaseModel`]) are what [`crate::predict`] and the CLI use.
+
+pub mod bg_nbd;
+
+use crate::data::{History, Patterns};
+use crate::error::{Error, Result};
+
+/// A model with a per-observation log-likelihood and its gradient, fitted by [`crate::fit`].
+///
+/// Parameters are all strictly positive; the driver optimises their logarithms.
+pub trait LogLikelihood: Sized + Clone + Send + Sync {
+    /// The model's name as the literature writes it, e.g. `"BG/NBD"`.
+    const NAME: &'static str;
+    /// The parameters' symbols, in the order of [`LogLikelihood::params`].
+    const PARAM_NAMES: &'static [&'static str];
+    /// One observation (pattern) the likelihood is defined on.
+    type Obs: Copy + Send + Sync;
+
+    /// Builds the model from parameters in the order of `PARAM_NAMES`, validating them.
+    fn from_params(params: &[f64]) -> Result<Self>;
+
+    /// The parameters in the order of `PARAM_NAMES`.
+    fn params(&self) -> Vec<f64>;
+
+    /// ln L for one observation.
+    fn ln_likelihood(&self, obs: &Self::Obs) -> f64;
+
+    /// ln L for one observation; writes ∂ ln L / ∂ parameter (natural scale) into `grad`.
+    fn ln_likelihood_grad(&self, obs: &Self::Obs, grad: &mut [f64]) -> f64;
+
+    /// Σ wᵢ ln Lᵢ over a batch, adding Σ wᵢ ∂ ln Lᵢ / ∂ parameter into `grad`.
+    ///
+    /// Models override this when terms can be shared between consecutive observations (the
+    /// driver passes patterns sorted by frequency).
+    fn ln_likelihood_batch(&self, obs: &[Self::Obs], weights: &[f64], grad: &mut [f64]) -> f64 {
+        let mut g = vec![0.0; grad.len()];
+        let mut ll = 0.0;
+        for (o, &w) in obs.iter().zip(weights) {
+            ll += w * self.ln_likelihood_grad(o, &mut g);
+            for (acc, gi) in grad.iter_mut().zip(&g) {
+                *acc += w * gi;
+            }
+        }
+        ll
+    }
+
+    /// Starting values for the optimiser, from the data.
+    fn initial_params(data: &Patterns<Self::Obs>) -> Vec<f64>;
+
+    /// For each parameter, the power of the time unit it carries (1 for a scale such as BG/NBD's
+    /// α, 0 for shape parameters). Used to move starting values to the data's time scale.
+    fn time_dimension() -> &'static [i32];
+}
+
+/// A continuous-time purchase (transaction-and-dropout) model over (x, t_x, T) histories.
+pub trait PurchaseModel: LogLikelihood<Obs = History> {
+    /// E[X(t)]: expected number of purchases in (0, t] of a customer who just made a first purchase.
+    fn expected_purchases_new(&self, horizon: f64) -> Result<f64>;
+
+    /// E[Y(t) | x, t_x, T]: expected number of purchases in (T, T + t] given the history.
+    fn expected_purchases(&self, history: &History, horizon: f64) -> Result<f64>;
+
+    /// P(alive | x, t_x, T): probability that the customer is still active at T.
+    fn p_alive(&self, history: &History) -> f64;
+
+    /// P(X(t) = n): probability that a new customer makes n purchases in (0, t].
+    fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64>;
+}
+
+/// Checks that a parameter is finite and strictly positive.
+pub(crate) fn check_positive(model: &'static str, name: &'static str, value: f64) -> Result<f64> {
+    if value.is_nan() {
+        return Err(Error::InvalidParameter {
+            model,
+            name,
+            value,
+            reason: "is NaN",
+        });
+    }
+    if !value.is_finite() {
+        return Err(Error::InvalidParameter {
+            model,
+            name,
+            value,
+            reason: "is not finite",
+        });
+    }
+    if value <= 0.0 {
+        return Err(Error::InvalidParameter {
+            model,
+            name,
+            value,
+            reason: "must be positive",
+        });
+    }
+    Ok(value)
+}
+
+/// Checks a prediction horizon: finite and non-negative.
+pub(crate) fn check_horizon(horizon: f64) -> Result<f64> {
+    if horizon.is_finite() && horizon >= 0.0 {
+        Ok(horizon)
+    } else {
+        Err(Error::InvalidArgument(format!(
+            "prediction horizon {horizon} must be finite and non-negative"
+        )))
+    }
+}

@@ -1,0 +1,95 @@
+//! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, and the
+//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`]).
+
+pub mod hyp2f1;
+
+pub use hyp2f1::{hyp2f1, ln_hyp2f1};
+
+/// ln Γ(x) for x > 0 (statrs, Lanczos approximation, ~1e-15 relative).
+#[inline]
+pub fn ln_gamma(x: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(x)
+}
+
+/// ψ(x) = d/dx ln Γ(x) (statrs).
+#[inline]
+pub fn digamma(x: f64) -> f64 {
+    statrs::function::gamma::digamma(x)
+}
+
+/// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b) for a, b > 0.
+#[inline]
+pub fn ln_beta(a: f64, b: f64) -> f64 {
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// ln(eᵃ + eᵇ) without overflow; −∞ when both are −∞.
+#[inline]
+pub fn log_add_exp(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    if m == f64::NEG_INFINITY {
+        return m;
+    }
+    m + (-(a - b).abs()).exp().ln_1p()
+}
+
+/// ln Σ exp(xᵢ) without overflow; −∞ for an empty slice.
+pub fn log_sum_exp(xs: &[f64]) -> f64 {
+    let m = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY || m.is_nan() {
+        return m;
+    }
+    m + xs.iter().map(|x| (x - m).exp()).sum::<f64>().ln()
+}
+
+/// ln(1 + eˣ) without overflow (softplus).
+#[inline]
+pub fn log1p_exp(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
+    }
+}
+
+/// ln(1 − eˣ) for x ≤ 0, accurate near 0 and for very negative x (Mächler 2012).
+#[inline]
+pub fn log1m_exp(x: f64) -> f64 {
+    if x > -std::f64::consts::LN_2 {
+        (-x.exp_m1()).ln()
+    } else {
+        (-x.exp()).ln_1p()
+    }
+}
+
+/// The logistic function 1 / (1 + e⁻ˣ), without overflow.
+#[inline]
+pub fn logistic(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
+    } else {
+        let e = x.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_space_helpers() {
+        assert!((log_add_exp(1000.0, 1000.0) - (1000.0 + 2f64.ln())).abs() < 1e-12);
+        assert_eq!(
+            log_add_exp(f64::NEG_INFINITY, f64::NEG_INFINITY),
+            f64::NEG_INFINITY
+        );
+        assert!((log_sum_exp(&[0.0, 0.0, 0.0]) - 3f64.ln()).abs() < 1e-15);
+        assert!((log1p_exp(800.0) - 800.0).abs() < 1e-12);
+        assert!((log1p_exp(-800.0)).abs() < 1e-300);
+        assert!((log1m_exp(-1e-20) - (1e-20f64).ln()).abs() < 1e-12);
+        assert!((log1m_exp(-50.0) + (-50f64).exp()).abs() < 1e-30);
+        assert_eq!(logistic(-1000.0), 0.0);
+        assert_eq!(logistic(1000.0), 1.0);
+    }
+}
