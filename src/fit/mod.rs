@@ -1,1 +1,454 @@
-//! The single maximum-likelihood driver.
+//! The single maximum-likelihood driver for every model.
+//!
+//! [`fit`] takes any [`LogLikelihood`] model type and weighted patterns (the sufficient
+//! statistics from [`crate::data::compress`]) and maximises Σ wᵢ ln Lᵢ over the log-parameters
+//! with argmin's L-BFGS and a Moré–Thuente line search, using the model's analytic gradient. The
+//! objective handed to argmin is the *mean* negative log-likelihood (plus an optional L2
+//! penalty), which keeps the first line-search step of a sensible size. Patterns are evaluated in
+//! parallel chunks (rayon) when there are many; the chunk sums are added in a fixed order so the
+//! result does not depend on the thread count.
+//!
+//! A run counts as converged only when argmin reports `SolverConverged` or when the line search
+//! can make no further progress at a point whose gradient norm is below
+//! [`FitOptions::accept_grad_norm`]. Otherwise the next starting point is tried; when none
+//! converges the fit is an [`Error::NotConverged`] unless [`FitOptions::allow_unconverged`] is
+//! set, in which case the best point is returned with `converged == false`.
+//!
+//! Standard errors come from the observed information: the Hessian of the log-likelihood in θ
+//! at the optimum (central differences of the analytic gradient), inverted, and mapped to the
+//! natural scale by the delta method with the full matrix.
+
+pub mod covariance;
+pub mod transform;
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::LBFGS;
+use ndarray::Array1;
+use rayon::prelude::*;
+
+use crate::data::Patterns;
+use crate::error::{Error, Result};
+use crate::models::LogLikelihood;
+use covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd, Z_95};
+use transform::{from_log, grad_to_log, scaled_start, to_log};
+
+/// Patterns per parallel chunk; below two chunks the evaluation stays on one thread.
+const CHUNK: usize = 8192;
+
+/// Options of a fit (not model parameters).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FitOptions {
+    /// Maximum L-BFGS iterations per starting point. Defaults to 500.
+    pub max_iters: u64,
+    /// Convergence threshold on the L2 norm of the gradient of the mean negative
+    /// log-likelihood with respect to the log-parameters. Defaults to `1e-9`.
+    pub grad_tolerance: f64,
+    /// A run that ends because the line search cannot improve is accepted as converged when the
+    /// gradient norm there is below this. Defaults to `1e-6`.
+    pub accept_grad_norm: f64,
+    /// L2 penalty coefficient c: the objective is −LL/N + c·Σ pᵢ² (as lifetimes'
+    /// `penalizer_coef`). Defaults to 0.
+    pub penalizer: f64,
+    /// Starting parameters (natural scale), tried first. Defaults to none.
+    pub initial: Option<Vec<f64>>,
+    /// Return the best point even when no start converged (flagged `converged == false`).
+    /// Defaults to false.
+    pub allow_unconverged: bool,
+    /// Compute the covariance matrix and standard errors. Defaults to true.
+    pub standard_errors: bool,
+}
+
+impl Default for FitOptions {
+    fn default() -> Self {
+        FitOptions {
+            max_iters: 500,
+            grad_tolerance: 1e-9,
+            accept_grad_norm: 1e-6,
+            penalizer: 0.0,
+            initial: None,
+            allow_unconverged: false,
+            standard_errors: true,
+        }
+    }
+}
+
+/// One row of a fitted model's parameter table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParamEstimate {
+    /// The parameter's symbol.
+    pub name: &'static str,
+    /// Maximum-likelihood estimate.
+    pub estimate: f64,
+    /// Standard error (delta method), when computed.
+    pub std_error: Option<f64>,
+    /// Lower bound of the 95% interval (estimate − 1.96 SE).
+    pub lower_95: Option<f64>,
+    /// Upper bound of the 95% interval (estimate + 1.96 SE).
+    pub upper_95: Option<f64>,
+}
+
+/// A fitted model with its diagnostics. It exists only for a successful (or explicitly allowed
+/// unconverged) fit.
+#[derive(Debug, Clone)]
+pub struct Fitted<M> {
+    /// The model at the maximum-likelihood estimate.
+    pub model: M,
+    /// Log-likelihood Σ wᵢ ln Lᵢ at the estimate (without the penalty).
+    pub log_likelihood: f64,
+    /// Number of observations (customers): the total weight.
+    pub n_obs: f64,
+    /// Number of unique patterns the likelihood was evaluated on.
+    pub n_patterns: usize,
+    /// Covariance matrix of the parameters (natural scale), when computed.
+    pub covariance: Option<Vec<Vec<f64>>>,
+    /// Why the covariance is missing although it was requested (e.g. singular information).
+    pub covariance_error: Option<String>,
+    /// L-BFGS iterations of the accepted run.
+    pub iterations: u64,
+    /// Gradient norm of the mean negative log-likelihood (in θ = ln p) at the estimate.
+    pub grad_norm: f64,
+    /// argmin's termination reason for the accepted run.
+    pub termination: String,
+    /// Whether the accepted run converged.
+    pub converged: bool,
+    /// How many starting points were tried.
+    pub starts_tried: usize,
+    /// The L2 penalty coefficient used.
+    pub penalizer: f64,
+    /// Wall time of the fit.
+    pub elapsed: Duration,
+}
+
+impl<M: LogLikelihood> Fitted<M> {
+    /// Standard errors (square roots of the covariance diagonal), when available.
+    pub fn std_errors(&self) -> Option<Vec<f64>> {
+        self.covariance
+            .as_ref()
+            .map(|c| (0..c.len()).map(|i| c[i][i].max(0.0).sqrt()).collect())
+    }
+
+    /// Akaike information criterion, 2k − 2 LL.
+    pub fn aic(&self) -> f64 {
+        2.0 * M::PARAM_NAMES.len() as f64 - 2.0 * self.log_likelihood
+    }
+
+    /// Bayesian information criterion, k ln N − 2 LL (N = number of customers).
+    pub fn bic(&self) -> f64 {
+        M::PARAM_NAMES.len() as f64 * self.n_obs.ln() - 2.0 * self.log_likelihood
+    }
+
+    /// The parameter table: estimate, standard error and 95% interval per parameter.
+    pub fn param_table(&self) -> Vec<ParamEstimate> {
+        let se = self.std_errors();
+        M::PARAM_NAMES
+            .iter()
+            .zip(self.model.params())
+            .enumerate()
+            .map(|(i, (&name, estimate))| {
+                let s = se.as_ref().map(|s| s[i]);
+                ParamEstimate {
+                    name,
+                    estimate,
+                    std_error: s,
+                    lower_95: s.map(|s| estimate - Z_95 * s),
+                    upper_95: s.map(|s| estimate + Z_95 * s),
+                }
+            })
+            .collect()
+    }
+}
+
+/// Σ wᵢ ln Lᵢ and its gradient with respect to the natural parameters.
+pub fn total_ln_likelihood<M: LogLikelihood>(
+    model: &M,
+    data: &Patterns<M::Obs>,
+) -> (f64, Vec<f64>) {
+    let k = M::PARAM_NAMES.len();
+    if data.len() < 2 * CHUNK {
+        let mut g = vec![0.0; k];
+        let ll = model.ln_likelihood_batch(&data.obs, &data.weights, &mut g);
+        return (ll, g);
+    }
+    let parts: Vec<(f64, Vec<f64>)> = data
+        .obs
+        .par_chunks(CHUNK)
+        .zip(data.weights.par_chunks(CHUNK))
+        .map(|(o, w)| {
+            let mut g = vec![0.0; k];
+            let ll = model.ln_likelihood_batch(o, w, &mut g);
+            (ll, g)
+        })
+        .collect();
+    let mut g = vec![0.0; k];
+    let mut ll = 0.0;
+    for (l, gi) in parts {
+        ll += l;
+        for (a, b) in g.iter_mut().zip(gi) {
+            *a += b;
+        }
+    }
+    (ll, g)
+}
+
+/// A cached evaluation: (θ, cost, gradient).
+type Evaluation = (Vec<f64>, f64, Vec<f64>);
+
+/// The problem handed to argmin: mean negative log-likelihood over θ = ln p.
+struct Objective<'a, M: LogLikelihood> {
+    data: &'a Patterns<M::Obs>,
+    n: f64,
+    penalizer: f64,
+    /// The last (θ, cost, gradient): argmin asks for cost and gradient separately.
+    cache: Mutex<Option<Evaluation>>,
+}
+
+impl<M: LogLikelihood> Objective<'_, M> {
+    fn eval(&self, theta: &[f64]) -> Result<(f64, Vec<f64>)> {
+        if let Ok(guard) = self.cache.lock() {
+            if let Some((t, c, g)) = guard.as_ref() {
+                if t.as_slice() == theta {
+                    return Ok((*c, g.clone()));
+                }
+            }
+        }
+        let params = from_log(theta);
+        let model = M::from_params(&params)?;
+        let (ll, mut g) = total_ln_likelihood(&model, self.data);
+        grad_to_log(&mut g, &params);
+        let mut cost = -ll / self.n;
+        for (gi, p) in g.iter_mut().zip(&params) {
+            *gi = -*gi / self.n + 2.0 * self.penalizer * p * p;
+            cost += self.penalizer * p * p;
+        }
+        if !cost.is_finite() || g.iter().any(|v| !v.is_finite()) {
+            return Err(Error::Numerical {
+                what: "log-likelihood",
+                inputs: format!("{} parameters {params:?}", M::NAME),
+            });
+        }
+        if let Ok(mut guard) = self.cache.lock() {
+            *guard = Some((theta.to_vec(), cost, g.clone()));
+        }
+        Ok((cost, g))
+    }
+}
+
+impl<M: LogLikelihood> CostFunction for Objective<'_, M> {
+    type Param = Array1<f64>;
+    type Output = f64;
+    fn cost(&self, theta: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.eval(theta.as_slice().unwrap_or(&theta.to_vec()))?.0)
+    }
+}
+
+impl<M: LogLikelihood> Gradient for Objective<'_, M> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+    fn gradient(
+        &self,
+        theta: &Array1<f64>,
+    ) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        Ok(Array1::from(
+            self.eval(theta.as_slice().unwrap_or(&theta.to_vec()))?.1,
+        ))
+    }
+}
+
+/// The outcome of one L-BFGS run.
+struct Run {
+    theta: Vec<f64>,
+    cost: f64,
+    grad_norm: f64,
+    iterations: u64,
+    termination: String,
+    converged: bool,
+}
+
+fn run_from<M: LogLikelihood>(
+    data: &Patterns<M::Obs>,
+    start: &[f64],
+    opts: &FitOptions,
+) -> Result<Run> {
+    let obj = Objective::<M> {
+        data,
+        n: data.total_weight(),
+        penalizer: opts.penalizer,
+        cache: Mutex::new(None),
+    };
+    let theta0 = to_log(start);
+    // Fails early (with the model's own message) when the start itself is invalid or non-finite.
+    obj.eval(&theta0)?;
+    let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
+        .with_tolerance_grad(opts.grad_tolerance)
+        .map_err(|e| Error::Optimizer(e.to_string()))?
+        .with_tolerance_cost(0.0)
+        .map_err(|e| Error::Optimizer(e.to_string()))?;
+    let res = Executor::new(obj, solver)
+        .configure(|s| {
+            s.param(Array1::from(theta0.clone()))
+                .max_iters(opts.max_iters)
+        })
+        .run()
+        .map_err(|e| Error::Optimizer(e.to_string()))?;
+    let state = res.state();
+    let obj = &res
+        .problem
+        .problem
+        .as_ref()
+        .ok_or_else(|| Error::Optimizer("argmin lost the problem".into()))?;
+    let theta = state
+        .get_best_param()
+        .map(|p| p.to_vec())
+        .ok_or_else(|| Error::Optimizer("argmin returned no parameter".into()))?;
+    let (cost, g) = obj.eval(&theta)?;
+    let grad_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
+    let reason = state.get_termination_reason();
+    let termination = reason.map_or_else(|| "not terminated".to_string(), |r| r.text().to_string());
+    let converged = match reason {
+        Some(TerminationReason::SolverConverged) => true,
+        Some(TerminationReason::SolverExit(_)) => grad_norm <= opts.accept_grad_norm,
+        _ => false,
+    };
+    Ok(Run {
+        theta,
+        cost,
+        grad_norm,
+        iterations: state.get_iter(),
+        termination,
+        converged,
+    })
+}
+
+/// Fits a model by maximum likelihood on weighted patterns.
+///
+/// Starting points, in order: `opts.initial`, the model's `initial_params`, and a generic
+/// start scaled to the data's mean T (see [`transform::scaled_start`]). The first converged run
+/// is accepted; if none converges, the best run is returned only with `allow_unconverged`.
+///
+/// # Errors
+/// Empty data or zero total weight; a start point the model rejects; [`Error::NotConverged`].
+pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Result<Fitted<M>>
+where
+    M::Obs: TimeScaled,
+{
+    let started = Instant::now();
+    let n = data.total_weight();
+    if data.is_empty() || !n.is_finite() || n <= 0.0 {
+        return Err(Error::InvalidArgument(format!(
+            "cannot fit {}: no data",
+            M::NAME
+        )));
+    }
+    let mean_age = data
+        .obs
+        .iter()
+        .zip(&data.weights)
+        .map(|(o, w)| w * o.time_scale())
+        .sum::<f64>()
+        / n;
+    let mut starts: Vec<Vec<f64>> = Vec::new();
+    if let Some(init) = &opts.initial {
+        M::from_params(init)?;
+        starts.push(init.clone());
+    }
+    starts.push(M::initial_params(data));
+    starts.push(scaled_start(
+        M::time_dimension(),
+        mean_age.max(f64::MIN_POSITIVE),
+    ));
+
+    let mut best: Option<Run> = None;
+    let mut last_err = None;
+    let mut tried = 0;
+    for start in &starts {
+        tried += 1;
+        match run_from::<M>(data, start, opts) {
+            Ok(run) => {
+                let done = run.converged;
+                if best.as_ref().is_none_or(|b| {
+                    run.converged & !b.converged
+                        || (run.converged == b.converged && run.cost < b.cost)
+                }) {
+                    best = Some(run);
+                }
+                if done {
+                    break;
+                }
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    let run = match best {
+        Some(r) => r,
+        None => return Err(last_err.unwrap_or_else(|| Error::Optimizer("no start point".into()))),
+    };
+    if !run.converged && !opts.allow_unconverged {
+        return Err(Error::NotConverged {
+            model: M::NAME,
+            reason: run.termination,
+            iterations: run.iterations,
+            grad_norm: run.grad_norm,
+        });
+    }
+    let params = from_log(&run.theta);
+    let model = M::from_params(&params)?;
+    let (log_likelihood, _) = total_ln_likelihood(&model, data);
+    let (covariance, covariance_error) = if opts.standard_errors {
+        match covariance_at(&model, data) {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    } else {
+        (None, None)
+    };
+    Ok(Fitted {
+        model,
+        log_likelihood,
+        n_obs: n,
+        n_patterns: data.len(),
+        covariance,
+        covariance_error,
+        iterations: run.iterations,
+        grad_norm: run.grad_norm,
+        termination: run.termination,
+        converged: run.converged,
+        starts_tried: tried,
+        penalizer: opts.penalizer,
+        elapsed: started.elapsed(),
+    })
+}
+
+/// Covariance of the natural parameters at `model`: the inverse observed information in
+/// θ = ln p, mapped by the delta method.
+pub fn covariance_at<M: LogLikelihood>(
+    model: &M,
+    data: &Patterns<M::Obs>,
+) -> Result<Vec<Vec<f64>>> {
+    let params = model.params();
+    let theta = to_log(&params);
+    let neg_hessian = hessian_from_gradient(&theta, |th| {
+        let p = from_log(th);
+        let m = M::from_params(&p)?;
+        let (_, mut g) = total_ln_likelihood(&m, data);
+        grad_to_log(&mut g, &p);
+        Ok(g.into_iter().map(|v| -v).collect())
+    })?;
+    let cov_theta = invert_spd(&neg_hessian)?;
+    Ok(delta_log_to_natural(&cov_theta, &params))
+}
+
+/// An observation's typical time (T for a history), used to scale generic starting points.
+pub trait TimeScaled {
+    /// The observation's time span in the data's unit.
+    fn time_scale(&self) -> f64;
+}
+
+impl TimeScaled for crate::data::History {
+    fn time_scale(&self) -> f64 {
+        self.age
+    }
+}

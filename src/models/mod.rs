@@ -6,6 +6,8 @@
 
 pub mod bg_nbd;
 
+pub use bg_nbd::BgNbd;
+
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 
