@@ -331,10 +331,7 @@ fn run_from<M: LogLikelihood>(
 ///
 /// # Errors
 /// Empty data or zero total weight; a start point the model rejects; [`Error::NotConverged`].
-pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Result<Fitted<M>>
-where
-    M::Obs: TimeScaled,
-{
+pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Result<Fitted<M>> {
     let started = Instant::now();
     let n = data.total_weight();
     if data.is_empty() || !n.is_finite() || n <= 0.0 {
@@ -347,7 +344,7 @@ where
         .obs
         .iter()
         .zip(&data.weights)
-        .map(|(o, w)| w * o.time_scale())
+        .map(|(o, w)| w * M::time_scale(o))
         .sum::<f64>()
         / n;
     let mut starts: Vec<Vec<f64>> = Vec::new();
@@ -439,16 +436,4 @@ pub fn covariance_at<M: LogLikelihood>(
     })?;
     let cov_theta = invert_spd(&neg_hessian)?;
     Ok(delta_log_to_natural(&cov_theta, &params))
-}
-
-/// An observation's typical time (T for a history), used to scale generic starting points.
-pub trait TimeScaled {
-    /// The observation's time span in the data's unit.
-    fn time_scale(&self) -> f64;
-}
-
-impl TimeScaled for crate::data::History {
-    fn time_scale(&self) -> f64 {
-        self.age
-    }
 }

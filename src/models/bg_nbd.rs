@@ -300,6 +300,10 @@ impl LogLikelihood for BgNbd {
     fn time_dimension() -> &'static [i32] {
         &[0, 1, 0, 0]
     }
+
+    fn time_scale(h: &History) -> f64 {
+        h.age
+    }
 }
 
 impl PurchaseModel for BgNbd {

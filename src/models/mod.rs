@@ -56,6 +56,12 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
     /// For each parameter, the power of the time unit it carries (1 for a scale such as BG/NBD's
     /// α, 0 for shape parameters). Used to move starting values to the data's time scale.
     fn time_dimension() -> &'static [i32];
+
+    /// The observation's time span (T for a history), averaged to scale generic starting
+    /// points. Defaults to 1 for models without a time dimension.
+    fn time_scale(_obs: &Self::Obs) -> f64 {
+        1.0
+    }
 }
 
 /// A continuous-time purchase (transaction-and-dropout) model over (x, t_x, T) histories.
