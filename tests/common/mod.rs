@@ -31,3 +31,35 @@ pub fn patterns(h: &[History]) -> Patterns<History> {
 pub fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / b.abs()
 }
+
+/// Relative tolerance for analytic vs central-difference gradients: the difference quotient
+/// with step 1e-6·max(1, |p|) carries ~1e-9 relative truncation and rounding error; 1e-5 leaves
+/// room for ill-conditioned corners without hiding a wrong derivative (those are off by O(1)).
+pub const GRADIENT_RTOL: f64 = 1e-5;
+/// Absolute floor for gradient comparisons (components that are essentially zero).
+pub const GRADIENT_ATOL: f64 = 1e-6;
+
+/// Checks a model's analytic gradient of ln L at `obs` against central finite differences in
+/// each natural parameter. Returns a description of the first mismatch.
+pub fn check_gradient<M: btyd::models::LogLikelihood>(model: &M, obs: &M::Obs) -> Result<(), String> {
+    let p = model.params();
+    let mut g = vec![0.0; p.len()];
+    model.ln_likelihood_grad(obs, &mut g);
+    for i in 0..p.len() {
+        let step = 1e-6 * p[i].abs().max(1.0);
+        let at = |d: f64| {
+            let mut q = p.clone();
+            q[i] += d;
+            M::from_params(&q).map(|m| m.ln_likelihood(obs))
+        };
+        // Stay inside the parameter space for small parameters.
+        let step = step.min(0.5 * p[i]);
+        let (up, down) = (at(step).map_err(|e| e.to_string())?, at(-step).map_err(|e| e.to_string())?);
+        let fd = (up - down) / (2.0 * step);
+        let tol = GRADIENT_ATOL + GRADIENT_RTOL * fd.abs().max(g[i].abs());
+        if !((g[i] - fd).abs() <= tol) {
+            return Err(format!("{} d/d{}: analytic {} vs numeric {}", M::NAME, M::PARAM_NAMES[i], g[i], fd));
+        }
+    }
+    Ok(())
+}
