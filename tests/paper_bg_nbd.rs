@@ -45,7 +45,11 @@ fn fit_cdnow_summary_file_matches_paper() {
         assert!(rel(*got, want) < 1e-3, "{got} vs {want}");
     }
     // LL at its own optimum with 2-dp input: −9582.4256 ([R]); the paper prints −9582.4.
-    assert!((f.log_likelihood - -9582.4256).abs() < 0.01, "{}", f.log_likelihood);
+    assert!(
+        (f.log_likelihood - -9582.4256).abs() < 0.01,
+        "{}",
+        f.log_likelihood
+    );
     let se = f.std_errors().unwrap();
     for (got, want) in se.iter().zip([0.01256, 0.37822, 0.18573, 0.70541]) {
         assert!(rel(*got, want) < 0.01, "SE {got} vs {want}");
@@ -67,7 +71,10 @@ fn compressed_likelihood_equals_per_customer_sum() {
     let m = published();
     let direct: f64 = rows.iter().map(|r| m.ln_likelihood(r)).sum();
     let (compressed, _) = btyd::fit::total_ln_likelihood(&m, &patterns(&rows));
-    assert!((direct - compressed).abs() < 1e-8, "{direct} vs {compressed}");
+    assert!(
+        (direct - compressed).abs() < 1e-8,
+        "{direct} vs {compressed}"
+    );
     // At the published rounded parameters, LL = −9582.43 (paper −9582.4; published-values §7).
     assert!((direct - -9582.4268).abs() < 0.01, "{direct}");
 }
@@ -158,7 +165,12 @@ fn btyd_vignette_conditional_expectations() {
     let c = h(26.0, 30.85714, 31.0);
     assert!(rel(m.expected_purchases(&c, 52.0).unwrap(), 25.75659) < 1e-4);
     assert!(rel(m.p_alive(&c), 0.9688523) < 1e-5);
-    for (x, w) in [(10.0, 0.3474606), (15.0, 0.04283391), (20.0, 0.004158973), (25.0, 0.0003583685)] {
+    for (x, w) in [
+        (10.0, 0.3474606),
+        (15.0, 0.04283391),
+        (20.0, 0.004158973),
+        (25.0, 0.0003583685),
+    ] {
         let got = m.expected_purchases(&h(x, 20.0, 39.0), 52.0).unwrap();
         assert!(rel(got, w) < 1e-4, "x {x}: {got} vs {w}");
     }
@@ -186,13 +198,24 @@ fn p_alive_underflows_to_zero() {
 #[test]
 fn outputs_finite_on_extreme_customers() {
     let mut g = [0.0; 4];
-    for m in [published(), full_mle(), BgNbd::new(3.0, 0.5, 2.0, 0.7).unwrap()] {
+    for m in [
+        published(),
+        full_mle(),
+        BgNbd::new(3.0, 0.5, 2.0, 0.7).unwrap(),
+    ] {
         for x in [0.0, 1.0, 10.0, 1e3, 1e4, 1e5] {
             for t in [1.0, 100.0, 1e4] {
                 for frac in [0.0, 0.5, 0.999, 1.0] {
-                    let c = if x == 0.0 { h(0.0, 0.0, t) } else { h(x, t * frac, t) };
+                    let c = if x == 0.0 {
+                        h(0.0, 0.0, t)
+                    } else {
+                        h(x, t * frac, t)
+                    };
                     let ll = m.ln_likelihood_grad(&c, &mut g);
-                    assert!(ll.is_finite() && g.iter().all(|v| v.is_finite()), "{m:?} {c:?}");
+                    assert!(
+                        ll.is_finite() && g.iter().all(|v| v.is_finite()),
+                        "{m:?} {c:?}"
+                    );
                     let pa = m.p_alive(&c);
                     assert!((0.0..=1.0).contains(&pa), "{c:?}");
                     for horizon in [1.0, 39.0, 1e4] {

@@ -16,7 +16,11 @@ const K_SE: f64 = 3.0;
 
 fn assert_recovered<M: LogLikelihood + std::fmt::Debug>(truth: &M, fitted: &btyd::fit::Fitted<M>) {
     let se = fitted.std_errors().expect("standard errors");
-    for ((name, est), (t, s)) in M::PARAM_NAMES.iter().zip(fitted.model.params()).zip(truth.params().into_iter().zip(se)) {
+    for ((name, est), (t, s)) in M::PARAM_NAMES
+        .iter()
+        .zip(fitted.model.params())
+        .zip(truth.params().into_iter().zip(se))
+    {
         assert!(
             (est - t).abs() < K_SE * s,
             "{} {name}: estimate {est} vs truth {t} (SE {s}); fitted {:?}",
@@ -37,7 +41,9 @@ fn bg_nbd_recovers_parameters() {
         let truth = BgNbd::new(r, alpha, a, b).unwrap();
         let mut rng = StdRng::seed_from_u64(seed);
         // Ages at day resolution between 27 and 39 weeks, as in CDNOW's cohort.
-        let ages: Vec<f64> = (0..N).map(|_| rng.random_range(189..=273) as f64 / 7.0).collect();
+        let ages: Vec<f64> = (0..N)
+            .map(|_| rng.random_range(189..=273) as f64 / 7.0)
+            .collect();
         let sim = truth.simulate(&ages, &mut rng).unwrap();
         let data = compress(sim.into_iter().map(|h| (h, 1.0)));
         let fitted = fit::<BgNbd>(&data, &FitOptions::default()).unwrap();

@@ -6,6 +6,7 @@
 //! its count, gives the same log-likelihood at a fraction of the cost.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// An observation that can be used as a pattern key: its numbers, compared bit for bit.
 pub trait PatternKey: Copy {
@@ -57,7 +58,7 @@ impl<O> Patterns<O> {
 ///
 /// Observations with zero weight are dropped.
 pub fn compress<O: PatternKey>(items: impl IntoIterator<Item = (O, f64)>) -> Patterns<O> {
-    let mut map: HashMap<[u64; 3], (O, f64)> = HashMap::new();
+    let mut map: HashMap<[u64; 3], (O, f64), BuildHasherDefault<KeyHasher>> = HashMap::default();
     for (o, w) in items {
         if w == 0.0 {
             continue;
@@ -70,6 +71,30 @@ pub fn compress<O: PatternKey>(items: impl IntoIterator<Item = (O, f64)>) -> Pat
     rows.sort_unstable_by_key(|r| r.0);
     let (obs, weights) = rows.into_iter().map(|(_, ow)| ow).unzip();
     Patterns { obs, weights }
+}
+
+/// A fast multiplicative hasher for pattern keys (the FxHash scheme of rustc). Keys are our own
+/// numbers, not adversarial input, so a keyed hash buys nothing here.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut buf = [0u8; 8];
+            buf[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(buf));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, v: usize) {
+        self.write_u64(v as u64);
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,10 @@
 //! parallel chunks (rayon) when there are many; the chunk sums are added in a fixed order so the
 //! result does not depend on the thread count.
 //!
-//! A run counts as converged only when argmin reports `SolverConverged` or when the line search
-//! can make no further progress at a point whose gradient norm is below
-//! [`FitOptions::accept_grad_norm`]. Otherwise the next starting point is tried; when none
+//! A run counts as converged only when it stopped on its own (argmin's `SolverConverged`: the
+//! gradient or the cost change fell below its tolerance, or the line search could make no
+//! further progress) at a point whose gradient norm is below [`FitOptions::accept_grad_norm`];
+//! reaching the iteration limit never counts. Otherwise the next starting point is tried; when none
 //! converges the fit is an [`Error::NotConverged`] unless [`FitOptions::allow_unconverged`] is
 //! set, in which case the best point is returned with `converged == false`.
 //!
@@ -45,10 +46,18 @@ pub struct FitOptions {
     /// Maximum L-BFGS iterations per starting point. Defaults to 500.
     pub max_iters: u64,
     /// Convergence threshold on the L2 norm of the gradient of the mean negative
-    /// log-likelihood with respect to the log-parameters. Defaults to `1e-9`.
+    /// log-likelihood with respect to the log-parameters. Defaults to `1e-8`.
     pub grad_tolerance: f64,
+    /// Convergence threshold on the change of the mean negative log-likelihood between
+    /// iterations. Defaults to `1e-13`: about a thousand times the rounding noise of a mean of
+    /// terms of order 1, so the optimiser stops when it can no longer make real progress instead
+    /// of probing rounding noise with its line search. Such a stop is still accepted only when the
+    /// gradient norm is below `accept_grad_norm`.
+    pub cost_tolerance: f64,
     /// A run that ends because the line search cannot improve is accepted as converged when the
-    /// gradient norm there is below this. Defaults to `1e-6`.
+    /// gradient norm there is below this (so is a stop on `cost_tolerance`). Defaults to `1e-5`:
+    /// a log-parameter error of about 1e-5 divided by the curvature, far below any standard
+    /// error.
     pub accept_grad_norm: f64,
     /// L2 penalty coefficient c: the objective is −LL/N + c·Σ pᵢ² (as lifetimes'
     /// `penalizer_coef`). Defaults to 0.
@@ -66,8 +75,9 @@ impl Default for FitOptions {
     fn default() -> Self {
         FitOptions {
             max_iters: 500,
-            grad_tolerance: 1e-9,
-            accept_grad_norm: 1e-6,
+            grad_tolerance: 1e-8,
+            cost_tolerance: 1e-13,
+            accept_grad_norm: 1e-5,
             penalizer: 0.0,
             initial: None,
             allow_unconverged: false,
@@ -237,7 +247,7 @@ impl<M: LogLikelihood> Objective<'_, M> {
     }
 }
 
-impl<M: LogLikelihood> CostFunction for Objective<'_, M> {
+impl<M: LogLikelihood> CostFunction for &Objective<'_, M> {
     type Param = Array1<f64>;
     type Output = f64;
     fn cost(&self, theta: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
@@ -245,7 +255,7 @@ impl<M: LogLikelihood> CostFunction for Objective<'_, M> {
     }
 }
 
-impl<M: LogLikelihood> Gradient for Objective<'_, M> {
+impl<M: LogLikelihood> Gradient for &Objective<'_, M> {
     type Param = Array1<f64>;
     type Gradient = Array1<f64>;
     fn gradient(
@@ -285,9 +295,9 @@ fn run_from<M: LogLikelihood>(
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
         .with_tolerance_grad(opts.grad_tolerance)
         .map_err(|e| Error::Optimizer(e.to_string()))?
-        .with_tolerance_cost(0.0)
+        .with_tolerance_cost(opts.cost_tolerance)
         .map_err(|e| Error::Optimizer(e.to_string()))?;
-    let res = Executor::new(obj, solver)
+    let res = Executor::new(&obj, solver)
         .configure(|s| {
             s.param(Array1::from(theta0.clone()))
                 .max_iters(opts.max_iters)
@@ -295,11 +305,6 @@ fn run_from<M: LogLikelihood>(
         .run()
         .map_err(|e| Error::Optimizer(e.to_string()))?;
     let state = res.state();
-    let obj = &res
-        .problem
-        .problem
-        .as_ref()
-        .ok_or_else(|| Error::Optimizer("argmin lost the problem".into()))?;
     let theta = state
         .get_best_param()
         .map(|p| p.to_vec())
@@ -309,8 +314,9 @@ fn run_from<M: LogLikelihood>(
     let reason = state.get_termination_reason();
     let termination = reason.map_or_else(|| "not terminated".to_string(), |r| r.text().to_string());
     let converged = match reason {
-        Some(TerminationReason::SolverConverged) => true,
-        Some(TerminationReason::SolverExit(_)) => grad_norm <= opts.accept_grad_norm,
+        Some(TerminationReason::SolverConverged | TerminationReason::SolverExit(_)) => {
+            grad_norm <= opts.accept_grad_norm
+        }
         _ => false,
     };
     Ok(Run {

@@ -24,7 +24,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use super::{check_horizon, check_positive, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
-use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, log_add_exp, logistic};
+use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, logistic};
 
 /// The BG/NBD model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +35,15 @@ pub struct BgNbd {
     b: f64,
 }
 
+/// ln A3 = −(r+x) ln(α+T) and d = ln(A4/A3), with the logarithms they were made from.
+#[derive(Debug, Clone, Copy)]
+struct A3Ratio {
+    ln_a3: f64,
+    ln_at: f64,
+    ln_atx: f64,
+    ln_ratio: f64,
+}
+
 /// Terms of the BG/NBD log-likelihood that depend on the frequency x only (shared by all
 /// patterns with the same x).
 #[derive(Debug, Clone, Copy)]
@@ -42,6 +51,8 @@ struct FrequencyTerms {
     x: f64,
     /// ln A1 without the α terms: ln Γ(r+x) − ln Γ(r).
     ln_a1: f64,
+    /// ln α (the same for every x; kept here so it is computed once per run of x).
+    ln_alpha: f64,
     /// ln A2 = ln B(a, b+x) − ln B(a, b).
     ln_a2: f64,
     /// ln(a / (b+x−1)), the A4 prefactor (x > 0).
@@ -90,6 +101,7 @@ impl BgNbd {
         FrequencyTerms {
             x,
             ln_a1: ln_gamma(r + x) - ln_gamma(r),
+            ln_alpha: self.alpha.ln(),
             ln_a2: ln_beta(a, b + x) - ln_beta(a, b),
             ln_a4_coef: self.ln_a4_coef(x),
             d_r: digamma(r + x) - digamma(r),
@@ -107,27 +119,39 @@ impl BgNbd {
         }
     }
 
-    /// ln A3 and ln A4 of eq. (6) (A4 = −∞ when x = 0), given ln(a/(b+x−1)).
+    /// ln A3 and ln(A4/A3) of eq. (6), with ln(α+T) and ln(α+t_x) for the gradient, given
+    /// ln(a/(b+x−1)) (for x = 0 there is no A4 and the ratio is −∞).
     ///
     /// L = A1·A2·(A3 + δ_{x>0}·A4), A1 = Γ(r+x)α^r/Γ(r), A2 = B(a, b+x)/B(a, b),
     /// A3 = (α+T)^−(r+x), A4 = a/(b+x−1)·(α+t_x)^−(r+x).
-    fn ln_a3_a4(&self, h: &History, ln_a4_coef: f64) -> (f64, f64) {
+    fn a3_and_ratio(&self, h: &History, ln_a4_coef: f64) -> A3Ratio {
         let rx = self.r + h.frequency;
-        let ln_a3 = -rx * (self.alpha + h.age).ln();
-        let ln_a4 = if h.frequency > 0.0 {
-            ln_a4_coef - rx * (self.alpha + h.recency).ln()
+        let ln_at = (self.alpha + h.age).ln();
+        let ln_a3 = -rx * ln_at;
+        if h.frequency > 0.0 {
+            let ln_atx = (self.alpha + h.recency).ln();
+            A3Ratio {
+                ln_a3,
+                ln_at,
+                ln_atx,
+                ln_ratio: ln_a4_coef + rx * (ln_at - ln_atx),
+            }
         } else {
-            f64::NEG_INFINITY
-        };
-        (ln_a3, ln_a4)
+            A3Ratio {
+                ln_a3,
+                ln_at,
+                ln_atx: 0.0,
+                ln_ratio: f64::NEG_INFINITY,
+            }
+        }
     }
 
     /// ln L and its gradient for one history, given the frequency terms.
     ///
     /// # Formula
     /// Eq. (6) of the paper in note 027's stable form:
-    /// ln L = ln A1 + ln A2 + ln(A3 + δ_{x>0} A4), the last term by log-add-exp. With
-    /// w₃ = A3/(A3+A4), w₄ = A4/(A3+A4):
+    /// ln L = ln A1 + ln A2 + ln A3 + ln(1 + δ_{x>0} A4/A3), the last term as softplus of the log
+    /// ratio d = ln(A4/A3). With w₄ = A4/(A3+A4) = logistic(d) and w₃ = 1 − w₄:
     /// ∂/∂r = ψ(r+x) − ψ(r) + ln α − w₃ ln(α+T) − w₄ ln(α+t_x);
     /// ∂/∂α = r/α − (r+x)(w₃/(α+T) + w₄/(α+t_x));
     /// ∂/∂a = ψ(a+b) − ψ(a+b+x) + w₄/a;
@@ -139,22 +163,37 @@ impl BgNbd {
         grad: Option<&mut [f64]>,
     ) -> f64 {
         let BgNbd { r, alpha, a, b } = *self;
-        let (ln_a3, ln_a4) = self.ln_a3_a4(h, ft.ln_a4_coef);
-        let lse = log_add_exp(ln_a3, ln_a4);
-        let ll = ft.ln_a1 + r * alpha.ln() + ft.ln_a2 + lse;
+        let q = self.a3_and_ratio(h, ft.ln_a4_coef);
+        let base = ft.ln_a1 + r * ft.ln_alpha + ft.ln_a2 + q.ln_a3;
+        if ft.x == 0.0 {
+            if let Some(g) = grad {
+                g[0] = ft.d_r + ft.ln_alpha - q.ln_at;
+                g[1] = r / alpha - r / (alpha + h.age);
+                g[2] = ft.d_a;
+                g[3] = ft.d_b;
+            }
+            return base;
+        }
+        // softplus(d) and logistic(d) from one exponential.
+        let d = q.ln_ratio;
+        let e = (-d.abs()).exp();
+        let ll = base + d.max(0.0) + e.ln_1p();
         if let Some(g) = grad {
-            let w3 = (ln_a3 - lse).exp();
-            let w4 = (ln_a4 - lse).exp();
+            let w4 = if d >= 0.0 {
+                1.0 / (1.0 + e)
+            } else {
+                e / (1.0 + e)
+            };
+            let w3 = if d >= 0.0 {
+                e / (1.0 + e)
+            } else {
+                1.0 / (1.0 + e)
+            };
             let rx = r + ft.x;
-            g[0] = ft.d_r + alpha.ln() - w3 * (alpha + h.age).ln() - w4 * (alpha + h.recency).ln();
+            g[0] = ft.d_r + ft.ln_alpha - w3 * q.ln_at - w4 * q.ln_atx;
             g[1] = r / alpha - rx * (w3 / (alpha + h.age) + w4 / (alpha + h.recency));
-            g[2] = ft.d_a + if ft.x > 0.0 { w4 / a } else { 0.0 };
-            g[3] = ft.d_b
-                - if ft.x > 0.0 {
-                    w4 / (b + ft.x - 1.0)
-                } else {
-                    0.0
-                };
+            g[2] = ft.d_a + w4 / a;
+            g[3] = ft.d_b - w4 / (b + ft.x - 1.0);
         }
         ll
     }
@@ -307,6 +346,10 @@ impl LogLikelihood for BgNbd {
 }
 
 impl PurchaseModel for BgNbd {
+    fn name(&self) -> &'static str {
+        Self::NAME
+    }
+
     /// E[X(t)], eq. (7): (a+b−1)/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))].
     #[doc(alias = "expected_number_of_purchases_up_to_time")]
     #[doc(alias = "expected_purchases_new_customer")]
@@ -338,8 +381,7 @@ impl PurchaseModel for BgNbd {
         if h.frequency == 0.0 {
             return 1.0;
         }
-        let (ln_a3, ln_a4) = self.ln_a3_a4(h, self.ln_a4_coef(h.frequency));
-        logistic(ln_a3 - ln_a4)
+        logistic(-self.a3_and_ratio(h, self.ln_a4_coef(h.frequency)).ln_ratio)
     }
 
     /// P(X(t) = n), eq. (8):

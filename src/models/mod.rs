@@ -65,7 +65,12 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
 }
 
 /// A continuous-time purchase (transaction-and-dropout) model over (x, t_x, T) histories.
-pub trait PurchaseModel: LogLikelihood<Obs = History> {
+///
+/// Object safe, so the CLI can hold any fitted model as `Box<dyn PurchaseModel>`.
+pub trait PurchaseModel: std::fmt::Debug + Send + Sync {
+    /// The model's name, e.g. `"BG/NBD"`.
+    fn name(&self) -> &'static str;
+
     /// E[X(t)]: expected number of purchases in (0, t] of a customer who just made a first purchase.
     fn expected_purchases_new(&self, horizon: f64) -> Result<f64>;
 

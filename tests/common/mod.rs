@@ -7,7 +7,9 @@ use btyd::data::{compress, History, Patterns};
 
 /// Path of a file under `datasets/`.
 pub fn dataset(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets")
+        .join(name)
 }
 
 /// The 2,357 CDNOW (x, t_x, T) rows of `cdnow_customers_summary.csv` (2-dp, weeks), in file order.
@@ -41,7 +43,10 @@ pub const GRADIENT_ATOL: f64 = 1e-6;
 
 /// Checks a model's analytic gradient of ln L at `obs` against central finite differences in
 /// each natural parameter. Returns a description of the first mismatch.
-pub fn check_gradient<M: btyd::models::LogLikelihood>(model: &M, obs: &M::Obs) -> Result<(), String> {
+pub fn check_gradient<M: btyd::models::LogLikelihood>(
+    model: &M,
+    obs: &M::Obs,
+) -> Result<(), String> {
     let p = model.params();
     let mut g = vec![0.0; p.len()];
     model.ln_likelihood_grad(obs, &mut g);
@@ -54,11 +59,20 @@ pub fn check_gradient<M: btyd::models::LogLikelihood>(model: &M, obs: &M::Obs) -
         };
         // Stay inside the parameter space for small parameters.
         let step = step.min(0.5 * p[i]);
-        let (up, down) = (at(step).map_err(|e| e.to_string())?, at(-step).map_err(|e| e.to_string())?);
+        let (up, down) = (
+            at(step).map_err(|e| e.to_string())?,
+            at(-step).map_err(|e| e.to_string())?,
+        );
         let fd = (up - down) / (2.0 * step);
         let tol = GRADIENT_ATOL + GRADIENT_RTOL * fd.abs().max(g[i].abs());
         if !((g[i] - fd).abs() <= tol) {
-            return Err(format!("{} d/d{}: analytic {} vs numeric {}", M::NAME, M::PARAM_NAMES[i], g[i], fd));
+            return Err(format!(
+                "{} d/d{}: analytic {} vs numeric {}",
+                M::NAME,
+                M::PARAM_NAMES[i],
+                g[i],
+                fd
+            ));
         }
     }
     Ok(())
