@@ -65,7 +65,8 @@ pub fn check_gradient<M: btyd::models::LogLikelihood>(
         );
         let fd = (up - down) / (2.0 * step);
         let tol = GRADIENT_ATOL + GRADIENT_RTOL * fd.abs().max(g[i].abs());
-        if !((g[i] - fd).abs() <= tol) {
+        let diff = (g[i] - fd).abs();
+        if diff.is_nan() || diff > tol {
             return Err(format!(
                 "{} d/d{}: analytic {} vs numeric {}",
                 M::NAME,
