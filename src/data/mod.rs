@@ -13,10 +13,19 @@
 //! All times are in the summary's [`TimeUnit`].
 
 pub mod compress;
+pub mod split;
+pub mod summary;
 pub mod time;
+pub mod transactions;
 
 pub use compress::{compress, Patterns};
-pub use time::TimeUnit;
+pub use summary::{build_summary, SummaryOptions, SummaryReport};
+pub use time::{DateFormat, TimeUnit};
+pub use transactions::{
+    read_transactions, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, Transactions,
+};
+
+use chrono::NaiveDate;
 
 use crate::error::{Error, Location, Result};
 
@@ -109,6 +118,10 @@ pub struct Summary {
     pub unit: TimeUnit,
     /// One row per customer.
     pub customers: Vec<CustomerSummary>,
+    /// End of observation, when known (a summary read back from CSV does not record it).
+    pub observation_end: Option<NaiveDate>,
+    /// End of the calibration period, when the summary was split and the date is known.
+    pub calibration_end: Option<NaiveDate>,
 }
 
 impl Summary {

@@ -6,6 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -88,5 +89,190 @@ impl FromStr for TimeUnit {
                 "time unit '{s}' is not one of day, week, month or a positive number of days"
             ))),
         }
+    }
+}
+
+impl TimeUnit {
+    /// The time from `from` to `to` (whole days) in this unit; negative when `to` is earlier.
+    pub fn between(self, from: NaiveDate, to: NaiveDate) -> f64 {
+        self.from_days((to - from).num_days() as f64)
+    }
+}
+
+/// How the dates of a transaction log are written. Only the calendar day is kept.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum DateFormat {
+    /// ISO `YYYY-MM-DD`, compact `YYYYMMDD`, or an ISO date-time such as `2014-03-08 00:00:00`
+    /// or `2014-03-08T00:00:00.250Z` (the time of day is checked, then dropped).
+    #[default]
+    Auto,
+    /// A chrono strftime pattern such as `%d/%m/%Y` or `%m/%d/%Y %H:%M`; a pattern with a time
+    /// of day is accepted and the time dropped.
+    Pattern(String),
+}
+
+impl DateFormat {
+    /// Parses one date; `None` when `s` is not a valid date in this format.
+    pub fn parse(&self, s: &str) -> Option<NaiveDate> {
+        match self {
+            DateFormat::Auto => parse_auto_date(s),
+            DateFormat::Pattern(p) => NaiveDate::parse_from_str(s, p)
+                .ok()
+                .or_else(|| NaiveDateTime::parse_from_str(s, p).ok().map(|t| t.date())),
+        }
+    }
+
+    /// A short description for error messages.
+    pub fn describe(&self) -> String {
+        match self {
+            DateFormat::Auto => {
+                "YYYY-MM-DD, YYYYMMDD or YYYY-MM-DD HH:MM:SS (give a date format for others)".into()
+            }
+            DateFormat::Pattern(p) => format!("the date format '{p}'"),
+        }
+    }
+}
+
+/// Parses a calendar date written `YYYY-MM-DD` (as command-line options take them).
+///
+/// # Errors
+/// [`Error::InvalidArgument`] naming `what` (e.g. `--observation-end`) when `s` is not a valid date.
+pub fn parse_date_arg(s: &str, what: &str) -> Result<NaiveDate> {
+    parse_ymd_dashed(s.trim().as_bytes()).ok_or_else(|| {
+        Error::InvalidArgument(format!("{what}: '{s}' is not a valid date (YYYY-MM-DD)"))
+    })
+}
+
+/// `YYYY-MM-DD`, `YYYYMMDD`, or an ISO date-time starting with `YYYY-MM-DD`.
+fn parse_auto_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    match b.len() {
+        8 => ymd(digits(&b[0..4])?, digits(&b[4..6])?, digits(&b[6..8])?),
+        10 => parse_ymd_dashed(b),
+        n if n > 10 && (b[10] == b' ' || b[10] == b'T') && is_time_of_day(&b[11..]) => {
+            parse_ymd_dashed(&b[..10])
+        }
+        _ => None,
+    }
+}
+
+fn parse_ymd_dashed(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    ymd(digits(&b[0..4])?, digits(&b[5..7])?, digits(&b[8..10])?)
+}
+
+fn ymd(y: u32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(i32::try_from(y).ok()?, m, d)
+}
+
+/// The value of a run of ASCII digits; `None` if any byte is not a digit.
+fn digits(b: &[u8]) -> Option<u32> {
+    b.iter().try_fold(0u32, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// `HH:MM[:SS[.fff…]][Z]` with hours < 24, minutes < 60, seconds <= 60 (leap second).
+fn is_time_of_day(b: &[u8]) -> bool {
+    let b = b.strip_suffix(b"Z").unwrap_or(b);
+    let (hms, frac) = match b.iter().position(|&c| c == b'.') {
+        Some(i) => (&b[..i], Some(&b[i + 1..])),
+        None => (b, None),
+    };
+    let ok_frac = frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit));
+    let field = |i: usize, max: u32| hms.get(i..i + 2).and_then(digits).is_some_and(|v| v <= max);
+    let ok_hms = match hms.len() {
+        5 => hms[2] == b':' && field(0, 23) && field(3, 59) && frac.is_none(),
+        8 => hms[2] == b':' && hms[5] == b':' && field(0, 23) && field(3, 59) && field(6, 60),
+        _ => false,
+    };
+    ok_hms && ok_frac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn parses_the_automatic_date_layouts() {
+        let auto = DateFormat::Auto;
+        let cases = [
+            ("1997-01-01", date(1997, 1, 1)),
+            ("19970101", date(1997, 1, 1)),
+            ("2014-03-08 00:00:00", date(2014, 3, 8)),
+            ("2014-03-08T23:59:59", date(2014, 3, 8)),
+            ("2014-03-08T12:30:00.125Z", date(2014, 3, 8)),
+            ("2014-03-08 12:30", date(2014, 3, 8)),
+            ("2000-02-29", date(2000, 2, 29)),
+            ("1900-02-29", None),
+            ("1997-13-01", None),
+            ("19970132", None),
+            ("1997-1-01", None),
+            ("1997/01/01", None),
+            ("2014-03-08 24:00:00", None),
+            ("2014-03-08 12:30:00.", None),
+            ("2014-03-08x12:30:00", None),
+            ("2014-03-08 ", None),
+            ("+1997-01-01", None),
+            ("", None),
+            ("abcdefgh", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(auto.parse(s), want, "parsing {s:?}");
+        }
+    }
+
+    #[test]
+    fn parses_a_user_pattern_with_or_without_time() {
+        let f = DateFormat::Pattern("%d/%m/%Y".into());
+        assert_eq!(f.parse("31/12/1999"), date(1999, 12, 31));
+        assert_eq!(f.parse("1999-12-31"), None);
+        let f = DateFormat::Pattern("%m/%d/%Y %H:%M".into());
+        assert_eq!(f.parse("12/31/1999 23:15"), date(1999, 12, 31));
+    }
+
+    #[test]
+    fn date_arguments_must_be_iso() {
+        assert_eq!(parse_date_arg("1997-09-30", "x").ok(), date(1997, 9, 30));
+        let err = parse_date_arg("30/09/1997", "--calibration-end").unwrap_err();
+        assert!(err.to_string().contains("--calibration-end"), "{err}");
+    }
+
+    #[test]
+    fn parses_time_units() {
+        let cases = [
+            ("day", Some(TimeUnit::Day)),
+            ("W", Some(TimeUnit::Week)),
+            ("weeks", Some(TimeUnit::Week)),
+            ("month", Some(TimeUnit::Month)),
+            ("7", Some(TimeUnit::Week)),
+            ("1", Some(TimeUnit::Day)),
+            ("14", Some(TimeUnit::Days(14.0))),
+            ("14d", Some(TimeUnit::Days(14.0))),
+            ("2.5 days", Some(TimeUnit::Days(2.5))),
+            ("0", None),
+            ("-3", None),
+            ("nan", None),
+            ("inf", None),
+            ("fortnight", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(s.parse::<TimeUnit>().ok(), want, "parsing {s:?}");
+        }
+    }
+
+    #[test]
+    fn measures_spans_in_the_unit() {
+        let (a, b) = (date(1997, 1, 1).unwrap(), date(1997, 9, 30).unwrap());
+        assert_eq!(TimeUnit::Day.between(a, b), 272.0);
+        assert!((TimeUnit::Week.between(a, b) - 272.0 / 7.0).abs() < 1e-12);
+        assert!((TimeUnit::Month.between(a, b) - 272.0 / 30.4375).abs() < 1e-12);
+        assert_eq!(TimeUnit::Days(2.0).between(b, a), -136.0);
     }
 }

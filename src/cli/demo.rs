@@ -1,0 +1,87 @@
+//! `btyd demo`: the whole pipeline on the CDNOW sample embedded in the binary, as a list of
+//! steps. Each step is a function of the shared [`Demo`] state; later stages (fitting,
+//! prediction, CLV) append their step to [`STEPS`] and their results to [`Demo`].
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use btyd::data::time::parse_date_arg;
+use btyd::data::{ColumnSpec, ReadOptions, Summary, SummaryOptions, TimeUnit};
+
+use super::summary::{print_report, save, summarise};
+
+/// The CDNOW 1/10 sample (Fader, Hardie & Lee 2005): 2,357 customers, no header, whitespace
+/// separated; columns master id, sample id, date (YYYYMMDD), number of CDs, dollar value.
+const CDNOW_SAMPLE: &str = include_str!("../../datasets/CDNOW_sample.txt");
+
+/// Arguments of `btyd demo`.
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's output files (created if missing).
+    #[arg(long, default_value = "btyd-demo")]
+    out: PathBuf,
+}
+
+/// State shared by the demo steps: the output folder and each step's results.
+struct Demo {
+    out: PathBuf,
+    summary: Option<Summary>,
+}
+
+impl Demo {
+    /// The calibration/holdout summary made by the first step.
+    #[allow(
+        dead_code,
+        reason = "used by the model steps that follow the summary step"
+    )]
+    fn summary(&self) -> anyhow::Result<&Summary> {
+        self.summary
+            .as_ref()
+            .context("the summary step has not run")
+    }
+}
+
+type Step = fn(&mut Demo) -> anyhow::Result<()>;
+
+/// The demo, in order.
+const STEPS: &[(&str, Step)] = &[("summarise the CDNOW sample", summary_step)];
+
+pub fn run(args: DemoArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let mut demo = Demo {
+        out: args.out,
+        summary: None,
+    };
+    for (i, (name, step)) in STEPS.iter().enumerate() {
+        eprintln!("[{}/{}] {name}", i + 1, STEPS.len());
+        step(&mut demo).with_context(|| format!("demo step '{name}'"))?;
+    }
+    eprintln!("outputs are in {}", demo.out.display());
+    Ok(())
+}
+
+/// Weekly calibration/holdout summary: calibration to 1997-09-30, holdout to 1998-06-30
+/// (39 weeks each side), written to `summary.csv`.
+fn summary_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let read = ReadOptions {
+        customer_col: Some(ColumnSpec::Index(2)),
+        date_col: Some(ColumnSpec::Index(3)),
+        amount_col: Some(ColumnSpec::Index(5)),
+        has_header: false,
+        ..ReadOptions::default()
+    };
+    let opts = SummaryOptions {
+        unit: TimeUnit::Week,
+        observation_end: Some(parse_date_arg("1998-06-30", "observation end")?),
+        calibration_end: Some(parse_date_arg("1997-09-30", "calibration end")?),
+    };
+    let name = PathBuf::from("CDNOW_sample.txt (embedded)");
+    let (summary, report) = summarise(CDNOW_SAMPLE.as_bytes(), &name, &read, &opts)?;
+    let path = demo.out.join("summary.csv");
+    save(&summary, &path)?;
+    print_report(&report, opts.unit);
+    eprintln!("wrote {}", path.display());
+    demo.summary = Some(summary);
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! Command-line front end: one module per subcommand, each with its `Args` and `run`.
+
+mod demo;
+mod summary;
+
+use clap::{Parser, Subcommand};
+
+/// Buy 'Til You Die customer-base analysis: summaries, BG/NBD, Pareto/NBD, Gamma-Gamma, CLV.
+#[derive(Debug, Parser)]
+#[command(name = "btyd", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Summarise a transaction log into per-customer frequency, recency, T (and holdout).
+    Summary(summary::SummaryArgs),
+    /// Run the whole pipeline on the CDNOW sample shipped inside the binary.
+    Demo(demo::DemoArgs),
+}
+
+/// Runs the parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Summary(args) => summary::run(args),
+        Command::Demo(args) => demo::run(args),
+    }
+}

@@ -1,0 +1,219 @@
+//! Transaction log -> per-customer summary (x, t_x, T[, m̄][, holdout]) in a [`TimeUnit`].
+//!
+//! Definitions are those of lifetimes' `summary_data_from_transaction_data` and
+//! `calibration_and_holdout_data` with `freq='D'` and a `freq_multiplier` of the unit's length
+//! in days (so weeks are days / 7):
+//! - purchases on the same day are one purchase, with their amounts summed;
+//! - frequency x = number of distinct purchase days in the calibration period, minus one;
+//! - recency t_x = last minus first purchase day; T = calibration (or observation) end minus
+//!   first purchase day, both in the unit;
+//! - monetary value m̄ = mean of the merged daily amounts of the repeat days (first day
+//!   excluded), 0 when x = 0;
+//! - holdout: see [`super::split`]. Customers whose first purchase is after the calibration end
+//!   are left out and counted in [`SummaryReport::excluded`].
+
+use chrono::NaiveDate;
+
+use super::split::{check_calibration_end, holdout, mean_amount, split_days};
+use super::transactions::Transactions;
+use super::{CustomerSummary, History, Summary, TimeUnit};
+use crate::error::{Error, Location, Result};
+
+/// How to summarise a log.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SummaryOptions {
+    /// Unit of recency, T and holdout duration.
+    pub unit: TimeUnit,
+    /// End of observation; defaults to the last date in the log.
+    pub observation_end: Option<NaiveDate>,
+    /// End of the calibration period; when given, holdout columns are added.
+    pub calibration_end: Option<NaiveDate>,
+}
+
+impl SummaryOptions {
+    /// Options for `unit` with no explicit dates.
+    pub fn new(unit: TimeUnit) -> Self {
+        SummaryOptions {
+            unit,
+            observation_end: None,
+            calibration_end: None,
+        }
+    }
+}
+
+/// Counts describing how a summary was built, for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryReport {
+    /// Transaction rows read.
+    pub rows: u64,
+    /// Distinct (customer, day) purchases in the whole log.
+    pub purchase_days: u64,
+    /// Customers in the summary.
+    pub customers: usize,
+    /// Customers with at least one repeat purchase in the calibration period.
+    pub repeaters: usize,
+    /// Customers left out because their first purchase is after the calibration end.
+    pub excluded: usize,
+    /// Earliest date in the log.
+    pub first_date: NaiveDate,
+    /// Latest date in the log.
+    pub last_date: NaiveDate,
+    /// The observation end used.
+    pub observation_end: NaiveDate,
+    /// The calibration end, when the summary has holdout columns.
+    pub calibration_end: Option<NaiveDate>,
+}
+
+/// Builds the per-customer summary of a log.
+///
+/// # Errors
+/// [`Error::InvalidData`] naming the file and line of a transaction after the observation end,
+/// or a customer whose amounts sum to a non-finite value; [`Error::InvalidArgument`] when the
+/// calibration end is after the observation end.
+pub fn build_summary(tx: &Transactions, opts: &SummaryOptions) -> Result<(Summary, SummaryReport)> {
+    let unit = opts.unit;
+    let observation_end = opts.observation_end.unwrap_or(tx.last_date);
+    if tx.last_date > observation_end {
+        return Err(Error::InvalidData {
+            location: Location::file(&tx.source)
+                .at_line(tx.last_date_line)
+                .at_field(&tx.date_field),
+            reason: format!(
+                "transaction on {} is after the observation end {observation_end}",
+                tx.last_date
+            ),
+        });
+    }
+    if let Some(c) = opts.calibration_end {
+        check_calibration_end(c, observation_end)?;
+    }
+    let end = opts.calibration_end.unwrap_or(observation_end);
+
+    let mut customers = Vec::with_capacity(tx.customers.len());
+    let mut excluded = 0;
+    for c in &tx.customers {
+        let (calibration, after) = split_days(&c.days, end);
+        let (Some(first), Some(last)) = (calibration.first(), calibration.last()) else {
+            excluded += 1;
+            continue;
+        };
+        let history = History {
+            frequency: (calibration.len() - 1) as f64,
+            recency: unit.between(first.date, last.date),
+            age: unit.between(first.date, end),
+        };
+        let monetary_value = tx.has_amounts.then(|| mean_amount(&calibration[1..]));
+        let holdout = opts
+            .calibration_end
+            .map(|c| holdout(after, c, observation_end, unit));
+        let amounts_finite = monetary_value.is_none_or(f64::is_finite)
+            && holdout.is_none_or(|h| h.monetary_value.is_finite());
+        if !amounts_finite {
+            return Err(Error::InvalidData {
+                location: Location::file(&tx.source),
+                reason: format!(
+                    "the amounts of customer '{}' add up to a non-finite value",
+                    c.id
+                ),
+            });
+        }
+        customers.push(CustomerSummary {
+            customer_id: c.id.clone(),
+            history,
+            monetary_value,
+            holdout,
+        });
+    }
+    let report = SummaryReport {
+        rows: tx.rows,
+        purchase_days: tx.purchase_days(),
+        customers: customers.len(),
+        repeaters: customers
+            .iter()
+            .filter(|c| c.history.frequency > 0.0)
+            .count(),
+        excluded,
+        first_date: tx.first_date,
+        last_date: tx.last_date,
+        observation_end,
+        calibration_end: opts.calibration_end,
+    };
+    let summary = Summary {
+        unit,
+        customers,
+        observation_end: Some(observation_end),
+        calibration_end: opts.calibration_end,
+    };
+    Ok((summary, report))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::transactions::{read_transactions_from, ReadOptions};
+
+    fn date(s: &str) -> NaiveDate {
+        crate::data::time::parse_date_arg(s, "test").unwrap()
+    }
+
+    const LOG: &str = "id,date,amount\n\
+        a,2020-01-01,10\na,2020-01-01,5\na,2020-01-08,20\na,2020-01-15,40\n\
+        b,2020-01-10,7\nc,2020-01-20,3\na,2020-01-25,1\nb,2020-01-25,2\n";
+
+    #[test]
+    fn follows_the_lifetimes_definitions() {
+        let tx = read_transactions_from(LOG.as_bytes(), "log", &ReadOptions::default()).unwrap();
+        let opts = SummaryOptions {
+            calibration_end: Some(date("2020-01-15")),
+            ..SummaryOptions::new(TimeUnit::Week)
+        };
+        let (s, report) = build_summary(&tx, &opts).unwrap();
+        assert_eq!(report.excluded, 1, "c first buys after the calibration end");
+        assert_eq!(report.customers, 2);
+        assert_eq!(report.repeaters, 1);
+        assert_eq!(report.observation_end, date("2020-01-25"));
+        let a = &s.customers[0];
+        assert_eq!(
+            a.history,
+            History {
+                frequency: 2.0,
+                recency: 2.0,
+                age: 2.0
+            }
+        );
+        assert_eq!(a.monetary_value, Some(30.0));
+        let h = a.holdout.unwrap();
+        assert_eq!((h.frequency, h.monetary_value), (1.0, 1.0));
+        assert!((h.duration - 10.0 / 7.0).abs() < 1e-12);
+        let b = &s.customers[1];
+        assert_eq!(
+            b.history,
+            History {
+                frequency: 0.0,
+                recency: 0.0,
+                age: 5.0 / 7.0
+            }
+        );
+        assert_eq!(b.monetary_value, Some(0.0));
+    }
+
+    #[test]
+    fn rejects_inconsistent_dates() {
+        let tx = read_transactions_from(LOG.as_bytes(), "log", &ReadOptions::default()).unwrap();
+        let opts = SummaryOptions {
+            observation_end: Some(date("2020-01-24")),
+            ..SummaryOptions::new(TimeUnit::Day)
+        };
+        let err = build_summary(&tx, &opts).unwrap_err().to_string();
+        assert!(
+            err.starts_with("log, line 8, field 'date': transaction on 2020-01-25"),
+            "{err}"
+        );
+        let opts = SummaryOptions {
+            calibration_end: Some(date("2020-01-26")),
+            ..SummaryOptions::new(TimeUnit::Day)
+        };
+        let err = build_summary(&tx, &opts).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    }
+}

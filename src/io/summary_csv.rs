@@ -1,0 +1,231 @@
+//! Customer-summary CSV files, with the column names of lifetimes and pymc-marketing:
+//! `customer_id,frequency,recency,T[,monetary_value][,frequency_holdout,monetary_value_holdout,duration_holdout]`.
+//!
+//! The time unit of recency, T and duration is not stored in the file; readers are told it.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::write_error;
+use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
+use crate::error::{Error, Location, Result};
+
+/// Writes a summary as CSV, floats in Rust's shortest round-trip form. The `monetary_value`
+/// column is written when every row has one, the holdout columns when every row has them.
+///
+/// # Errors
+/// [`Error::InvalidData`] naming the customer when a value is NaN or infinite (nothing
+/// non-finite is ever written); an I/O error from `w` as [`write_error`].
+pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
+    let monetary = summary.has_monetary_value();
+    let holdout = summary.has_holdout();
+    let mut header = vec!["customer_id", "frequency", "recency", "T"];
+    if monetary {
+        header.push("monetary_value");
+    }
+    if holdout {
+        header.extend([
+            "frequency_holdout",
+            "monetary_value_holdout",
+            "duration_holdout",
+        ]);
+    }
+    let mut out = csv::Writer::from_writer(w);
+    let csv_error = |e: csv::Error| write_error(std::io::Error::other(e));
+    out.write_record(&header).map_err(csv_error)?;
+    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    for c in &summary.customers {
+        let h = c.history;
+        let mut values = vec![h.frequency, h.recency, h.age];
+        if monetary {
+            values.push(c.monetary_value.unwrap_or_default());
+        }
+        if let Some(ho) = c.holdout.filter(|_| holdout) {
+            values.extend([ho.frequency, ho.monetary_value, ho.duration]);
+        }
+        row.clear();
+        row.push(c.customer_id.clone());
+        for (v, name) in values.iter().zip(&header[1..]) {
+            if !v.is_finite() {
+                return Err(Error::InvalidData {
+                    location: Location::default().at_field(*name),
+                    reason: format!(
+                        "customer '{}' has {name} = {v}; non-finite values are not written",
+                        c.customer_id
+                    ),
+                });
+            }
+            row.push(v.to_string());
+        }
+        out.write_record(&row).map_err(csv_error)?;
+    }
+    out.flush().map_err(write_error)
+}
+
+/// Reads a summary CSV written by btyd, lifetimes or the Hardie data sets, in time unit `unit`.
+///
+/// # Errors
+/// As [`read_summary_from`], plus [`Error::Io`] when the file cannot be opened.
+pub fn read_summary(path: &Path, unit: TimeUnit) -> Result<Summary> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_summary_from(file, path, unit)
+}
+
+/// The accepted header names of each column, first the one btyd writes.
+const ID: &[&str] = &["customer_id", "ID", "id"];
+const FREQUENCY: &[&str] = &["frequency", "x"];
+const RECENCY: &[&str] = &["recency", "t_x"];
+const AGE: &[&str] = &["T", "age"];
+const MONETARY: &[&str] = &["monetary_value", "zbar", "m"];
+const FREQUENCY_HOLDOUT: &[&str] = &["frequency_holdout"];
+const MONETARY_HOLDOUT: &[&str] = &["monetary_value_holdout"];
+const DURATION_HOLDOUT: &[&str] = &["duration_holdout"];
+
+/// Reads a summary CSV from any reader; `name` is used in error messages. Header aliases:
+/// `customer_id`|`ID`|`id`, `frequency`|`x`, `recency`|`t_x`, `T`|`age`,
+/// `monetary_value`|`zbar`|`m` (optional), and optionally `frequency_holdout`,
+/// `duration_holdout` (both or neither) with `monetary_value_holdout`.
+///
+/// # Errors
+/// [`Error::InvalidData`] with file, line and field for a missing column, a value that is not a
+/// finite number, a row failing [`History::validate`], an invalid holdout value, a duplicate
+/// customer id, or a file with no rows; [`Error::Csv`] for malformed CSV.
+pub fn read_summary_from<R: Read>(
+    reader: R,
+    name: impl Into<PathBuf>,
+    unit: TimeUnit,
+) -> Result<Summary> {
+    let source: PathBuf = name.into();
+    let file = || Location::file(&source);
+    let csv_error = |e: csv::Error| Error::Csv {
+        location: Location {
+            line: e.position().map(|p| p.line()),
+            ..file()
+        },
+        source: e,
+    };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let header: Vec<String> = rdr
+        .headers()
+        .map_err(csv_error)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let find = |aliases: &[&str]| {
+        aliases
+            .iter()
+            .find_map(|a| header.iter().position(|h| h == a))
+    };
+    let required = |aliases: &[&str]| {
+        find(aliases).ok_or_else(|| Error::InvalidData {
+            location: file().at_line(1),
+            reason: format!(
+                "required column '{}' is missing (accepted names: {}; columns: {})",
+                aliases[0],
+                aliases.join(", "),
+                header.join(", ")
+            ),
+        })
+    };
+    let id_col = required(ID)?;
+    let history_cols = [required(FREQUENCY)?, required(RECENCY)?, required(AGE)?];
+    let monetary_col = find(MONETARY);
+    let holdout_cols = match (find(FREQUENCY_HOLDOUT), find(DURATION_HOLDOUT)) {
+        (None, None) => None,
+        _ => Some((
+            required(FREQUENCY_HOLDOUT)?,
+            find(MONETARY_HOLDOUT),
+            required(DURATION_HOLDOUT)?,
+        )),
+    };
+
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut customers = Vec::new();
+    let mut record = csv::StringRecord::new();
+    while rdr.read_record(&mut record).map_err(csv_error)? {
+        let line = record.position().map_or(0, |p| p.line());
+        let at = |col: usize| file().at_line(line).at_field(&header[col]);
+        let number = |col: usize| -> Result<f64> {
+            let text = record.get(col).unwrap_or_default();
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(v),
+                _ => Err(Error::InvalidData {
+                    location: at(col),
+                    reason: format!("'{text}' is not a finite number"),
+                }),
+            }
+        };
+        let id = record.get(id_col).unwrap_or_default().to_string();
+        if id.is_empty() {
+            return Err(Error::InvalidData {
+                location: at(id_col),
+                reason: "empty customer id".into(),
+            });
+        }
+        if let Some(first) = seen.insert(id.clone(), line) {
+            return Err(Error::InvalidData {
+                location: at(id_col),
+                reason: format!("duplicate customer id '{id}' (first on line {first})"),
+            });
+        }
+        let [x, t_x, t] = history_cols;
+        let history = History {
+            frequency: number(x)?,
+            recency: number(t_x)?,
+            age: number(t)?,
+        };
+        history.validate().map_err(|reason| Error::InvalidData {
+            location: file().at_line(line),
+            reason,
+        })?;
+        let monetary_value = monetary_col.map(number).transpose()?;
+        let holdout = match holdout_cols {
+            Some((f, m, d)) => {
+                let h = Holdout {
+                    frequency: number(f)?,
+                    monetary_value: m.map(number).transpose()?.unwrap_or(0.0),
+                    duration: number(d)?,
+                };
+                if h.frequency < 0.0 || h.frequency.fract() != 0.0 {
+                    return Err(Error::InvalidData {
+                        location: at(f),
+                        reason: format!("{} is not a non-negative whole number", h.frequency),
+                    });
+                }
+                if h.duration < 0.0 {
+                    return Err(Error::InvalidData {
+                        location: at(d),
+                        reason: format!("{} is negative", h.duration),
+                    });
+                }
+                Some(h)
+            }
+            None => None,
+        };
+        customers.push(CustomerSummary {
+            customer_id: id,
+            history,
+            monetary_value,
+            holdout,
+        });
+    }
+    if customers.is_empty() {
+        return Err(Error::InvalidData {
+            location: file(),
+            reason: "no customers: the summary has no rows".into(),
+        });
+    }
+    Ok(Summary {
+        unit,
+        customers,
+        observation_end: None,
+        calibration_end: None,
+    })
+}
