@@ -10,6 +10,7 @@ pub mod io;
 // other branches; until they are merged here they are dead code.
 #[allow(dead_code)]
 pub mod models;
+pub mod predict;
 pub mod special;
 
 pub use error::{Error, Result};

@@ -1,6 +1,8 @@
 //! Command-line front end: one module per subcommand, each with its `Args` and `run`.
 
 mod demo;
+mod fit;
+mod predict;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +19,10 @@ pub struct Cli {
 enum Command {
     /// Summarise a transaction log into per-customer frequency, recency, T (and holdout).
     Summary(summary::SummaryArgs),
+    /// Fit a model to a customer summary and write a model file (JSON).
+    Fit(fit::FitArgs),
+    /// Predict P(alive) and expected purchases per customer from a model file.
+    Predict(predict::PredictArgs),
     /// Run the whole pipeline on the CDNOW sample shipped inside the binary.
     Demo(demo::DemoArgs),
 }
@@ -25,6 +31,8 @@ enum Command {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Summary(args) => summary::run(args),
+        Command::Fit(args) => fit::run(args),
+        Command::Predict(args) => predict::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

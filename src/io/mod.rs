@@ -1,6 +1,9 @@
 //! Input and output files: summary CSVs and the atomic-write helper every output goes through.
 
+pub mod model_file;
 mod summary_csv;
+
+pub use model_file::ModelFile;
 
 pub use summary_csv::{read_summary, read_summary_from, write_summary};
 

@@ -8,6 +8,11 @@ pub mod bg_nbd;
 
 pub use bg_nbd::BgNbd;
 
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 
@@ -82,6 +87,58 @@ pub trait PurchaseModel: std::fmt::Debug + Send + Sync {
 
     /// P(X(t) = n): probability that a new customer makes n purchases in (0, t].
     fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64>;
+}
+
+/// The models btyd fits, by their command-line and model-file names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ModelKind {
+    /// BG/NBD (Fader, Hardie & Lee 2005a), `bg-nbd`.
+    BgNbd,
+}
+
+impl ModelKind {
+    /// Every kind, in the order the CLI lists them.
+    pub const ALL: &'static [ModelKind] = &[ModelKind::BgNbd];
+
+    /// The command-line and model-file name, e.g. `bg-nbd`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::BgNbd => "bg-nbd",
+        }
+    }
+
+    /// Whether this is a purchase (transaction-and-dropout) model rather than a spend model.
+    pub fn is_purchase_model(self) -> bool {
+        match self {
+            ModelKind::BgNbd => true,
+        }
+    }
+}
+
+impl fmt::Display for ModelKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ModelKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let key = s.trim().to_ascii_lowercase().replace(['_', '/'], "-");
+        ModelKind::ALL
+            .iter()
+            .copied()
+            .find(|k| k.as_str() == key)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ModelKind::ALL.iter().map(|k| k.as_str()).collect();
+                Error::InvalidArgument(format!(
+                    "unknown model '{s}': expected one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
 }
 
 /// Checks that a parameter is finite and strictly positive.

@@ -1,0 +1,128 @@
+//! `btyd fit`: fit a model to a summary CSV and write a model file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use btyd::data::{compress, Summary, TimeUnit};
+use btyd::fit::{fit, FitOptions, Fitted};
+use btyd::io::{read_summary, ModelFile};
+use btyd::models::{BgNbd, LogLikelihood, ModelKind};
+
+/// Arguments of `btyd fit`.
+#[derive(Debug, clap::Args)]
+pub struct FitArgs {
+    /// Customer summary CSV (customer_id, frequency, recency, T[, monetary_value]).
+    summary: PathBuf,
+    /// Which model to fit.
+    #[arg(long, value_parser = parse_model)]
+    model: ModelKind,
+    /// Output model file (JSON).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Time unit of the summary's recency and T: day, week, month or a number of days.
+    #[arg(long, default_value = "week")]
+    time_unit: TimeUnit,
+    /// L2 penalty coefficient on the parameters (as lifetimes' penalizer_coef).
+    #[arg(long, default_value_t = 0.0)]
+    penalizer: f64,
+    /// Maximum optimiser iterations per starting point.
+    #[arg(long, default_value_t = 500)]
+    max_iters: u64,
+    /// Write the model even if the optimiser did not converge (flagged in the file).
+    #[arg(long)]
+    allow_unconverged: bool,
+}
+
+/// Parses a `--model` value.
+pub fn parse_model(s: &str) -> Result<ModelKind, String> {
+    s.parse::<ModelKind>().map_err(|e| e.to_string())
+}
+
+pub fn run(args: FitArgs) -> anyhow::Result<()> {
+    let summary = read_summary(&args.summary, args.time_unit)?;
+    let opts = FitOptions {
+        penalizer: args.penalizer,
+        max_iters: args.max_iters,
+        allow_unconverged: args.allow_unconverged,
+        ..FitOptions::default()
+    };
+    let file = fit_model(args.model, &summary, &opts)?;
+    print_fit(&file);
+    file.write(&args.output)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!("model written to {}", args.output.display());
+    Ok(())
+}
+
+/// Fits `kind` on a summary and returns its model file contents.
+pub fn fit_model(
+    kind: ModelKind,
+    summary: &Summary,
+    opts: &FitOptions,
+) -> anyhow::Result<ModelFile> {
+    match kind {
+        ModelKind::BgNbd => fit_purchase::<BgNbd>(kind, summary, opts),
+        #[allow(unreachable_patterns)]
+        other => anyhow::bail!("fitting {other} is not supported yet"),
+    }
+}
+
+fn fit_purchase<M: LogLikelihood<Obs = btyd::data::History>>(
+    kind: ModelKind,
+    summary: &Summary,
+    opts: &FitOptions,
+) -> anyhow::Result<ModelFile> {
+    let data = compress(summary.histories().map(|h| (h, 1.0)));
+    let fitted: Fitted<M> = fit(&data, opts).with_context(|| format!("fitting {}", M::NAME))?;
+    let mut file = ModelFile::from_fitted(&fitted, kind, summary.unit);
+    if let Some(e) = &fitted.covariance_error {
+        file.warnings.push(format!("no standard errors: {e}"));
+    }
+    if !fitted.converged {
+        file.warnings.push(format!(
+            "the optimiser did not converge: {}",
+            fitted.termination
+        ));
+    }
+    Ok(file)
+}
+
+/// Prints the parameter table and fit statistics, lifetimes' `summary` style.
+pub fn print_fit(file: &ModelFile) {
+    println!(
+        "{} fitted on {} customers ({} patterns), time unit {}",
+        file.model, file.n_customers, file.n_patterns, file.time_unit
+    );
+    println!(
+        "{:<10} {:>12} {:>12} {:>12} {:>12}",
+        "parameter", "estimate", "std error", "lower 95%", "upper 95%"
+    );
+    let cell = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
+    for p in &file.parameters {
+        println!(
+            "{:<10} {:>12.6} {:>12} {:>12} {:>12}",
+            p.name,
+            p.estimate,
+            cell(p.std_error),
+            cell(p.lower_95),
+            cell(p.upper_95)
+        );
+    }
+    println!(
+        "log-likelihood {:.4}   AIC {:.4}   BIC {:.4}   converged {}   ({} iterations, gradient norm {:.1e})",
+        file.log_likelihood,
+        file.aic,
+        file.bic,
+        if file.converged { "yes" } else { "no" },
+        file.iterations,
+        file.grad_norm
+    );
+    for w in &file.warnings {
+        println!("warning: {w}");
+    }
+}
+
+/// Reads a summary CSV with a model file's time unit.
+pub fn read_summary_for(path: &Path, model: &ModelFile) -> anyhow::Result<Summary> {
+    Ok(read_summary(path, model.time_unit)?)
+}

@@ -1,0 +1,5 @@
+//! Predictions from fitted models, per customer.
+
+pub mod purchases;
+
+pub use purchases::{predict_purchases, CustomerPrediction};
