@@ -78,3 +78,27 @@ pub fn check_gradient<M: btyd::models::LogLikelihood>(
     }
     Ok(())
 }
+
+/// The CDNOW sample's calibration/holdout summary built from the transaction log
+/// (`CDNOW_sample.txt`: no header, customer column 2, date column 3, amount column 5), in weeks,
+/// calibration to 1997-09-30 and observation to 1998-06-30, as in Fader, Hardie & Lee (2005a).
+pub fn cdnow_sample_summary() -> btyd::data::Summary {
+    use btyd::data::{
+        build_summary, read_transactions, ColumnSpec, ReadOptions, SummaryOptions, TimeUnit,
+    };
+    let read = ReadOptions {
+        customer_col: Some(ColumnSpec::Index(2)),
+        date_col: Some(ColumnSpec::Index(3)),
+        amount_col: Some(ColumnSpec::Index(5)),
+        has_header: false,
+        ..ReadOptions::default()
+    };
+    let tx = read_transactions(&dataset("CDNOW_sample.txt"), &read).expect("CDNOW sample log");
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let opts = SummaryOptions {
+        unit: TimeUnit::Week,
+        observation_end: Some(date("1998-06-30")),
+        calibration_end: Some(date("1997-09-30")),
+    };
+    build_summary(&tx, &opts).expect("summary").0
+}
