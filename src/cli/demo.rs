@@ -8,6 +8,13 @@ use anyhow::Context;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{ColumnSpec, ReadOptions, Summary, SummaryOptions, TimeUnit};
 
+use btyd::fit::FitOptions;
+use btyd::io::ModelFile;
+use btyd::models::ModelKind;
+use btyd::predict::predict_purchases;
+
+use super::fit::{fit_model, print_fit};
+use super::predict::write_predictions;
 use super::summary::{print_report, save, summarise};
 
 /// The CDNOW 1/10 sample (Fader, Hardie & Lee 2005): 2,357 customers, no header, whitespace
@@ -26,14 +33,11 @@ pub struct DemoArgs {
 struct Demo {
     out: PathBuf,
     summary: Option<Summary>,
+    bg_nbd: Option<ModelFile>,
 }
 
 impl Demo {
     /// The calibration/holdout summary made by the first step.
-    #[allow(
-        dead_code,
-        reason = "used by the model steps that follow the summary step"
-    )]
     fn summary(&self) -> anyhow::Result<&Summary> {
         self.summary
             .as_ref()
@@ -44,7 +48,11 @@ impl Demo {
 type Step = fn(&mut Demo) -> anyhow::Result<()>;
 
 /// The demo, in order.
-const STEPS: &[(&str, Step)] = &[("summarise the CDNOW sample", summary_step)];
+const STEPS: &[(&str, Step)] = &[
+    ("summarise the CDNOW sample", summary_step),
+    ("fit BG/NBD on the calibration period", bg_nbd_step),
+    ("predict the holdout period with BG/NBD", predict_step),
+];
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     std::fs::create_dir_all(&args.out)
@@ -52,6 +60,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
     let mut demo = Demo {
         out: args.out,
         summary: None,
+        bg_nbd: None,
     };
     for (i, (name, step)) in STEPS.iter().enumerate() {
         eprintln!("[{}/{}] {name}", i + 1, STEPS.len());
@@ -83,5 +92,46 @@ fn summary_step(demo: &mut Demo) -> anyhow::Result<()> {
     print_report(&report, opts.unit);
     eprintln!("wrote {}", path.display());
     demo.summary = Some(summary);
+    Ok(())
+}
+
+/// BG/NBD fitted on the calibration summary, written to `bg_nbd.json`.
+fn bg_nbd_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let file = fit_model(ModelKind::BgNbd, demo.summary()?, &FitOptions::default())?;
+    print_fit(&file);
+    let path = demo.out.join("bg_nbd.json");
+    file.write(&path)?;
+    eprintln!("wrote {}", path.display());
+    demo.bg_nbd = Some(file);
+    Ok(())
+}
+
+/// P(alive) and expected purchases over each customer's holdout period (39 weeks), next to the
+/// actual holdout purchases, written to `predictions.csv`.
+fn predict_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let summary = demo.summary()?;
+    let model = demo
+        .bg_nbd
+        .as_ref()
+        .context("the BG/NBD step has not run")?
+        .purchase_model()?;
+    let horizon = summary
+        .customers
+        .first()
+        .and_then(|c| c.holdout)
+        .map(|h| h.duration)
+        .context("the summary has no holdout period")?;
+    let preds = predict_purchases(model.as_ref(), summary, horizon)?;
+    let path = demo.out.join("predictions.csv");
+    write_predictions(&path, summary, &preds)?;
+    let predicted: f64 = preds.iter().map(|p| p.expected_purchases).sum();
+    let actual: f64 = summary
+        .customers
+        .iter()
+        .filter_map(|c| c.holdout)
+        .map(|h| h.frequency)
+        .sum();
+    eprintln!("holdout ({horizon} weeks): BG/NBD predicts {predicted:.1} repeat purchases, actual {actual}");
+    eprintln!("wrote {}", path.display());
     Ok(())
 }
