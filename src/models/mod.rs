@@ -2,11 +2,13 @@
 //!
 //! A model is a plain value holding its validated parameters, named with the literature's
 //! symbols. [`LogLikelihood`] is all the fitting driver in [`crate::fit`] needs; the prediction
-//! traits ([`PurchaseModel`]) are what [`crate::predict`] and the CLI use.
+//! traits ([`PurchaseModel`], [`SpendModel`]) are what [`crate::predict`] and the CLI use.
 
 pub mod bg_nbd;
+pub mod gamma_gamma;
 
 pub use bg_nbd::BgNbd;
+pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
 
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -77,6 +79,19 @@ pub trait PurchaseModel: LogLikelihood<Obs = History> {
 
     /// P(X(t) = n): probability that a new customer makes n purchases in (0, t].
     fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64>;
+}
+
+/// A spend (monetary value) model: the expected value of a customer's future transactions.
+pub trait SpendModel {
+    /// E(Z | x, m̄): expected value of a future transaction of a customer with `frequency` (x)
+    /// repeat purchases of mean value `monetary_value` (m̄); the population mean for x = 0.
+    ///
+    /// # Errors
+    /// Invalid (x, m̄), or a mean that does not exist for the model's parameters.
+    fn expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64>;
+
+    /// E(Z): mean spend per transaction of a new customer, `None` when it is infinite.
+    fn mean_spend(&self) -> Option<f64>;
 }
 
 /// Checks that a parameter is finite and strictly positive.
