@@ -6,6 +6,7 @@ pub mod data;
 pub mod error;
 pub mod fit;
 pub mod models;
+pub mod predict;
 pub mod special;
 
 pub use error::{Error, Result};

@@ -1,0 +1,13 @@
+//! Predictions that combine fitted models: customer lifetime value.
+//!
+//! [`clv`] multiplies a purchase model's discounted expected purchases by a spend model's
+//! expected spend and a margin, with the time unit and discounting explicit; [`quadrature`] is
+//! the small adaptive integrator it uses for continuous discounting.
+
+pub mod clv;
+pub mod quadrature;
+
+pub use clv::{
+    clv, customer_clv, dert, discounted_purchases_discrete, month_in, ClvOptions, Convention,
+    CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
+};
