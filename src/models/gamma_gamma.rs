@@ -10,7 +10,7 @@
 //! of the others given ν; across customers ν ~ Gamma(q, rate γ). Spend is assumed independent
 //! of the transaction process, so the model is fitted on the repeat customers' (x, m̄) alone
 //! (x ≥ 1, m̄ = mean of the x repeat transaction values) and combined with any purchase model
-//! for CLV (see [`crate::predict::clv`]).
+//! for CLV (see [`crate::predict::clv`](mod@crate::predict::clv)).
 //!
 //! | symbol | field | meaning |
 //! |---|---|---|
@@ -358,7 +358,7 @@ impl LogLikelihood for GammaGamma {
     ///
     /// Given x, m̄ | ν has mean p/ν and variance p/(xν²) (a Gamma(px, rate xν) mean), and
     /// E[1/ν] = γ/(q−1), E[1/ν²] = γ²/((q−1)(q−2)). With A = E[m̄], B = E[m̄²], C = E[x m̄²],
-    /// h = E[1/x] and x̄ = E[x] (x independent of ν, as the model assumes) and K = E[1/ν²]:
+    /// h = E\[1/x\] and x̄ = E\[x\] (x independent of ν, as the model assumes) and K = E[1/ν²]:
     /// B = (p h + p²) K and C = (p + p² x̄) K, so p = (C h − B)/(B x̄ − C); then K = B/(p h + p²),
     /// R = K p²/A² = (q−1)/(q−2), q = (2R − 1)/(R − 1), γ = A (q−1)/p.
     fn initial_params(data: &Patterns<Spend>) -> Vec<f64> {

@@ -331,7 +331,7 @@ pub fn discounted_purchases_discrete<M: PurchaseModel>(
 ///
 /// # Numerics
 /// The substituted integral runs over a finite interval whatever H is, and its integrand is
-/// E[Y] itself: smooth on [0, 1) and at most logarithmically unbounded as u → 1 even when
+/// E\[Y\] itself: smooth on [0, 1) and at most logarithmically unbounded as u → 1 even when
 /// E[Y(t)] grows without bound (BG/NBD with a ≤ 1), since E[Y(t)] grows at most linearly in t.
 /// It is integrated by adaptive Gauss–Kronrod (7, 15) quadrature to relative accuracy 1e-11
 /// (see [`super::quadrature`]), which never evaluates the end point u = 1.

@@ -1,6 +1,6 @@
 //! Predictions that combine fitted models: customer lifetime value.
 //!
-//! [`clv`] multiplies a purchase model's discounted expected purchases by a spend model's
+//! [`clv`](mod@clv) multiplies a purchase model's discounted expected purchases by a spend model's
 //! expected spend and a margin, with the time unit and discounting explicit; [`quadrature`] is
 //! the small adaptive integrator it uses for continuous discounting.
 

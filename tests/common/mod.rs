@@ -65,3 +65,8 @@ pub fn cdnow_spend_summary() -> Summary {
 pub const GRAD_REL_TOL: f64 = 1e-5;
 /// Absolute floor of the gradient comparison, for components that are near zero.
 pub const GRAD_ABS_TOL: f64 = 1e-6;
+/// Rounding noise of a central difference of ln f, per unit of (largest term of ln f)/h: the
+/// Gamma-Gamma density subtracts ln Γ values of size (px+q) ln(px+q) (≈ 7e4 at px = 8000),
+/// each rounded to ~1e-16 relative, so the difference carries ≈ 1e-16·scale/h of noise; 1e-15
+/// is ten times that.
+pub const GRAD_FD_NOISE: f64 = 1e-15;
