@@ -4,7 +4,7 @@
 mod common;
 
 use btyd::data::History;
-use btyd::models::BgNbd;
+use btyd::models::{BgNbd, GammaGamma, Spend};
 use proptest::prelude::*;
 
 /// A positive parameter, log-uniform over [0.05, 20].
@@ -28,5 +28,16 @@ proptest! {
     fn bg_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), a in param(), b in param(), c in history()) {
         let m = BgNbd::new(r, alpha, a, b).unwrap();
         prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
+    }
+
+    /// Gamma-Gamma; the allowance for rounding noise covers ln Γ(px+q) of size (px+q)·ln(px+q).
+    #[test]
+    fn gamma_gamma_gradient_matches_finite_differences(
+        p in 0.05f64..50.0, q in 0.05f64..50.0, v in 0.01f64..500.0, x in 1u32..300, m in 0.01f64..5000.0,
+    ) {
+        let obs = Spend::new(x as f64, m).unwrap();
+        let model = GammaGamma::new(p, q, v).unwrap();
+        let a = p * x as f64 + q;
+        prop_assert_eq!(common::check_gradient_with_noise(&model, &obs, a * a.ln().max(1.0)), Ok(()));
     }
 }

@@ -5,30 +5,14 @@ mod common;
 
 use btyd::data::compress;
 use btyd::fit::{fit, FitOptions};
-use btyd::models::{BgNbd, LogLikelihood};
+use btyd::models::{BgNbd, GammaGamma};
+use common::assert_recovered;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
+use rand_distr::{Distribution, Poisson};
 
 /// Number of simulated customers per parameter set.
 const N: usize = 20_000;
-/// Estimates must fall within this many standard errors of the truth.
-const K_SE: f64 = 3.0;
-
-fn assert_recovered<M: LogLikelihood + std::fmt::Debug>(truth: &M, fitted: &btyd::fit::Fitted<M>) {
-    let se = fitted.std_errors().expect("standard errors");
-    for ((name, est), (t, s)) in M::PARAM_NAMES
-        .iter()
-        .zip(fitted.model.params())
-        .zip(truth.params().into_iter().zip(se))
-    {
-        assert!(
-            (est - t).abs() < K_SE * s,
-            "{} {name}: estimate {est} vs truth {t} (SE {s}); fitted {:?}",
-            M::NAME,
-            fitted.model
-        );
-    }
-}
 
 #[test]
 fn bg_nbd_recovers_parameters() {
@@ -47,6 +31,23 @@ fn bg_nbd_recovers_parameters() {
         let sim = truth.simulate(&ages, &mut rng).unwrap();
         let data = compress(sim.into_iter().map(|h| (h, 1.0)));
         let fitted = fit::<BgNbd>(&data, &FitOptions::default()).unwrap();
+        assert!(fitted.converged);
+        assert_recovered(&truth, &fitted);
+    }
+}
+
+/// Gamma-Gamma: 20,000 repeat customers (x = 1 + Poisson(2)) per parameter set.
+#[test]
+fn gamma_gamma_recovers_parameters() {
+    let sets = [(6.25, 3.74, 15.44), (2.0, 6.0, 50.0), (12.0, 2.5, 3.0)];
+    for (k, &(p, q, v)) in sets.iter().enumerate() {
+        let truth = GammaGamma::new(p, q, v).unwrap();
+        let mut rng = StdRng::seed_from_u64(20_250 + k as u64);
+        let poisson = Poisson::new(2.0).unwrap();
+        let xs: Vec<f64> = (0..N).map(|_| 1.0 + poisson.sample(&mut rng)).collect();
+        let obs = truth.simulate(&xs, &mut rng).unwrap();
+        let data = compress(obs.into_iter().map(|s| (s, 1.0)));
+        let fitted = fit::<GammaGamma>(&data, &FitOptions::default()).unwrap();
         assert!(fitted.converged);
         assert_recovered(&truth, &fitted);
     }

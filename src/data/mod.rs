@@ -125,6 +125,16 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// A summary of `customers` in `unit` with no recorded dates.
+    pub fn new(unit: TimeUnit, customers: Vec<CustomerSummary>) -> Self {
+        Summary {
+            unit,
+            customers,
+            observation_end: None,
+            calibration_end: None,
+        }
+    }
+
     /// The (x, t_x, T) histories, in row order.
     pub fn histories(&self) -> impl Iterator<Item = History> + '_ {
         self.customers.iter().map(|c| c.history)

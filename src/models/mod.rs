@@ -2,11 +2,13 @@
 //!
 //! A model is a plain value holding its validated parameters, named with the literature's
 //! symbols. [`LogLikelihood`] is all the fitting driver in [`crate::fit`] needs; the prediction
-//! traits ([`PurchaseModel`]) are what [`crate::predict`] and the CLI use.
+//! traits ([`PurchaseModel`], [`SpendModel`]) are what [`crate::predict`] and the CLI use.
 
 pub mod bg_nbd;
+pub mod gamma_gamma;
 
 pub use bg_nbd::BgNbd;
+pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
 
 use std::fmt;
 use std::str::FromStr;
@@ -96,16 +98,19 @@ pub trait PurchaseModel: std::fmt::Debug + Send + Sync {
 pub enum ModelKind {
     /// BG/NBD (Fader, Hardie & Lee 2005a), `bg-nbd`.
     BgNbd,
+    /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), `gamma-gamma`.
+    GammaGamma,
 }
 
 impl ModelKind {
     /// Every kind, in the order the CLI lists them.
-    pub const ALL: &'static [ModelKind] = &[ModelKind::BgNbd];
+    pub const ALL: &'static [ModelKind] = &[ModelKind::BgNbd, ModelKind::GammaGamma];
 
     /// The command-line and model-file name, e.g. `bg-nbd`.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::BgNbd => "bg-nbd",
+            ModelKind::GammaGamma => "gamma-gamma",
         }
     }
 
@@ -113,6 +118,7 @@ impl ModelKind {
     pub fn is_purchase_model(self) -> bool {
         match self {
             ModelKind::BgNbd => true,
+            ModelKind::GammaGamma => false,
         }
     }
 }
@@ -139,6 +145,19 @@ impl FromStr for ModelKind {
                 ))
             })
     }
+}
+
+/// A spend (monetary value) model: the expected value of a customer's future transactions.
+pub trait SpendModel {
+    /// E(Z | x, m̄): expected value of a future transaction of a customer with `frequency` (x)
+    /// repeat purchases of mean value `monetary_value` (m̄); the population mean for x = 0.
+    ///
+    /// # Errors
+    /// Invalid (x, m̄), or a mean that does not exist for the model's parameters.
+    fn expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64>;
+
+    /// E(Z): mean spend per transaction of a new customer, `None` when it is infinite.
+    fn mean_spend(&self) -> Option<f64>;
 }
 
 /// Checks that a parameter is finite and strictly positive.

@@ -1,5 +1,16 @@
-//! Predictions from fitted models, per customer.
+//! Predictions from fitted models: per-customer purchases and customer lifetime value.
+//!
+//! [`purchases`] gives P(alive) and expected purchases per customer; [`clv`](mod@clv)
+//! multiplies a purchase model's discounted expected purchases by a spend model's expected
+//! spend and a margin, with the time unit and discounting explicit; [`quadrature`] is the small
+//! adaptive integrator it uses for continuous discounting.
 
+pub mod clv;
 pub mod purchases;
+pub mod quadrature;
 
+pub use clv::{
+    clv, customer_clv, dert, discounted_purchases_discrete, month_in, ClvOptions, Convention,
+    CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
+};
 pub use purchases::{predict_purchases, CustomerPrediction};
