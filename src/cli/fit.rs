@@ -6,12 +6,13 @@ use anyhow::Context;
 use btyd::data::{compress, Summary, TimeUnit};
 use btyd::fit::{fit, FitOptions, Fitted};
 use btyd::io::{read_summary, ModelFile};
-use btyd::models::{BgNbd, LogLikelihood, ModelKind};
+use btyd::models::{spend_observations, BgNbd, GammaGamma, LogLikelihood, ModelKind};
 
 /// Arguments of `btyd fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
-    /// Customer summary CSV (customer_id, frequency, recency, T[, monetary_value]).
+    /// Customer summary CSV (customer_id, frequency, recency, T[, monetary_value]);
+    /// gamma-gamma uses the repeat customers' monetary_value.
     summary: PathBuf,
     /// Which model to fit.
     #[arg(long, value_parser = parse_model)]
@@ -62,9 +63,25 @@ pub fn fit_model(
 ) -> anyhow::Result<ModelFile> {
     match kind {
         ModelKind::BgNbd => fit_purchase::<BgNbd>(kind, summary, opts),
-        #[allow(unreachable_patterns)]
+        ModelKind::GammaGamma => fit_spend(summary, opts),
         other => anyhow::bail!("fitting {other} is not supported yet"),
     }
+}
+
+/// Gamma-Gamma on the repeat customers' (x, monetary_value), with a warning when q <= 1 (the
+/// mean spend is then infinite and `btyd clv` refuses the model unless forced).
+fn fit_spend(summary: &Summary, opts: &FitOptions) -> anyhow::Result<ModelFile> {
+    let data = spend_observations(summary)?;
+    let fitted: Fitted<GammaGamma> = fit(&data, opts).context("fitting Gamma-Gamma")?;
+    let mut file = model_file(&fitted, ModelKind::GammaGamma, summary.unit);
+    if !fitted.model.has_finite_mean() {
+        file.warnings.push(format!(
+            "q = {:.4} <= 1: the mean spend per transaction is infinite, so expected spend and CLV \
+             are not defined (btyd clv refuses this model unless --force)",
+            fitted.model.q()
+        ));
+    }
+    Ok(file)
 }
 
 fn fit_purchase<M: LogLikelihood<Obs = btyd::data::History>>(
@@ -74,7 +91,12 @@ fn fit_purchase<M: LogLikelihood<Obs = btyd::data::History>>(
 ) -> anyhow::Result<ModelFile> {
     let data = compress(summary.histories().map(|h| (h, 1.0)));
     let fitted: Fitted<M> = fit(&data, opts).with_context(|| format!("fitting {}", M::NAME))?;
-    let mut file = ModelFile::from_fitted(&fitted, kind, summary.unit);
+    Ok(model_file(&fitted, kind, summary.unit))
+}
+
+/// The model file of a fit, with warnings for missing standard errors and non-convergence.
+fn model_file<M: LogLikelihood>(fitted: &Fitted<M>, kind: ModelKind, unit: TimeUnit) -> ModelFile {
+    let mut file = ModelFile::from_fitted(fitted, kind, unit);
     if let Some(e) = &fitted.covariance_error {
         file.warnings.push(format!("no standard errors: {e}"));
     }
@@ -84,7 +106,7 @@ fn fit_purchase<M: LogLikelihood<Obs = btyd::data::History>>(
             fitted.termination
         ));
     }
-    Ok(file)
+    file
 }
 
 /// Prints the parameter table and fit statistics, lifetimes' `summary` style.

@@ -1,5 +1,6 @@
 //! Command-line front end: one module per subcommand, each with its `Args` and `run`.
 
+mod clv;
 mod demo;
 mod fit;
 mod predict;
@@ -23,6 +24,8 @@ enum Command {
     Fit(fit::FitArgs),
     /// Predict P(alive) and expected purchases per customer from a model file.
     Predict(predict::PredictArgs),
+    /// Discounted customer lifetime value from a purchase and a spend model file.
+    Clv(clv::ClvArgs),
     /// Run the whole pipeline on the CDNOW sample shipped inside the binary.
     Demo(demo::DemoArgs),
 }
@@ -33,6 +36,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Summary(args) => summary::run(args),
         Command::Fit(args) => fit::run(args),
         Command::Predict(args) => predict::run(args),
+        Command::Clv(args) => clv::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use crate::data::TimeUnit;
 use crate::error::{Error, Location, Result};
 use crate::fit::Fitted;
-use crate::models::{BgNbd, LogLikelihood, ModelKind, PurchaseModel};
+use crate::models::{BgNbd, GammaGamma, LogLikelihood, ModelKind, PurchaseModel};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "btyd-model";
@@ -192,9 +192,21 @@ impl ModelFile {
     pub fn purchase_model(&self) -> Result<Box<dyn PurchaseModel>> {
         match self.model {
             ModelKind::BgNbd => Ok(Box::new(self.params_for::<BgNbd>()?)),
-            #[allow(unreachable_patterns)]
             other => Err(Error::InvalidArgument(format!(
                 "{other} is not a purchase model"
+            ))),
+        }
+    }
+
+    /// The Gamma-Gamma spend model this file holds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the file holds another model; parameter errors.
+    pub fn spend_model(&self) -> Result<GammaGamma> {
+        match self.model {
+            ModelKind::GammaGamma => self.params_for::<GammaGamma>(),
+            other => Err(Error::InvalidArgument(format!(
+                "{other} is not a spend model (expected gamma-gamma)"
             ))),
         }
     }
