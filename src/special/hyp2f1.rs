@@ -146,7 +146,7 @@ fn unit_interval(a: f64, b: f64, c: f64, z: f64) -> std::result::Result<(f64, f6
     let cost_euler = series_cost(c - a, c - b, c, z);
     let best = cost_plain.min(cost_euler);
     if best > CONNECTION_MIN_TERMS && z > 0.5 {
-        if let Ok((l, s, cancel)) = connection(a, b, c, z) {
+        if let Ok((l, s, cancel)) = connection(a, b, c, z, best) {
             if cancel <= CONNECTION_MAX_CANCELLATION {
                 return Ok((l, s));
             }
@@ -251,11 +251,15 @@ fn lmul(x: (f64, f64), y: (f64, f64)) -> (f64, f64) {
 /// The 1 − z connection formula, uniform in ε = c − a − b − m (see the module docs).
 /// Returns (ln|F|, sign F, Σ|terms|/|F|). `Err` when a gamma function is at a pole or the
 /// w-series does not converge quickly; the caller then falls back to the power series.
+/// `budget` is the estimated length of the alternative power series: the connection formula is
+/// not attempted when its own w-series would be longer (its largest term then also signals
+/// heavy cancellation, roughly e^(a(1−z))).
 fn connection(
     a0: f64,
     b0: f64,
     c: f64,
     z: f64,
+    budget: f64,
 ) -> std::result::Result<(f64, f64, f64), &'static str> {
     const MAX_CONNECTION_TERMS: usize = 20_000;
     let w = 1.0 - z; // exact for z ≥ ½
@@ -276,6 +280,9 @@ fn connection(
     let m = d.round().max(0.0);
     let eps = d - m;
     let mi = m as usize;
+    if m + series_cost(a + m, b + m, 1.0 + m, w) > budget {
+        return Err("connection series longer than the power series");
+    }
 
     // Part 1: Γ(c)Γ(d)/(Γ(c−a)Γ(c−b)) Σ_{n<m} (a)ₙ(b)ₙ/((1−d)ₙ n!) wⁿ.
     let mut part1 = (f64::NEG_INFINITY, 0.0, 0.0); // (ln|sum|, sign, ln Σ|t|)
