@@ -2,7 +2,7 @@
 //! steps. Each step is a function of the shared [`Demo`] state; later stages (fitting,
 //! prediction, CLV) append their step to [`STEPS`] and their results to [`Demo`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use btyd::data::time::parse_date_arg;
@@ -13,6 +13,9 @@ use btyd::io::ModelFile;
 use btyd::models::ModelKind;
 use btyd::predict::predict_purchases;
 
+use btyd::predict::clv::{ClvOptions, DiscountRate};
+
+use super::clv::{compute_clv, print_clv_report, spend_model, write_clv};
 use super::fit::{fit_model, print_fit};
 use super::predict::write_predictions;
 use super::summary::{print_report, save, summarise};
@@ -34,6 +37,7 @@ struct Demo {
     out: PathBuf,
     summary: Option<Summary>,
     bg_nbd: Option<ModelFile>,
+    gamma_gamma: Option<ModelFile>,
 }
 
 impl Demo {
@@ -52,6 +56,11 @@ const STEPS: &[(&str, Step)] = &[
     ("summarise the CDNOW sample", summary_step),
     ("fit BG/NBD on the calibration period", bg_nbd_step),
     ("predict the holdout period with BG/NBD", predict_step),
+    (
+        "fit Gamma-Gamma on the repeat customers' spend",
+        gamma_gamma_step,
+    ),
+    ("customer lifetime value", clv_step),
 ];
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -61,6 +70,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         out: args.out,
         summary: None,
         bg_nbd: None,
+        gamma_gamma: None,
     };
     for (i, (name, step)) in STEPS.iter().enumerate() {
         eprintln!("[{}/{}] {name}", i + 1, STEPS.len());
@@ -132,6 +142,59 @@ fn predict_step(demo: &mut Demo) -> anyhow::Result<()> {
         .map(|h| h.frequency)
         .sum();
     eprintln!("holdout ({horizon} weeks): BG/NBD predicts {predicted:.1} repeat purchases, actual {actual}");
+    eprintln!("wrote {}", path.display());
+    Ok(())
+}
+
+/// Gamma-Gamma fitted on the calibration repeaters' mean spend, written to `gamma_gamma.json`.
+fn gamma_gamma_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let file = fit_model(
+        ModelKind::GammaGamma,
+        demo.summary()?,
+        &FitOptions::default(),
+    )?;
+    print_fit(&file);
+    let path = demo.out.join("gamma_gamma.json");
+    file.write(&path)?;
+    eprintln!("wrote {}", path.display());
+    demo.gamma_gamma = Some(file);
+    Ok(())
+}
+
+/// Annual discount rate of the demo's CLV (effective, converted to weeks).
+const DEMO_ANNUAL_DISCOUNT: f64 = 0.10;
+/// Profit margin of the demo's CLV (Fader, Hardie & Lee 2005b use 30%).
+const DEMO_MARGIN: f64 = 0.30;
+
+/// One-year CLV in monthly steps at 10% a year and a 30% margin, written to `clv.csv`.
+fn clv_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let summary = demo.summary()?;
+    let purchases = demo
+        .bg_nbd
+        .as_ref()
+        .context("the BG/NBD step has not run")?
+        .purchase_model()?;
+    let spend_file = demo
+        .gamma_gamma
+        .as_ref()
+        .context("the Gamma-Gamma step has not run")?;
+    let spend = spend_model(spend_file, Path::new("gamma_gamma.json"), false)?;
+    let year = summary.unit.per_year();
+    let opts = ClvOptions::monthly(
+        year,
+        summary.unit,
+        DiscountRate::Annual(DEMO_ANNUAL_DISCOUNT),
+    )
+    .with_margin(DEMO_MARGIN);
+    let rows = compute_clv(purchases.as_ref(), &spend, summary, &opts)?;
+    let path = demo.out.join("clv.csv");
+    write_clv(&path, summary, &rows)?;
+    eprintln!(
+        "CLV over one year ({year:.2} weeks) in monthly steps, {:.0}% a year, margin {:.0}%:",
+        DEMO_ANNUAL_DISCOUNT * 100.0,
+        DEMO_MARGIN * 100.0
+    );
+    print_clv_report(&rows, 5);
     eprintln!("wrote {}", path.display());
     Ok(())
 }
