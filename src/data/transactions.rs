@@ -243,6 +243,16 @@ pub fn read_transactions_from<R: Read>(
 
     while records.next()? {
         let line = records.line();
+        if let Some(h) = header.as_ref().filter(|h| h.len() != records.len()) {
+            return Err(invalid(
+                here(line),
+                format!(
+                    "the line has {} fields, but the header has {}",
+                    records.len(),
+                    h.len()
+                ),
+            ));
+        }
         let get = |col: usize, label: &str| -> Result<&str> {
             let at = || here(line).at_field(label);
             let raw = records.field(col).ok_or_else(|| Error::InvalidData {
