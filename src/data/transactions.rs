@@ -147,18 +147,15 @@ pub struct CustomerLog {
     pub days: Vec<PurchaseDay>,
 }
 
-impl CustomerLog {
-    fn add(&mut self, date: NaiveDate, amount: f64) {
-        match self.days.last_mut() {
-            Some(last) if last.date == date => last.amount += amount,
-            Some(last) if last.date > date => {
-                match self.days.binary_search_by(|d| d.date.cmp(&date)) {
-                    Ok(i) => self.days[i].amount += amount,
-                    Err(i) => self.days.insert(i, PurchaseDay { date, amount }),
-                }
-            }
-            _ => self.days.push(PurchaseDay { date, amount }),
-        }
+/// Adds a purchase to a customer's sorted purchase days, merging it into its day.
+fn add_purchase(days: &mut Vec<PurchaseDay>, date: NaiveDate, amount: f64) {
+    match days.last_mut() {
+        Some(last) if last.date == date => last.amount += amount,
+        Some(last) if last.date > date => match days.binary_search_by(|d| d.date.cmp(&date)) {
+            Ok(i) => days[i].amount += amount,
+            Err(i) => days.insert(i, PurchaseDay { date, amount }),
+        },
+        _ => days.push(PurchaseDay { date, amount }),
     }
 }
 
@@ -237,7 +234,9 @@ pub fn read_transactions_from<R: Read>(
     let cols = Columns::resolve(opts, header.as_deref(), &source)?;
 
     let mut index: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
-    let mut customers: Vec<CustomerLog> = Vec::new();
+    // Purchase days per customer, indexed by the id's position in `index` (ids are stored
+    // once, in the index, and moved out at the end).
+    let mut customers: Vec<Vec<PurchaseDay>> = Vec::new();
     let mut rows = 0u64;
     let (mut first_date, mut last_date, mut last_date_line) = (NaiveDate::MAX, NaiveDate::MIN, 0);
 
@@ -292,14 +291,11 @@ pub fn read_transactions_from<R: Read>(
                     invalid(here(line), "more than 4,294,967,295 customers".to_string())
                 })?;
                 index.insert(id.into(), key);
-                customers.push(CustomerLog {
-                    id: id.to_string(),
-                    days: Vec::new(),
-                });
+                customers.push(Vec::new());
                 i
             }
         };
-        customers[slot].add(date, amount);
+        add_purchase(&mut customers[slot], date, amount);
         rows += 1;
         first_date = first_date.min(date);
         if date > last_date {
@@ -310,6 +306,15 @@ pub fn read_transactions_from<R: Read>(
     if rows == 0 {
         return Err(empty_log(&source));
     }
+    let mut ids = vec![String::new(); customers.len()];
+    for (id, i) in index {
+        ids[i as usize] = id.into_string();
+    }
+    let customers = ids
+        .into_iter()
+        .zip(customers)
+        .map(|(id, days)| CustomerLog { id, days })
+        .collect();
     Ok(Transactions {
         source,
         customers,
@@ -655,9 +660,15 @@ impl Hasher for FxHasher {
         self.add(u64::from(i));
     }
 
+    /// The multiply-rotate state mixes poorly into its low bits, which the hash table uses
+    /// for the bucket; a final avalanche step (MurmurHash3's fmix64) spreads every bit.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 
