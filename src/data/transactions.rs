@@ -233,7 +233,7 @@ pub fn read_transactions_from<R: Read>(
     };
     let cols = Columns::resolve(opts, header.as_deref(), &source)?;
 
-    let mut index: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
+    let mut index = IdIndex::default();
     // Purchase days per customer, indexed by the id's position in `index` (ids are stored
     // once, in the index, and moved out at the end).
     let mut customers: Vec<Vec<PurchaseDay>> = Vec::new();
@@ -283,18 +283,12 @@ pub fn read_transactions_from<R: Read>(
             None => 0.0,
         };
 
-        let slot = match index.get(id) {
-            Some(&i) => i as usize,
-            None => {
-                let i = customers.len();
-                let key = u32::try_from(i).map_err(|_| {
-                    invalid(here(line), "more than 4,294,967,295 customers".to_string())
-                })?;
-                index.insert(id.into(), key);
-                customers.push(Vec::new());
-                i
-            }
-        };
+        let next = u32::try_from(customers.len())
+            .map_err(|_| invalid(here(line), "more than 4,294,967,295 customers"))?;
+        let slot = index.get_or_insert(id, next) as usize;
+        if slot == customers.len() {
+            customers.push(Vec::new());
+        }
         add_purchase(&mut customers[slot], date, amount);
         rows += 1;
         first_date = first_date.min(date);
@@ -306,11 +300,8 @@ pub fn read_transactions_from<R: Read>(
     if rows == 0 {
         return Err(empty_log(&source));
     }
-    let mut ids = vec![String::new(); customers.len()];
-    for (id, i) in index {
-        ids[i as usize] = id.into_string();
-    }
-    let customers = ids
+    let customers = index
+        .into_ids(customers.len())
         .into_iter()
         .zip(customers)
         .map(|(id, days)| CustomerLog { id, days })
@@ -619,6 +610,47 @@ fn split_whitespace(line: &[u8], fields: &mut Vec<(usize, usize)>) {
     }
     if let Some(s) = start {
         fields.push((s, line.len()));
+    }
+}
+
+/// Customer ids -> dense indices in order of first appearance. Ids of up to 15 bytes are
+/// packed into the key itself (bytes plus length), so a lookup touches no other memory; longer
+/// ids are boxed.
+#[derive(Default)]
+struct IdIndex {
+    short: HashMap<u128, u32, BuildHasherDefault<FxHasher>>,
+    long: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+}
+
+impl IdIndex {
+    /// The index of `id`, inserting it as `next` when new.
+    fn get_or_insert(&mut self, id: &str, next: u32) -> u32 {
+        let b = id.as_bytes();
+        if b.len() < 16 {
+            let mut key = [0u8; 16];
+            key[..b.len()].copy_from_slice(b);
+            key[15] = b.len() as u8;
+            *self.short.entry(u128::from_le_bytes(key)).or_insert(next)
+        } else if let Some(&i) = self.long.get(id) {
+            i
+        } else {
+            self.long.insert(id.into(), next);
+            next
+        }
+    }
+
+    /// The ids in index order (`n` of them).
+    fn into_ids(self, n: usize) -> Vec<String> {
+        let mut ids = vec![String::new(); n];
+        for (key, i) in self.short {
+            let key = key.to_le_bytes();
+            let len = usize::from(key[15]).min(15);
+            ids[i as usize] = String::from_utf8_lossy(&key[..len]).into_owned();
+        }
+        for (id, i) in self.long {
+            ids[i as usize] = id.into_string();
+        }
+        ids
     }
 }
 
