@@ -147,18 +147,15 @@ pub struct CustomerLog {
     pub days: Vec<PurchaseDay>,
 }
 
-impl CustomerLog {
-    fn add(&mut self, date: NaiveDate, amount: f64) {
-        match self.days.last_mut() {
-            Some(last) if last.date == date => last.amount += amount,
-            Some(last) if last.date > date => {
-                match self.days.binary_search_by(|d| d.date.cmp(&date)) {
-                    Ok(i) => self.days[i].amount += amount,
-                    Err(i) => self.days.insert(i, PurchaseDay { date, amount }),
-                }
-            }
-            _ => self.days.push(PurchaseDay { date, amount }),
-        }
+/// Adds a purchase to a customer's sorted purchase days, merging it into its day.
+fn add_purchase(days: &mut Vec<PurchaseDay>, date: NaiveDate, amount: f64) {
+    match days.last_mut() {
+        Some(last) if last.date == date => last.amount += amount,
+        Some(last) if last.date > date => match days.binary_search_by(|d| d.date.cmp(&date)) {
+            Ok(i) => days[i].amount += amount,
+            Err(i) => days.insert(i, PurchaseDay { date, amount }),
+        },
+        _ => days.push(PurchaseDay { date, amount }),
     }
 }
 
@@ -236,13 +233,25 @@ pub fn read_transactions_from<R: Read>(
     };
     let cols = Columns::resolve(opts, header.as_deref(), &source)?;
 
-    let mut index: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>> = HashMap::default();
-    let mut customers: Vec<CustomerLog> = Vec::new();
+    let mut index = IdIndex::default();
+    // Purchase days per customer, indexed by the id's position in `index` (ids are stored
+    // once, in the index, and moved out at the end).
+    let mut customers: Vec<Vec<PurchaseDay>> = Vec::new();
     let mut rows = 0u64;
     let (mut first_date, mut last_date, mut last_date_line) = (NaiveDate::MAX, NaiveDate::MIN, 0);
 
     while records.next()? {
         let line = records.line();
+        if let Some(h) = header.as_ref().filter(|h| h.len() != records.len()) {
+            return Err(invalid(
+                here(line),
+                format!(
+                    "the line has {} fields, but the header has {}",
+                    records.len(),
+                    h.len()
+                ),
+            ));
+        }
         let get = |col: usize, label: &str| -> Result<&str> {
             let at = || here(line).at_field(label);
             let raw = records.field(col).ok_or_else(|| Error::InvalidData {
@@ -274,22 +283,13 @@ pub fn read_transactions_from<R: Read>(
             None => 0.0,
         };
 
-        let slot = match index.get(id) {
-            Some(&i) => i as usize,
-            None => {
-                let i = customers.len();
-                let key = u32::try_from(i).map_err(|_| {
-                    invalid(here(line), "more than 4,294,967,295 customers".to_string())
-                })?;
-                index.insert(id.into(), key);
-                customers.push(CustomerLog {
-                    id: id.to_string(),
-                    days: Vec::new(),
-                });
-                i
-            }
-        };
-        customers[slot].add(date, amount);
+        let next = u32::try_from(customers.len())
+            .map_err(|_| invalid(here(line), "more than 4,294,967,295 customers"))?;
+        let slot = index.get_or_insert(id, next) as usize;
+        if slot == customers.len() {
+            customers.push(Vec::new());
+        }
+        add_purchase(&mut customers[slot], date, amount);
         rows += 1;
         first_date = first_date.min(date);
         if date > last_date {
@@ -300,6 +300,12 @@ pub fn read_transactions_from<R: Read>(
     if rows == 0 {
         return Err(empty_log(&source));
     }
+    let customers = index
+        .into_ids(customers.len())
+        .into_iter()
+        .zip(customers)
+        .map(|(id, days)| CustomerLog { id, days })
+        .collect();
     Ok(Transactions {
         source,
         customers,
@@ -607,6 +613,47 @@ fn split_whitespace(line: &[u8], fields: &mut Vec<(usize, usize)>) {
     }
 }
 
+/// Customer ids -> dense indices in order of first appearance. Ids of up to 15 bytes are
+/// packed into the key itself (bytes plus length), so a lookup touches no other memory; longer
+/// ids are boxed.
+#[derive(Default)]
+struct IdIndex {
+    short: HashMap<u128, u32, BuildHasherDefault<FxHasher>>,
+    long: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+}
+
+impl IdIndex {
+    /// The index of `id`, inserting it as `next` when new.
+    fn get_or_insert(&mut self, id: &str, next: u32) -> u32 {
+        let b = id.as_bytes();
+        if b.len() < 16 {
+            let mut key = [0u8; 16];
+            key[..b.len()].copy_from_slice(b);
+            key[15] = b.len() as u8;
+            *self.short.entry(u128::from_le_bytes(key)).or_insert(next)
+        } else if let Some(&i) = self.long.get(id) {
+            i
+        } else {
+            self.long.insert(id.into(), next);
+            next
+        }
+    }
+
+    /// The ids in index order (`n` of them).
+    fn into_ids(self, n: usize) -> Vec<String> {
+        let mut ids = vec![String::new(); n];
+        for (key, i) in self.short {
+            let key = key.to_le_bytes();
+            let len = usize::from(key[15]).min(15);
+            ids[i as usize] = String::from_utf8_lossy(&key[..len]).into_owned();
+        }
+        for (id, i) in self.long {
+            ids[i as usize] = id.into_string();
+        }
+        ids
+    }
+}
+
 /// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for
 /// the customer-id index; ids come from the user's own file, so hash flooding is not a concern.
 #[derive(Default, Clone, Copy)]
@@ -645,9 +692,15 @@ impl Hasher for FxHasher {
         self.add(u64::from(i));
     }
 
+    /// The multiply-rotate state mixes poorly into its low bits, which the hash table uses
+    /// for the bucket; a final avalanche step (MurmurHash3's fmix64) spreads every bit.
     #[inline]
     fn finish(&self) -> u64 {
-        self.hash
+        let mut h = self.hash;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h
     }
 }
 

@@ -13,41 +13,47 @@ use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
 
 /// Writes a summary as CSV, floats in Rust's shortest round-trip form. The `monetary_value`
-/// column is written when every row has one, the holdout columns when every row has them.
+/// column is written when every row has one, the holdout columns when every row has them
+/// (`monetary_value_holdout` only with `monetary_value`).
 ///
 /// # Errors
 /// [`Error::InvalidData`] naming the customer when a value is NaN or infinite (nothing
 /// non-finite is ever written); an I/O error from `w` as [`write_error`].
 pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
+    type Column = (&'static str, fn(&CustomerSummary) -> f64);
+    let mut columns: Vec<Column> = vec![
+        ("frequency", |c| c.history.frequency),
+        ("recency", |c| c.history.recency),
+        ("T", |c| c.history.age),
+    ];
     let monetary = summary.has_monetary_value();
-    let holdout = summary.has_holdout();
-    let mut header = vec!["customer_id", "frequency", "recency", "T"];
     if monetary {
-        header.push("monetary_value");
+        columns.push(("monetary_value", |c| c.monetary_value.unwrap_or(0.0)));
     }
-    if holdout {
-        header.extend([
-            "frequency_holdout",
-            "monetary_value_holdout",
-            "duration_holdout",
-        ]);
+    if summary.has_holdout() {
+        columns.push(("frequency_holdout", |c| {
+            c.holdout.map_or(0.0, |h| h.frequency)
+        }));
+        if monetary {
+            columns.push(("monetary_value_holdout", |c| {
+                c.holdout.map_or(0.0, |h| h.monetary_value)
+            }));
+        }
+        columns.push(("duration_holdout", |c| {
+            c.holdout.map_or(0.0, |h| h.duration)
+        }));
     }
+
     let mut out = csv::Writer::from_writer(w);
     let csv_error = |e: csv::Error| write_error(std::io::Error::other(e));
-    out.write_record(&header).map_err(csv_error)?;
-    let mut row: Vec<String> = Vec::with_capacity(header.len());
+    let header = std::iter::once("customer_id").chain(columns.iter().map(|(name, _)| *name));
+    out.write_record(header).map_err(csv_error)?;
+    let mut row: Vec<String> = Vec::with_capacity(columns.len() + 1);
     for c in &summary.customers {
-        let h = c.history;
-        let mut values = vec![h.frequency, h.recency, h.age];
-        if monetary {
-            values.push(c.monetary_value.unwrap_or_default());
-        }
-        if let Some(ho) = c.holdout.filter(|_| holdout) {
-            values.extend([ho.frequency, ho.monetary_value, ho.duration]);
-        }
         row.clear();
         row.push(c.customer_id.clone());
-        for (v, name) in values.iter().zip(&header[1..]) {
+        for (name, value) in &columns {
+            let v = value(c);
             if !v.is_finite() {
                 return Err(Error::InvalidData {
                     location: Location::default().at_field(*name),
