@@ -6,9 +6,6 @@ pub mod data;
 pub mod error;
 pub mod fit;
 pub mod io;
-// The skeleton's model helpers (`check_positive`, `check_horizon`) are used by the models on
-// other branches; until they are merged here they are dead code.
-#[allow(dead_code)]
 pub mod models;
 pub mod predict;
 pub mod special;
