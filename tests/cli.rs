@@ -1,71 +1,18 @@
 //! End-to-end runs of the `btyd` binary, each in its own temporary directory.
 
+mod common;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-/// A temporary working directory with helpers to write inputs and run the binary in it.
-struct Workdir {
-    dir: tempfile::TempDir,
-}
+use common::workdir::Workdir;
 
-impl Workdir {
-    fn new() -> Self {
-        Workdir {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> &Self {
-        fs::write(self.path(name), bytes).unwrap();
-        self
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_btyd"))
-            .args(args)
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap()
-    }
-
-    /// The directory's entries, sorted.
-    fn files(&self) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
-
-    /// Runs `btyd summary <args> -o out.csv`, expects exit 1 with every `needles` in stderr,
-    /// and no output (or temporary) file left behind.
-    fn fails(&self, args: &[&str], needles: &[&str]) {
-        let before = self.files();
-        let mut full = vec!["summary"];
-        full.extend_from_slice(args);
-        full.extend_from_slice(&["-o", "out.csv"]);
-        let out = self.run(&full);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        let context = format!(
-            "command: btyd {}\ndir: {}\nstatus: {}\nstdout: {}\nstderr: {stderr}",
-            full.join(" "),
-            self.dir.path().display(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout)
-        );
-        assert_eq!(out.status.code(), Some(1), "{context}");
-        assert!(stderr.starts_with("Error: "), "{context}");
-        for n in needles {
-            assert!(stderr.contains(n), "missing {n:?}\n{context}");
-        }
-        assert_eq!(self.files(), before, "files left behind\n{context}");
-    }
+/// `btyd summary <args> -o out.csv` must fail with every `needles` in stderr and leave no file.
+fn fails_summary(w: &Workdir, args: &[&str], needles: &[&str]) {
+    let mut full = vec!["summary"];
+    full.extend_from_slice(args);
+    full.extend_from_slice(&["-o", "out.csv"]);
+    w.fails(&full, needles);
 }
 
 const HEADER: &str = "customer_id,date,amount\n";
@@ -76,38 +23,46 @@ fn log(rows: &str) -> String {
 
 #[test]
 fn missing_file() {
-    Workdir::new().fails(&["nope.csv"], &["nope.csv", "No such file"]);
+    fails_summary(
+        &Workdir::new(),
+        &["nope.csv"],
+        &["nope.csv", "No such file"],
+    );
 }
 
 #[test]
 fn empty_file() {
     let w = Workdir::new();
     w.write("log.csv", "");
-    w.fails(&["log.csv"], &["log.csv: the log is empty"]);
+    fails_summary(&w, &["log.csv"], &["log.csv: the log is empty"]);
     w.write("log.csv", HEADER);
-    w.fails(&["log.csv"], &["log.csv: the log is empty"]);
+    fails_summary(&w, &["log.csv"], &["log.csv: the log is empty"]);
 }
 
 #[test]
 fn missing_column() {
     let w = Workdir::new();
     w.write("log.csv", "customer_id,day,amount\na,2020-01-01,1\n");
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv"],
         &[
             "log.csv, line 1: no date column",
             "columns: customer_id, day, amount",
         ],
     );
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv", "--date-col", "day", "--amount-col", "price"],
         &["amount column 'price' not found"],
     );
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv", "--date-col", "7"],
         &["date column 7 does not exist"],
     );
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv", "--no-header"],
         &["must be given as a 1-based index"],
     );
@@ -117,11 +72,13 @@ fn missing_column() {
 fn unparseable_date() {
     let w = Workdir::new();
     w.write("log.csv", log("a,2020-01-01,1\na,2020-13-01,2\n"));
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv"],
         &["log.csv, line 3, field 'date': cannot parse date '2020-13-01'"],
     );
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv", "--date-format", "%d/%m/%Y"],
         &["line 2, field 'date'", "'%d/%m/%Y'"],
     );
@@ -131,12 +88,14 @@ fn unparseable_date() {
 fn non_numeric_amount() {
     let w = Workdir::new();
     w.write("log.csv", log("a,2020-01-01,1\nb,2020-01-02,12,50\n"));
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv"],
         &["log.csv, line 3: the line has 4 fields, but the header has 3"],
     );
     w.write("log.csv", log("a,2020-01-01,1\nb,2020-01-02,abc\n"));
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv"],
         &["log.csv, line 3, field 'amount': amount 'abc' is not a number"],
     );
@@ -150,7 +109,8 @@ fn non_finite_amount() {
             "log.csv",
             log(&format!("a,2020-01-01,1\na,2020-01-03,{bad}\n")),
         );
-        w.fails(
+        fails_summary(
+            &w,
             &["log.csv", "--allow-returns"],
             &[&format!(
                 "line 3, field 'amount': amount '{bad}' is not a finite number"
@@ -163,7 +123,8 @@ fn non_finite_amount() {
 fn negative_amount_is_an_error_unless_returns_are_allowed() {
     let w = Workdir::new();
     w.write("log.csv", log("a,2020-01-01,10\na,2020-01-08,-4\n"));
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv"],
         &["line 3, field 'amount': amount '-4' is negative"],
     );
@@ -186,7 +147,8 @@ fn transaction_after_observation_end() {
         "log.csv",
         log("a,2020-01-01,1\nb,2020-01-05,1\na,2020-01-02,1\n"),
     );
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv", "--observation-end", "2020-01-03"],
         &["log.csv, line 3, field 'date': transaction on 2020-01-05 is after the observation end 2020-01-03"],
     );
@@ -196,7 +158,8 @@ fn transaction_after_observation_end() {
 fn calibration_end_after_observation_end() {
     let w = Workdir::new();
     w.write("log.csv", log("a,2020-01-01,1\na,2020-01-05,1\n"));
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv", "--calibration-end", "2020-01-06"],
         &["the calibration end 2020-01-06 is after the observation end 2020-01-05"],
     );
@@ -209,7 +172,8 @@ fn non_utf8_bytes() {
         "log.csv",
         b"customer_id,date,amount\na,2020-01-01,1\nb\xff,2020-01-02,1\n",
     );
-    w.fails(
+    fails_summary(
+        &w,
         &["log.csv"],
         &["log.csv, line 3, field 'customer_id': not valid UTF-8 (byte 0xff at offset 1)"],
     );
@@ -220,7 +184,7 @@ fn a_failed_run_keeps_the_previous_output() {
     let w = Workdir::new();
     w.write("log.csv", log("a,2020-01-01,oops\n"));
     w.write("out.csv", "previous\n");
-    w.fails(&["log.csv"], &["amount 'oops' is not a number"]);
+    fails_summary(&w, &["log.csv"], &["amount 'oops' is not a number"]);
     assert_eq!(fs::read_to_string(w.path("out.csv")).unwrap(), "previous\n");
 }
 

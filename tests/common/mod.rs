@@ -1,6 +1,8 @@
 //! Shared test helpers: dataset paths and named tolerances with their reasons.
 #![allow(dead_code)]
 
+pub mod workdir;
+
 use std::path::PathBuf;
 
 use btyd::data::{compress, CustomerSummary, History, Patterns, Summary, TimeUnit};

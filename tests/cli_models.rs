@@ -1,0 +1,442 @@
+//! End-to-end runs of `btyd fit`, `btyd predict` and `btyd clv`, and their failure cases.
+
+mod common;
+
+use common::workdir::Workdir;
+use common::{dataset, rel};
+
+/// A folder with the shipped CDNOW summaries copied in as `rfm.csv` (ID,frequency,recency,T)
+/// and `spend.csv` (ID,x,t_x,T,zbar).
+fn cdnow_dir() -> Workdir {
+    let w = Workdir::new();
+    w.write(
+        "rfm.csv",
+        std::fs::read(dataset("cdnow_customers_summary.csv")).unwrap(),
+    );
+    w.write(
+        "spend.csv",
+        std::fs::read(dataset("cdnow_customers_summary_with_transactions.csv")).unwrap(),
+    );
+    w
+}
+
+fn json(w: &Workdir, name: &str) -> serde_json::Value {
+    serde_json::from_str(&w.read(name)).unwrap()
+}
+
+fn estimate(model: &serde_json::Value, i: usize) -> f64 {
+    model["parameters"][i]["estimate"].as_f64().unwrap()
+}
+
+/// CSV text -> header and rows of fields.
+fn table(text: &str) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut rdr = csv::Reader::from_reader(text.as_bytes());
+    let header = rdr.headers().unwrap().iter().map(String::from).collect();
+    let rows = rdr
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn fit_writes_a_model_file_and_prints_the_table() {
+    let w = cdnow_dir();
+    let stdout = w.succeeds(&["fit", "rfm.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    for needle in [
+        "parameter",
+        "std error",
+        "lower 95%",
+        "alpha",
+        "log-likelihood -9582.42",
+        "converged yes",
+    ] {
+        assert!(stdout.contains(needle), "{needle:?} in\n{stdout}");
+    }
+    let m = json(&w, "bg.json");
+    assert_eq!(m["format"], "btyd-model");
+    assert_eq!(m["format_version"], 1);
+    assert_eq!(m["model"], "bg-nbd");
+    assert_eq!(m["time_unit"], "week");
+    assert_eq!(m["n_customers"], 2357.0);
+    assert_eq!(m["btyd_version"], env!("CARGO_PKG_VERSION"));
+    // Fader, Hardie & Lee (2005a): 0.243, 4.414, 0.793, 2.426 (2-dp input, lifetimes' fit).
+    for (i, want) in [0.2425929, 4.4135323, 0.7928860, 2.4257524]
+        .iter()
+        .enumerate()
+    {
+        assert!(rel(estimate(&m, i), *want) < 1e-4, "parameter {i}");
+    }
+    let cov = m["covariance"].as_array().unwrap();
+    assert_eq!(cov.len(), 4);
+    assert!((cov[0][1].as_f64().unwrap() - cov[1][0].as_f64().unwrap()).abs() < 1e-15);
+}
+
+#[test]
+fn predict_writes_per_customer_predictions() {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "rfm.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    w.succeeds(&[
+        "predict",
+        "bg.json",
+        "rfm.csv",
+        "--horizon",
+        "39",
+        "-o",
+        "pred.csv",
+    ]);
+    let (header, rows) = table(&w.read("pred.csv"));
+    assert_eq!(
+        header,
+        [
+            "customer_id",
+            "frequency",
+            "recency",
+            "T",
+            "p_alive",
+            "expected_purchases"
+        ]
+    );
+    assert_eq!(rows.len(), 2357);
+    // Customer 1 (x 2, t_x 30.43, T 38.86): E[Y(39)] 1.226, P(alive) 0.7266 (published-values §2.5).
+    assert_eq!(rows[0][0], "1");
+    let p_alive: f64 = rows[0][4].parse().unwrap();
+    let expected: f64 = rows[0][5].parse().unwrap();
+    assert!(
+        (expected - 1.226).abs() < 1e-3 && (p_alive - 0.7266).abs() < 1e-3,
+        "{:?}",
+        rows[0]
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r[4].parse::<f64>().unwrap().is_finite()
+            && r[5].parse::<f64>().unwrap().is_finite()));
+    // stdout output.
+    let stdout = w.succeeds(&["predict", "bg.json", "rfm.csv", "--horizon", "39"]);
+    assert_eq!(table(&stdout).1.len(), 2357);
+}
+
+#[test]
+fn gamma_gamma_and_clv_reproduce_lifetimes() {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    let stdout = w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "gamma-gamma",
+        "-o",
+        "gg.json",
+    ]);
+    assert!(stdout.contains("log-likelihood -4055.92"), "{stdout}");
+    let gg = json(&w, "gg.json");
+    // Fader & Hardie note 025 / lifetimes on the 2-dp spend: 6.24880, 3.74459, 15.44775.
+    for (i, want) in [6.24880, 3.74459, 15.44775].iter().enumerate() {
+        assert!(rel(estimate(&gg, i), *want) < 1e-4);
+    }
+    // lifetimes' customer_lifetime_value(time=12, discount_rate=0.01, freq='W'): 12 steps of
+    // 4.345 weeks at 1% per step (../shared/reference/lifetimes-outputs.md).
+    let args = [
+        "clv",
+        "bg.json",
+        "gg.json",
+        "spend.csv",
+        "--horizon",
+        "52.14",
+        "--step",
+        "4.345",
+        "--discount-rate",
+        "0.01",
+        "-o",
+        "clv.csv",
+    ];
+    // --discount-rate is per time unit (week); 1% per 4.345-week step is (1.01)^(1/4.345) − 1 a week.
+    let weekly = (1.01f64).powf(1.0 / 4.345) - 1.0;
+    let weekly = weekly.to_string();
+    let mut args: Vec<&str> = args.to_vec();
+    args[9] = &weekly;
+    w.succeeds(&args);
+    let (header, rows) = table(&w.read("clv.csv"));
+    assert_eq!(
+        header,
+        [
+            "customer_id",
+            "frequency",
+            "recency",
+            "T",
+            "monetary_value",
+            "p_alive",
+            "expected_purchases",
+            "discounted_purchases",
+            "expected_spend",
+            "clv"
+        ]
+    );
+    let clv = |id: &str| {
+        rows.iter().find(|r| r[0] == id).unwrap()[9]
+            .parse::<f64>()
+            .unwrap()
+    };
+    for (id, want) in [
+        ("1", 36.27849576),
+        ("2", 4.637466329),
+        ("3", 8.344093122),
+        ("6", 283.5235926),
+    ] {
+        assert!(
+            rel(clv(id), want) < 1e-3,
+            "customer {id}: {} vs {want}",
+            clv(id)
+        );
+    }
+    let total: f64 = rows.iter().map(|r| r[9].parse::<f64>().unwrap()).sum();
+    assert!(rel(total, 71509.90) < 1e-3, "{total}");
+}
+
+#[test]
+fn continuous_clv_with_annual_rate_and_infinite_horizon() {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "gamma-gamma",
+        "-o",
+        "gg.json",
+    ]);
+    let base = [
+        "clv",
+        "bg.json",
+        "gg.json",
+        "spend.csv",
+        "--continuous",
+        "--annual",
+        "--discount-rate",
+        "0.15",
+    ];
+    let run = |extra: &[&str], out: &str| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        a.extend_from_slice(&["-o", out]);
+        w.succeeds(&a);
+        let (_, rows) = table(&w.read(out));
+        rows.iter()
+            .map(|r| r[9].parse::<f64>().unwrap())
+            .sum::<f64>()
+    };
+    let year = run(&["--horizon", "52"], "year.csv");
+    let five = run(&["--horizon", "260"], "five.csv");
+    let forever = run(&["--infinite"], "forever.csv");
+    assert!(
+        0.0 < year && year < five && five < forever && forever.is_finite(),
+        "{year} {five} {forever}"
+    );
+    let (_, rows) = table(&w.read("forever.csv"));
+    assert!(
+        rows.iter().all(|r| r[6].is_empty()),
+        "no undiscounted total for an infinite horizon"
+    );
+}
+
+#[test]
+fn model_commands_fail_cleanly() {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "gamma-gamma",
+        "-o",
+        "gg.json",
+    ]);
+    w.write(
+        "bad.csv",
+        "customer_id,frequency,recency,T\n1,2,30,38\n2,1,40,38\n",
+    );
+    w.fails(
+        &["fit", "bad.csv", "--model", "bg-nbd", "-o", "m.json"],
+        &["bad.csv, line 3", "greater than T"],
+    );
+    w.fails(
+        &["fit", "nope.csv", "--model", "bg-nbd", "-o", "m.json"],
+        &["nope.csv"],
+    );
+    // Spend model without monetary values.
+    w.fails(
+        &["fit", "rfm.csv", "--model", "gamma-gamma", "-o", "m.json"],
+        &["monetary_value", "the summary has no monetary values"],
+    );
+    w.write(
+        "zero.csv",
+        "customer_id,frequency,recency,T,monetary_value\n1,2,30,38,0\n2,0,0,38,0\n",
+    );
+    w.fails(
+        &["fit", "zero.csv", "--model", "gamma-gamma", "-o", "m.json"],
+        &["customer '1'", "not positive"],
+    );
+    // Model files.
+    w.write("junk.json", "{not json");
+    w.fails(
+        &[
+            "predict",
+            "junk.json",
+            "rfm.csv",
+            "--horizon",
+            "1",
+            "-o",
+            "p.csv",
+        ],
+        &["junk.json", "not a btyd model file"],
+    );
+    w.fails(
+        &[
+            "predict",
+            "gg.json",
+            "rfm.csv",
+            "--horizon",
+            "1",
+            "-o",
+            "p.csv",
+        ],
+        &["gamma-gamma is not a purchase model"],
+    );
+    w.fails(
+        &[
+            "predict",
+            "bg.json",
+            "rfm.csv",
+            "--horizon=-1",
+            "-o",
+            "p.csv",
+        ],
+        &["horizon -1"],
+    );
+    // Time units: the summary must be read in the models' unit; the models must agree.
+    let clv = [
+        "clv",
+        "bg.json",
+        "gg.json",
+        "spend.csv",
+        "--horizon",
+        "52",
+        "--discount-rate",
+        "0.01",
+        "-o",
+        "c.csv",
+    ];
+    let mut in_days = clv.to_vec();
+    in_days.extend_from_slice(&["--time-unit", "day"]);
+    w.fails(
+        &in_days,
+        &["incompatible time units", "--time-unit day", "weeks"],
+    );
+    w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "gamma-gamma",
+        "--time-unit",
+        "day",
+        "-o",
+        "gg_days.json",
+    ]);
+    let mut mixed = clv.to_vec();
+    mixed[2] = "gg_days.json";
+    w.fails(&mixed, &["incompatible time units", "gg_days.json"]);
+    // CLV needs monetary values for the repeat customers.
+    let mut no_money = clv.to_vec();
+    no_money[3] = "rfm.csv";
+    w.fails(&no_money, &["monetary value"]);
+}
+
+/// A spend model whose q <= 1 has an infinite mean: `clv` refuses it unless forced.
+#[test]
+fn clv_refuses_an_infinite_mean_spend_model() {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "gamma-gamma",
+        "-o",
+        "gg.json",
+    ]);
+    let mut gg = json(&w, "gg.json");
+    gg["parameters"][1]["estimate"] = serde_json::json!(0.9);
+    w.write("gg_heavy.json", serde_json::to_string(&gg).unwrap());
+    let args = [
+        "clv",
+        "bg.json",
+        "gg_heavy.json",
+        "spend.csv",
+        "--horizon",
+        "52",
+        "--discount-rate",
+        "0.01",
+        "-o",
+        "c.csv",
+    ];
+    w.fails(&args, &["q = 0.9 <= 1", "--force"]);
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    // Forced: repeat customers get their posterior mean spend, which is finite; new customers'
+    // population mean is infinite, so the run still fails naming such a customer.
+    w.fails(&forced, &["customer"]);
+}
+
+#[test]
+fn demo_writes_every_output() {
+    let w = Workdir::new();
+    w.succeeds(&["demo", "--out", "out"]);
+    for (file, columns) in [
+        (
+            "out/summary.csv",
+            &[
+                "customer_id",
+                "frequency",
+                "recency",
+                "T",
+                "monetary_value",
+                "frequency_holdout",
+            ][..],
+        ),
+        (
+            "out/predictions.csv",
+            &[
+                "customer_id",
+                "p_alive",
+                "expected_purchases",
+                "frequency_holdout",
+            ][..],
+        ),
+        (
+            "out/clv.csv",
+            &["customer_id", "p_alive", "expected_spend", "clv"][..],
+        ),
+    ] {
+        let (header, rows) = table(&w.read(file));
+        assert_eq!(rows.len(), 2357, "{file}");
+        for c in columns {
+            assert!(header.iter().any(|h| h == c), "{file} lacks {c}");
+        }
+        assert!(
+            rows.iter()
+                .flatten()
+                .all(|v| !v.eq_ignore_ascii_case("nan") && !v.contains("inf")),
+            "{file}"
+        );
+    }
+    assert_eq!(json(&w, "out/bg_nbd.json")["model"], "bg-nbd");
+    assert_eq!(json(&w, "out/gamma_gamma.json")["model"], "gamma-gamma");
+    // The holdout comparison of Fader, Hardie & Lee (2005a): Σ E[Y(39)] = 1653.4 vs 1,882 actual.
+    let (header, rows) = table(&w.read("out/predictions.csv"));
+    let col = header
+        .iter()
+        .position(|h| h == "expected_purchases")
+        .unwrap();
+    let predicted: f64 = rows.iter().map(|r| r[col].parse::<f64>().unwrap()).sum();
+    assert!((predicted - 1653.4).abs() < 1.0, "{predicted}");
+}
