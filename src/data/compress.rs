@@ -6,7 +6,9 @@
 //! its count, gives the same log-likelihood at a fraction of the cost.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+use rayon::prelude::*;
 
 /// An observation that can be used as a pattern key: its numbers, compared bit for bit.
 pub trait PatternKey: Copy {
@@ -54,23 +56,53 @@ impl<O> Patterns<O> {
     }
 }
 
+/// Inputs larger than this are compressed in parallel shards.
+const PARALLEL_MIN: usize = 1 << 16;
+
+type KeyMap<O> = HashMap<[u64; 3], (O, f64), BuildHasherDefault<KeyHasher>>;
+
 /// Collapses weighted observations into unique patterns, sorted by key.
 ///
-/// Observations with zero weight are dropped.
-pub fn compress<O: PatternKey>(items: impl IntoIterator<Item = (O, f64)>) -> Patterns<O> {
-    let mut map: HashMap<[u64; 3], (O, f64), BuildHasherDefault<KeyHasher>> = HashMap::default();
-    for (o, w) in items {
-        if w == 0.0 {
-            continue;
+/// Observations with zero weight are dropped. Large inputs are split by key hash into one shard
+/// per thread, each shard counted by one thread scanning the whole input in order, so every
+/// pattern's weights are summed in input order and the result does not depend on the number of
+/// threads.
+pub fn compress<O: PatternKey + Send + Sync>(
+    items: impl IntoIterator<Item = (O, f64)>,
+) -> Patterns<O> {
+    let items: Vec<(O, f64)> = items.into_iter().filter(|(_, w)| *w != 0.0).collect();
+    let shards = if items.len() >= PARALLEL_MIN {
+        rayon::current_num_threads().max(1)
+    } else {
+        1
+    };
+    let count = |shard: usize| -> Vec<([u64; 3], (O, f64))> {
+        let mut map =
+            KeyMap::<O>::with_capacity_and_hasher(items.len() / (4 * shards), Default::default());
+        for &(o, w) in &items {
+            let key = o.key();
+            if shards > 1 && shard_of(&key, shards) != shard {
+                continue;
+            }
+            map.entry(key).and_modify(|e| e.1 += w).or_insert((o, w));
         }
-        map.entry(o.key())
-            .and_modify(|e| e.1 += w)
-            .or_insert((o, w));
-    }
-    let mut rows: Vec<([u64; 3], (O, f64))> = map.into_iter().collect();
-    rows.sort_unstable_by_key(|r| r.0);
+        map.into_iter().collect()
+    };
+    let mut rows: Vec<([u64; 3], (O, f64))> = if shards > 1 {
+        (0..shards).into_par_iter().flat_map_iter(count).collect()
+    } else {
+        count(0)
+    };
+    rows.par_sort_unstable_by_key(|r| r.0);
     let (obs, weights) = rows.into_iter().map(|(_, ow)| ow).unzip();
     Patterns { obs, weights }
+}
+
+/// The shard of a key: high bits of its hash (the hash map uses the low ones).
+fn shard_of(key: &[u64; 3], shards: usize) -> usize {
+    let mut h = KeyHasher::default();
+    key.hash(&mut h);
+    ((h.finish() >> 40) as usize) % shards
 }
 
 /// A fast multiplicative hasher for pattern keys (the FxHash scheme of rustc). Keys are our own
