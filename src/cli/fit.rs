@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use btyd::data::{compress, Summary, TimeUnit};
-use btyd::fit::{fit, FitOptions, Fitted};
+use btyd::data::{Summary, TimeUnit};
+use btyd::fit::FitOptions;
 use btyd::io::{read_summary, ModelFile};
-use btyd::models::{spend_observations, BgNbd, GammaGamma, LogLikelihood, ModelKind};
+use btyd::models::ModelKind;
 
 /// Arguments of `btyd fit`.
 #[derive(Debug, clap::Args)]
@@ -61,52 +61,7 @@ pub fn fit_model(
     summary: &Summary,
     opts: &FitOptions,
 ) -> anyhow::Result<ModelFile> {
-    match kind {
-        ModelKind::BgNbd => fit_purchase::<BgNbd>(kind, summary, opts),
-        ModelKind::GammaGamma => fit_spend(summary, opts),
-        other => anyhow::bail!("fitting {other} is not supported yet"),
-    }
-}
-
-/// Gamma-Gamma on the repeat customers' (x, monetary_value), with a warning when q <= 1 (the
-/// mean spend is then infinite and `btyd clv` refuses the model unless forced).
-fn fit_spend(summary: &Summary, opts: &FitOptions) -> anyhow::Result<ModelFile> {
-    let data = spend_observations(summary)?;
-    let fitted: Fitted<GammaGamma> = fit(&data, opts).context("fitting Gamma-Gamma")?;
-    let mut file = model_file(&fitted, ModelKind::GammaGamma, summary.unit);
-    if !fitted.model.has_finite_mean() {
-        file.warnings.push(format!(
-            "q = {:.4} <= 1: the mean spend per transaction is infinite, so expected spend and CLV \
-             are not defined (btyd clv refuses this model unless --force)",
-            fitted.model.q()
-        ));
-    }
-    Ok(file)
-}
-
-fn fit_purchase<M: LogLikelihood<Obs = btyd::data::History>>(
-    kind: ModelKind,
-    summary: &Summary,
-    opts: &FitOptions,
-) -> anyhow::Result<ModelFile> {
-    let data = compress(summary.histories().map(|h| (h, 1.0)));
-    let fitted: Fitted<M> = fit(&data, opts).with_context(|| format!("fitting {}", M::NAME))?;
-    Ok(model_file(&fitted, kind, summary.unit))
-}
-
-/// The model file of a fit, with warnings for missing standard errors and non-convergence.
-fn model_file<M: LogLikelihood>(fitted: &Fitted<M>, kind: ModelKind, unit: TimeUnit) -> ModelFile {
-    let mut file = ModelFile::from_fitted(fitted, kind, unit);
-    if let Some(e) = &fitted.covariance_error {
-        file.warnings.push(format!("no standard errors: {e}"));
-    }
-    if !fitted.converged {
-        file.warnings.push(format!(
-            "the optimiser did not converge: {}",
-            fitted.termination
-        ));
-    }
-    file
+    ModelFile::fit(kind, summary, opts).with_context(|| format!("fitting {kind}"))
 }
 
 /// Prints the parameter table and fit statistics, lifetimes' `summary` style.

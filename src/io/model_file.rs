@@ -19,10 +19,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::TimeUnit;
+use crate::data::{compress, History, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
-use crate::fit::Fitted;
-use crate::models::{BgNbd, GammaGamma, LogLikelihood, ModelKind, PurchaseModel};
+use crate::fit::{fit, FitOptions, Fitted};
+use crate::models::{
+    spend_observations, BgNbd, GammaGamma, LogLikelihood, ModelKind, PurchaseModel,
+};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "btyd-model";
@@ -124,6 +126,60 @@ impl ModelFile {
             penalizer: fitted.penalizer,
             warnings: Vec::new(),
         }
+    }
+
+    /// Fits a model of kind `kind` on a summary: purchase models on every customer's
+    /// (x, t_x, T), the spend model on the repeat customers' (x, monetary_value). Warnings are
+    /// recorded for missing standard errors, non-convergence (with
+    /// [`FitOptions::allow_unconverged`]) and a spend model with an infinite mean.
+    ///
+    /// # Errors
+    /// Those of [`crate::fit::fit`] and, for the spend model, [`spend_observations`].
+    pub fn fit(kind: ModelKind, summary: &Summary, opts: &FitOptions) -> Result<Self> {
+        match kind {
+            ModelKind::BgNbd => Self::fit_purchase::<BgNbd>(kind, summary, opts),
+            ModelKind::GammaGamma => {
+                let fitted: Fitted<GammaGamma> = fit(&spend_observations(summary)?, opts)?;
+                let mut file = Self::with_warnings(&fitted, kind, summary.unit);
+                if !fitted.model.has_finite_mean() {
+                    file.warnings.push(format!(
+                        "q = {:.4} <= 1: the mean spend per transaction is infinite, so expected \
+                         spend and CLV are not defined (btyd clv refuses this model unless --force)",
+                        fitted.model.q()
+                    ));
+                }
+                Ok(file)
+            }
+        }
+    }
+
+    fn fit_purchase<M: LogLikelihood<Obs = History>>(
+        kind: ModelKind,
+        summary: &Summary,
+        opts: &FitOptions,
+    ) -> Result<Self> {
+        let data = compress(summary.histories().map(|h| (h, 1.0)));
+        let fitted: Fitted<M> = fit(&data, opts)?;
+        Ok(Self::with_warnings(&fitted, kind, summary.unit))
+    }
+
+    /// [`ModelFile::from_fitted`] with warnings for missing standard errors and non-convergence.
+    fn with_warnings<M: LogLikelihood>(
+        fitted: &Fitted<M>,
+        kind: ModelKind,
+        unit: TimeUnit,
+    ) -> Self {
+        let mut file = Self::from_fitted(fitted, kind, unit);
+        if let Some(e) = &fitted.covariance_error {
+            file.warnings.push(format!("no standard errors: {e}"));
+        }
+        if !fitted.converged {
+            file.warnings.push(format!(
+                "the optimiser did not converge: {}",
+                fitted.termination
+            ));
+        }
+        file
     }
 
     /// Writes the file atomically as pretty-printed JSON.
