@@ -20,6 +20,21 @@ fn cdnow_dir() -> Workdir {
     w
 }
 
+/// [`cdnow_dir`] with BG/NBD (`bg.json`) and Gamma-Gamma (`gg.json`) fitted on `spend.csv`.
+fn fitted_dir() -> Workdir {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
+    w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "gamma-gamma",
+        "-o",
+        "gg.json",
+    ]);
+    w
+}
+
 fn json(w: &Workdir, name: &str) -> serde_json::Value {
     serde_json::from_str(&w.read(name)).unwrap()
 }
@@ -195,16 +210,7 @@ fn gamma_gamma_and_clv_reproduce_lifetimes() {
 
 #[test]
 fn continuous_clv_with_annual_rate_and_infinite_horizon() {
-    let w = cdnow_dir();
-    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
-    w.succeeds(&[
-        "fit",
-        "spend.csv",
-        "--model",
-        "gamma-gamma",
-        "-o",
-        "gg.json",
-    ]);
+    let w = fitted_dir();
     let base = [
         "clv",
         "bg.json",
@@ -241,16 +247,7 @@ fn continuous_clv_with_annual_rate_and_infinite_horizon() {
 
 #[test]
 fn model_commands_fail_cleanly() {
-    let w = cdnow_dir();
-    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
-    w.succeeds(&[
-        "fit",
-        "spend.csv",
-        "--model",
-        "gamma-gamma",
-        "-o",
-        "gg.json",
-    ]);
+    let w = fitted_dir();
     w.write(
         "bad.csv",
         "customer_id,frequency,recency,T\n1,2,30,38\n2,1,40,38\n",
@@ -354,16 +351,7 @@ fn model_commands_fail_cleanly() {
 /// A spend model whose q <= 1 has an infinite mean: `clv` refuses it unless forced.
 #[test]
 fn clv_refuses_an_infinite_mean_spend_model() {
-    let w = cdnow_dir();
-    w.succeeds(&["fit", "spend.csv", "--model", "bg-nbd", "-o", "bg.json"]);
-    w.succeeds(&[
-        "fit",
-        "spend.csv",
-        "--model",
-        "gamma-gamma",
-        "-o",
-        "gg.json",
-    ]);
+    let w = fitted_dir();
     let mut gg = json(&w, "gg.json");
     gg["parameters"][1]["estimate"] = serde_json::json!(0.9);
     w.write("gg_heavy.json", serde_json::to_string(&gg).unwrap());
