@@ -4,7 +4,7 @@
 mod common;
 
 use btyd::data::History;
-use btyd::models::{BgNbd, GammaGamma, Spend};
+use btyd::models::{BgNbd, GammaGamma, MbgNbd, Spend};
 use proptest::prelude::*;
 
 /// A positive parameter, log-uniform over [0.05, 20].
@@ -27,6 +27,13 @@ proptest! {
     #[test]
     fn bg_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), a in param(), b in param(), c in history()) {
         let m = BgNbd::new(r, alpha, a, b).unwrap();
+        prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
+    }
+
+    /// MBG/NBD, including x = 0 (where, unlike BG/NBD, the second likelihood term is present).
+    #[test]
+    fn mbg_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), a in param(), b in param(), c in history()) {
+        let m = MbgNbd::new(r, alpha, a, b).unwrap();
         prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
     }
 

@@ -6,9 +6,12 @@
 
 pub mod bg_nbd;
 pub mod gamma_gamma;
+pub mod mbg_nbd;
+mod nbd_common;
 
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
+pub use mbg_nbd::MbgNbd;
 
 use std::fmt;
 use std::str::FromStr;
@@ -100,24 +103,28 @@ pub enum ModelKind {
     BgNbd,
     /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), `gamma-gamma`.
     GammaGamma,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007), `mbg-nbd`.
+    MbgNbd,
 }
 
 impl ModelKind {
     /// Every kind, in the order the CLI lists them.
-    pub const ALL: &'static [ModelKind] = &[ModelKind::BgNbd, ModelKind::GammaGamma];
+    pub const ALL: &'static [ModelKind] =
+        &[ModelKind::BgNbd, ModelKind::GammaGamma, ModelKind::MbgNbd];
 
     /// The command-line and model-file name, e.g. `bg-nbd`.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::BgNbd => "bg-nbd",
             ModelKind::GammaGamma => "gamma-gamma",
+            ModelKind::MbgNbd => "mbg-nbd",
         }
     }
 
     /// Whether this is a purchase (transaction-and-dropout) model rather than a spend model.
     pub fn is_purchase_model(self) -> bool {
         match self {
-            ModelKind::BgNbd => true,
+            ModelKind::BgNbd | ModelKind::MbgNbd => true,
             ModelKind::GammaGamma => false,
         }
     }
