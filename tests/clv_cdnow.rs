@@ -55,7 +55,6 @@ fn check_against_lifetimes(rows: &[CustomerClv], summary: &Summary, tol: f64) {
 }
 
 #[test]
-#[ignore = "needs ln_hyp2f1 from branch `special` (still todo!() here): run after merging it"]
 fn lifetimes_clv_at_lifetimes_parameters() {
     let summary = cdnow_spend_summary();
     // lifetimes-outputs.md: lifetimes' fitted parameters.
@@ -80,7 +79,6 @@ fn own_fits(summary: &Summary) -> (BgNbd, GammaGamma) {
 }
 
 #[test]
-#[ignore = "needs ln_hyp2f1 from branch `special` (still todo!() here): run after merging it"]
 fn lifetimes_clv_with_our_fits() {
     let summary = cdnow_spend_summary();
     let (bg, gg) = own_fits(&summary);
@@ -96,7 +94,6 @@ fn bg() -> BgNbd {
 /// DERT (continuous discounting by quadrature) against brute-force summation over 20,000
 /// equal steps, each step's purchase increment discounted at its midpoint (error O(h²δ²)).
 #[test]
-#[ignore = "needs ln_hyp2f1 from branch `special` (still todo!() here): run after merging it"]
 fn dert_agrees_with_brute_force_summation() {
     let summary = cdnow_spend_summary();
     let (horizon, delta, n) = (52.0, 0.05, 20_000);
@@ -123,7 +120,6 @@ fn dert_agrees_with_brute_force_summation() {
 }
 
 #[test]
-#[ignore = "needs ln_hyp2f1 from branch `special` (still todo!() here): run after merging it"]
 fn dert_limits_and_monotonicity() {
     let summary = cdnow_spend_summary();
     for c in summary.customers.iter().take(12) {
@@ -153,7 +149,6 @@ fn dert_limits_and_monotonicity() {
 
 /// Undiscounted CLV with BG/NBD: margin × expected spend × E[Y(H)], both conventions.
 #[test]
-#[ignore = "needs ln_hyp2f1 from branch `special` (still todo!() here): run after merging it"]
 fn undiscounted_clv_identity_with_bg_nbd() {
     let summary = cdnow_spend_summary();
     let gg = GammaGamma::new(6.24880250, 3.74458846, 15.44774806).unwrap();
