@@ -15,9 +15,9 @@
 //!
 //! | symbol | field | meaning |
 //! |---|---|---|
-//! | α | `alpha` | first shape of the transaction-probability distribution (E[p] = α/(α+β)) |
+//! | α | `alpha` | first shape of the transaction-probability distribution (E(p) = α/(α+β)) |
 //! | β | `beta` | second shape of the transaction-probability distribution |
-//! | γ | `gamma` | first shape of the dropout-probability distribution (E[θ] = γ/(γ+δ)) |
+//! | γ | `gamma` | first shape of the dropout-probability distribution (E(θ) = γ/(γ+δ)) |
 //! | δ | `delta` | second shape of the dropout-probability distribution |
 //! | x | [`Binary::frequency`] | number of opportunities with a transaction |
 //! | t_x | [`Binary::recency`] | last opportunity with a transaction (0 if x = 0) |

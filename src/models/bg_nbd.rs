@@ -11,9 +11,9 @@
 //! | symbol | field | meaning |
 //! |---|---|---|
 //! | r | `r` | shape of the purchase-rate distribution |
-//! | α | `alpha` | rate of the purchase-rate distribution (in the time unit: E[λ] = r/α) |
+//! | α | `alpha` | rate of the purchase-rate distribution (in the time unit: E(λ) = r/α) |
 //! | a | `a` | first shape of the dropout-probability distribution |
-//! | b | `b` | second shape of the dropout-probability distribution (E[p] = a/(a+b)) |
+//! | b | `b` | second shape of the dropout-probability distribution (E(p) = a/(a+b)) |
 //!
 //! Equation numbers refer to the 2005a paper; the numerically stable log-likelihood is that of
 //! Hardie's note 027 ("Overcoming the BG/NBD Model's #NUM! Error Problem", 2013).

@@ -18,9 +18,9 @@
 //! | symbol | field | meaning |
 //! |---|---|---|
 //! | r | `r` | shape of the purchase-rate distribution |
-//! | α | `alpha` | rate of the purchase-rate distribution (in the time unit: E[λ] = r/α) |
+//! | α | `alpha` | rate of the purchase-rate distribution (in the time unit: E(λ) = r/α) |
 //! | a | `a` | first shape of the dropout-probability distribution |
-//! | b | `b` | second shape of the dropout-probability distribution (E[p] = a/(a+b)) |
+//! | b | `b` | second shape of the dropout-probability distribution (E(p) = a/(a+b)) |
 //!
 //! # Numerical variant
 //! Every formula is BG/NBD's with x + 1 dropout opportunities instead of x (see
