@@ -4,7 +4,7 @@
 mod common;
 
 use btyd::data::History;
-use btyd::models::{BgNbd, GammaGamma, Spend};
+use btyd::models::{BgBb, BgNbd, Binary, GammaGamma, MbgNbd, Spend};
 use proptest::prelude::*;
 
 /// A positive parameter, log-uniform over [0.05, 20].
@@ -21,12 +21,39 @@ fn history() -> impl Strategy<Value = History> {
     })
 }
 
+/// A valid BG/BB history (x, t_x, n) with n up to 60.
+fn binary() -> impl Strategy<Value = Binary> {
+    (0u32..=60, 0.0f64..=1.0, 0.0f64..=1.0).prop_map(|(n, f_t, f_x)| {
+        let t_x = (f_t * f64::from(n)).round() as u32;
+        let x = if t_x == 0 {
+            0
+        } else {
+            1 + (f_x * f64::from(t_x - 1)).round() as u32
+        };
+        Binary::new(x, t_x, n).unwrap()
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
     #[test]
     fn bg_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), a in param(), b in param(), c in history()) {
         let m = BgNbd::new(r, alpha, a, b).unwrap();
+        prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
+    }
+
+    /// MBG/NBD, including x = 0 (where, unlike BG/NBD, the second likelihood term is present).
+    #[test]
+    fn mbg_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), a in param(), b in param(), c in history()) {
+        let m = MbgNbd::new(r, alpha, a, b).unwrap();
+        prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
+    }
+
+    /// BG/BB (discrete time).
+    #[test]
+    fn bg_bb_gradient_matches_finite_differences(alpha in param(), beta in param(), gamma in param(), delta in param(), c in binary()) {
+        let m = BgBb::new(alpha, beta, gamma, delta).unwrap();
         prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
     }
 

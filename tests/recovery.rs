@@ -5,7 +5,7 @@ mod common;
 
 use btyd::data::compress;
 use btyd::fit::{fit, FitOptions};
-use btyd::models::{BgNbd, GammaGamma};
+use btyd::models::{BgBb, BgNbd, GammaGamma, MbgNbd};
 use common::assert_recovered;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -31,6 +31,49 @@ fn bg_nbd_recovers_parameters() {
         let sim = truth.simulate(&ages, &mut rng).unwrap();
         let data = compress(sim.into_iter().map(|h| (h, 1.0)));
         let fitted = fit::<BgNbd>(&data, &FitOptions::default()).unwrap();
+        assert!(fitted.converged);
+        assert_recovered(&truth, &fitted);
+    }
+}
+
+/// MBG/NBD: CDNOW-like parameters and two others, ages as for BG/NBD.
+#[test]
+fn mbg_nbd_recovers_parameters() {
+    let sets = [
+        (0.525, 6.183, 0.891, 1.614, 11u64),
+        (1.5, 10.0, 2.0, 5.0, 12),
+        (0.5, 2.0, 0.3, 1.2, 13),
+    ];
+    for (r, alpha, a, b, seed) in sets {
+        let truth = MbgNbd::new(r, alpha, a, b).unwrap();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let ages: Vec<f64> = (0..N)
+            .map(|_| rng.random_range(189..=273) as f64 / 7.0)
+            .collect();
+        let sim = truth.simulate(&ages, &mut rng).unwrap();
+        let data = compress(sim.into_iter().map(|h| (h, 1.0)));
+        let fitted = fit::<MbgNbd>(&data, &FitOptions::default()).unwrap();
+        assert!(fitted.converged);
+        assert_recovered(&truth, &fitted);
+    }
+}
+
+/// BG/BB: 20,000 customers per set, each observed for 6 to 12 opportunities (mixed cohorts), at
+/// the donations estimates and two other parameter sets.
+#[test]
+fn bg_bb_recovers_parameters() {
+    let sets = [
+        (1.204, 0.750, 0.657, 2.783, 21u64),
+        (0.5, 2.0, 1.5, 6.0, 22),
+        (3.0, 1.0, 0.3, 0.8, 23),
+    ];
+    for (alpha, beta, gamma, delta, seed) in sets {
+        let truth = BgBb::new(alpha, beta, gamma, delta).unwrap();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let periods: Vec<u32> = (0..N).map(|_| rng.random_range(6..=12)).collect();
+        let sim = truth.simulate(&periods, &mut rng).unwrap();
+        let data = compress(sim.into_iter().map(|h| (h, 1.0)));
+        let fitted = fit::<BgBb>(&data, &FitOptions::default()).unwrap();
         assert!(fitted.converged);
         assert_recovered(&truth, &fitted);
     }

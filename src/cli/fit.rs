@@ -6,13 +6,14 @@ use anyhow::Context;
 use btyd::data::{Summary, TimeUnit};
 use btyd::fit::FitOptions;
 use btyd::io::{read_summary, ModelFile};
-use btyd::models::ModelKind;
+use btyd::models::{read_bgbb_patterns, ModelKind};
 
 /// Arguments of `btyd fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Customer summary CSV (customer_id, frequency, recency, T[, monetary_value]);
-    /// gamma-gamma uses the repeat customers' monetary_value.
+    /// gamma-gamma uses the repeat customers' monetary_value; bg-bb reads discrete-time
+    /// patterns (frequency, recency, periods[, weights]) as in datasets/donations.csv.
     summary: PathBuf,
     /// Which model to fit.
     #[arg(long, value_parser = parse_model)]
@@ -20,7 +21,8 @@ pub struct FitArgs {
     /// Output model file (JSON).
     #[arg(short, long)]
     output: PathBuf,
-    /// Time unit of the summary's recency and T: day, week, month or a number of days.
+    /// Time unit of the summary's recency and T: day, week, month or a number of days (for
+    /// bg-bb: the length of one period).
     #[arg(long, default_value = "week")]
     time_unit: TimeUnit,
     /// L2 penalty coefficient on the parameters (as lifetimes' penalizer_coef).
@@ -40,14 +42,20 @@ pub fn parse_model(s: &str) -> Result<ModelKind, String> {
 }
 
 pub fn run(args: FitArgs) -> anyhow::Result<()> {
-    let summary = read_summary(&args.summary, args.time_unit)?;
     let opts = FitOptions {
         penalizer: args.penalizer,
         max_iters: args.max_iters,
         allow_unconverged: args.allow_unconverged,
         ..FitOptions::default()
     };
-    let file = fit_model(args.model, &summary, &opts)?;
+    let file = if args.model.is_discrete() {
+        let patterns = read_bgbb_patterns(&args.summary)?;
+        ModelFile::fit_discrete(&patterns, args.time_unit, &opts)
+            .with_context(|| format!("fitting {}", args.model))?
+    } else {
+        let summary = read_summary(&args.summary, args.time_unit)?;
+        fit_model(args.model, &summary, &opts)?
+    };
     print_fit(&file);
     file.write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;

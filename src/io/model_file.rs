@@ -19,11 +19,12 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{compress, History, Summary, TimeUnit};
+use crate::data::{compress, History, Patterns, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
 use crate::fit::{fit, FitOptions, Fitted};
 use crate::models::{
-    spend_observations, BgNbd, GammaGamma, LogLikelihood, ModelKind, PurchaseModel,
+    spend_observations, BgBb, BgNbd, Binary, GammaGamma, LogLikelihood, MbgNbd, ModelKind,
+    PurchaseModel,
 };
 
 /// The `format` field of every model file.
@@ -138,6 +139,12 @@ impl ModelFile {
     pub fn fit(kind: ModelKind, summary: &Summary, opts: &FitOptions) -> Result<Self> {
         match kind {
             ModelKind::BgNbd => Self::fit_purchase::<BgNbd>(kind, summary, opts),
+            ModelKind::MbgNbd => Self::fit_purchase::<MbgNbd>(kind, summary, opts),
+            ModelKind::BgBb => Err(Error::InvalidArgument(
+                "bg-bb is a discrete-time model: fit it on (frequency, recency, periods, weights) \
+                 patterns such as datasets/donations.csv (ModelFile::fit_discrete)"
+                    .into(),
+            )),
             ModelKind::GammaGamma => {
                 let fitted: Fitted<GammaGamma> = fit(&spend_observations(summary)?, opts)?;
                 let mut file = Self::with_warnings(&fitted, kind, summary.unit);
@@ -151,6 +158,20 @@ impl ModelFile {
                 Ok(file)
             }
         }
+    }
+
+    /// Fits BG/BB on (x, t_x, n) patterns; `period` is the length of one transaction
+    /// opportunity, recorded as the model's time unit.
+    ///
+    /// # Errors
+    /// Those of [`crate::fit::fit`].
+    pub fn fit_discrete(
+        patterns: &Patterns<Binary>,
+        period: TimeUnit,
+        opts: &FitOptions,
+    ) -> Result<Self> {
+        let fitted: Fitted<BgBb> = fit(patterns, opts)?;
+        Ok(Self::with_warnings(&fitted, ModelKind::BgBb, period))
     }
 
     fn fit_purchase<M: LogLikelihood<Obs = History>>(
@@ -248,8 +269,22 @@ impl ModelFile {
     pub fn purchase_model(&self) -> Result<Box<dyn PurchaseModel>> {
         match self.model {
             ModelKind::BgNbd => Ok(Box::new(self.params_for::<BgNbd>()?)),
+            ModelKind::MbgNbd => Ok(Box::new(self.params_for::<MbgNbd>()?)),
             other => Err(Error::InvalidArgument(format!(
                 "{other} is not a purchase model"
+            ))),
+        }
+    }
+
+    /// The BG/BB model this file holds.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] when the file holds another model; parameter errors.
+    pub fn discrete_model(&self) -> Result<BgBb> {
+        match self.model {
+            ModelKind::BgBb => self.params_for::<BgBb>(),
+            other => Err(Error::InvalidArgument(format!(
+                "{other} is not a discrete-time model (expected bg-bb)"
             ))),
         }
     }

@@ -4,11 +4,19 @@
 //! symbols. [`LogLikelihood`] is all the fitting driver in [`crate::fit`] needs; the prediction
 //! traits ([`PurchaseModel`], [`SpendModel`]) are what [`crate::predict`] and the CLI use.
 
+pub mod bg_bb;
 pub mod bg_nbd;
 pub mod gamma_gamma;
+pub mod mbg_nbd;
+mod nbd_common;
 
+pub use bg_bb::{
+    binary_from_purchase_periods, patterns_from_purchase_periods, read_bgbb_patterns,
+    read_bgbb_patterns_from, BgBb, Binary,
+};
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
+pub use mbg_nbd::MbgNbd;
 
 use std::fmt;
 use std::str::FromStr;
@@ -100,26 +108,45 @@ pub enum ModelKind {
     BgNbd,
     /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), `gamma-gamma`.
     GammaGamma,
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007), `mbg-nbd`.
+    MbgNbd,
+    /// BG/BB (Fader, Hardie & Shang 2010), `bg-bb`: a discrete-time purchase model on
+    /// (x, t_x, n) data, not a continuous-time [`PurchaseModel`].
+    BgBb,
 }
 
 impl ModelKind {
     /// Every kind, in the order the CLI lists them.
-    pub const ALL: &'static [ModelKind] = &[ModelKind::BgNbd, ModelKind::GammaGamma];
+    pub const ALL: &'static [ModelKind] = &[
+        ModelKind::BgNbd,
+        ModelKind::GammaGamma,
+        ModelKind::MbgNbd,
+        ModelKind::BgBb,
+    ];
 
     /// The command-line and model-file name, e.g. `bg-nbd`.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::BgNbd => "bg-nbd",
             ModelKind::GammaGamma => "gamma-gamma",
+            ModelKind::MbgNbd => "mbg-nbd",
+            ModelKind::BgBb => "bg-bb",
         }
     }
 
     /// Whether this is a purchase (transaction-and-dropout) model rather than a spend model.
+    /// Only continuous-time models implementing [`PurchaseModel`] count: BG/BB is a purchase
+    /// model in discrete time (see [`ModelKind::is_discrete`]) and returns false.
     pub fn is_purchase_model(self) -> bool {
         match self {
-            ModelKind::BgNbd => true,
-            ModelKind::GammaGamma => false,
+            ModelKind::BgNbd | ModelKind::MbgNbd => true,
+            ModelKind::GammaGamma | ModelKind::BgBb => false,
         }
+    }
+
+    /// Whether this is a discrete-time purchase model on (x, t_x, n) data (BG/BB).
+    pub fn is_discrete(self) -> bool {
+        matches!(self, ModelKind::BgBb)
     }
 }
 

@@ -1,0 +1,366 @@
+//! The likelihood, gradient and predictions shared by BG/NBD and MBG/NBD.
+//!
+//! Both models let a customer buy at the times of a Poisson process with rate λ ~ Gamma(r, α)
+//! while active, and drop out with probability p ~ Beta(a, b) at each *dropout opportunity*. They
+//! differ only in those opportunities:
+//!
+//! * BG/NBD (Fader, Hardie & Lee 2005a, *Marketing Science* 24(2) 275–284): after each repeat
+//!   purchase, so a customer with x repeat purchases has had k = x of them;
+//! * MBG/NBD (Batislam, Denizel & Filiztekin 2007, *IJRM* 24(3) 201–209; the same model as
+//!   Hoppe & Wagner's 2007 CBG/NBD): also at time 0, right after the first purchase, so k = x + 1.
+//!
+//! Every formula of the two papers depends on the dropout process only through k, which is why
+//! one implementation serves both: with s = k − x (0 for BG/NBD, 1 for MBG/NBD),
+//!
+//! ```text
+//! L = A1·A2·(A3 + δ_{k>0}·A4)
+//! A1 = Γ(r+x) α^r / Γ(r)            A2 = B(a, b+k) / B(a, b)
+//! A3 = (α+T)^−(r+x)                 A4 = a/(b+k−1) · (α+t_x)^−(r+x)
+//! ```
+//!
+//! For s = 0 this is eq. (6) of Fader, Hardie & Lee (2005a); for s = 1 it is the MBG/NBD
+//! likelihood (published-values §6.4: B(a, b+x+1)/B(a, b) and B(a+1, b+x)/B(a, b) =
+//! B(a, b+x+1)/B(a, b) · a/(b+x)). The stable evaluation is that of Hardie's note 027
+//! ("Overcoming the BG/NBD Model's #NUM! Error Problem", 2013): ln L = ln A1 + ln A2 + ln A3 +
+//! softplus(ln(A4/A3)).
+
+use rand::{Rng, RngExt};
+use rand_distr::{Beta, Distribution, Exp, Gamma};
+
+use super::bg_nbd::distr_error;
+use super::check_horizon;
+use crate::data::History;
+use crate::error::{Error, Result};
+use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, logistic};
+
+/// When a customer of the model may drop out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Dropout {
+    /// After each repeat purchase (BG/NBD): k = x opportunities.
+    AfterRepeat,
+    /// At time 0 and after each repeat purchase (MBG/NBD): k = x + 1 opportunities.
+    AlsoAtStart,
+}
+
+impl Dropout {
+    /// s = k − x, the number of extra dropout opportunities.
+    fn shift(self) -> f64 {
+        match self {
+            Dropout::AfterRepeat => 0.0,
+            Dropout::AlsoAtStart => 1.0,
+        }
+    }
+}
+
+/// The parameters of a BG/NBD-family model and its dropout variant. Built from a validated
+/// model, so every parameter is finite and positive.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Nbd {
+    pub r: f64,
+    pub alpha: f64,
+    pub a: f64,
+    pub b: f64,
+    pub dropout: Dropout,
+}
+
+/// ln A3 = −(r+x) ln(α+T) and d = ln(A4/A3), with the logarithms they were made from.
+#[derive(Debug, Clone, Copy)]
+struct A3Ratio {
+    ln_a3: f64,
+    ln_at: f64,
+    ln_atx: f64,
+    ln_ratio: f64,
+}
+
+/// Terms of the log-likelihood that depend on the frequency x only (shared by all patterns with
+/// the same x).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FrequencyTerms {
+    x: f64,
+    /// k = x + s, the number of dropout opportunities.
+    k: f64,
+    /// ln A1 without the α terms: ln Γ(r+x) − ln Γ(r).
+    ln_a1: f64,
+    /// ln α (the same for every x; kept here so it is computed once per run of x).
+    ln_alpha: f64,
+    /// ln A2 = ln B(a, b+k) − ln B(a, b).
+    ln_a2: f64,
+    /// ln(a / (b+k−1)), the A4 prefactor (k > 0), −∞ for k = 0.
+    ln_a4_coef: f64,
+    /// ∂(ln A1 + ln A2)/∂(r, a, b).
+    d_r: f64,
+    d_a: f64,
+    d_b: f64,
+}
+
+impl Nbd {
+    fn shift(&self) -> f64 {
+        debug_assert!(self.r > 0.0 && self.alpha > 0.0 && self.a > 0.0 && self.b > 0.0);
+        self.dropout.shift()
+    }
+
+    pub fn frequency_terms(&self, x: f64) -> FrequencyTerms {
+        let Nbd { r, a, b, .. } = *self;
+        let k = x + self.shift();
+        let psi_ab = digamma(a + b);
+        let psi_abk = digamma(a + b + k);
+        FrequencyTerms {
+            x,
+            k,
+            ln_a1: ln_gamma(r + x) - ln_gamma(r),
+            ln_alpha: self.alpha.ln(),
+            ln_a2: ln_beta(a, b + k) - ln_beta(a, b),
+            ln_a4_coef: self.ln_a4_coef(k),
+            d_r: digamma(r + x) - digamma(r),
+            d_a: psi_ab - psi_abk,
+            d_b: psi_ab + digamma(b + k) - digamma(b) - psi_abk,
+        }
+    }
+
+    /// ln(a/(b+k−1)) for k > 0; −∞ for k = 0 (no A4 term).
+    fn ln_a4_coef(&self, k: f64) -> f64 {
+        if k > 0.0 {
+            self.a.ln() - (self.b + k - 1.0).ln()
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
+    /// ln A3 and ln(A4/A3), with ln(α+T) and ln(α+t_x) for the gradient, given ln(a/(b+k−1))
+    /// (for k = 0 there is no A4 and the ratio is −∞).
+    fn a3_and_ratio(&self, h: &History, ln_a4_coef: f64) -> A3Ratio {
+        let rx = self.r + h.frequency;
+        let ln_at = (self.alpha + h.age).ln();
+        let ln_a3 = -rx * ln_at;
+        if ln_a4_coef > f64::NEG_INFINITY {
+            let ln_atx = (self.alpha + h.recency).ln();
+            A3Ratio {
+                ln_a3,
+                ln_at,
+                ln_atx,
+                ln_ratio: ln_a4_coef + rx * (ln_at - ln_atx),
+            }
+        } else {
+            A3Ratio {
+                ln_a3,
+                ln_at,
+                ln_atx: 0.0,
+                ln_ratio: f64::NEG_INFINITY,
+            }
+        }
+    }
+
+    /// ln L and its gradient for one history, given the frequency terms.
+    ///
+    /// # Formula
+    /// ln L = ln A1 + ln A2 + ln A3 + ln(1 + δ_{k>0} A4/A3) (module docs), the last term as
+    /// softplus of the log ratio d = ln(A4/A3). With w₄ = A4/(A3+A4) = logistic(d), w₃ = 1 − w₄:
+    /// ```text
+    /// ∂/∂r = ψ(r+x) − ψ(r) + ln α − w₃ ln(α+T) − w₄ ln(α+t_x)
+    /// ∂/∂α = r/α − (r+x)(w₃/(α+T) + w₄/(α+t_x))
+    /// ∂/∂a = ψ(a+b) − ψ(a+b+k) + w₄/a
+    /// ∂/∂b = ψ(a+b) + ψ(b+k) − ψ(b) − ψ(a+b+k) − w₄/(b+k−1)
+    /// ```
+    pub fn ln_likelihood_terms(
+        &self,
+        ft: &FrequencyTerms,
+        h: &History,
+        grad: Option<&mut [f64]>,
+    ) -> f64 {
+        let Nbd { r, alpha, a, b, .. } = *self;
+        let q = self.a3_and_ratio(h, ft.ln_a4_coef);
+        let base = ft.ln_a1 + r * ft.ln_alpha + ft.ln_a2 + q.ln_a3;
+        if ft.k == 0.0 {
+            if let Some(g) = grad {
+                g[0] = ft.d_r + ft.ln_alpha - q.ln_at;
+                g[1] = r / alpha - r / (alpha + h.age);
+                g[2] = ft.d_a;
+                g[3] = ft.d_b;
+            }
+            return base;
+        }
+        // softplus(d) and logistic(d) from one exponential.
+        let d = q.ln_ratio;
+        let e = (-d.abs()).exp();
+        let ll = base + d.max(0.0) + e.ln_1p();
+        if let Some(g) = grad {
+            let (w4, w3) = if d >= 0.0 {
+                (1.0 / (1.0 + e), e / (1.0 + e))
+            } else {
+                (e / (1.0 + e), 1.0 / (1.0 + e))
+            };
+            let rx = r + ft.x;
+            g[0] = ft.d_r + ft.ln_alpha - w3 * q.ln_at - w4 * q.ln_atx;
+            g[1] = r / alpha - rx * (w3 / (alpha + h.age) + w4 / (alpha + h.recency));
+            g[2] = ft.d_a + w4 / a;
+            g[3] = ft.d_b - w4 / (b + ft.k - 1.0);
+        }
+        ll
+    }
+
+    /// Σ wᵢ ln Lᵢ, adding Σ wᵢ ∇ ln Lᵢ into `grad`, sharing the frequency terms (log-gamma and
+    /// digamma calls) between consecutive patterns with the same x.
+    pub fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
+        let mut ft: Option<FrequencyTerms> = None;
+        let mut g = [0.0; 4];
+        let mut ll = 0.0;
+        for (h, &w) in obs.iter().zip(weights) {
+            let terms = match ft {
+                Some(t) if t.x == h.frequency => t,
+                _ => *ft.insert(self.frequency_terms(h.frequency)),
+            };
+            ll += w * self.ln_likelihood_terms(&terms, h, Some(&mut g));
+            for (acc, gi) in grad.iter_mut().zip(g) {
+                *acc += w * gi;
+            }
+        }
+        ll
+    }
+
+    /// P(alive | x, t_x, T) = A3/(A3 + δ_{k>0} A4) = 1 / (1 + δ_{k>0}·a/(b+k−1)·((α+T)/(α+t_x))^{r+x}),
+    /// as a logistic function of the log-odds so that it underflows to exactly 0 instead of
+    /// overflowing.
+    pub fn p_alive(&self, h: &History) -> f64 {
+        let k = h.frequency + self.shift();
+        if k == 0.0 {
+            return 1.0;
+        }
+        logistic(-self.a3_and_ratio(h, self.ln_a4_coef(k)).ln_ratio)
+    }
+
+    /// E[Y(t) | x, t_x, T] = P(alive)·(a+b+k−1)/(a−1)·
+    /// [1 − ((α+T)/(α+T+t))^{r+x} ₂F₁(r+x, b+k; a+b+k−1; t/(α+T+t))]:
+    /// FHL (2005a) eq. (10) for k = x; Wagner & Hoppe's (2008) corrected MBG/NBD form for k = x+1.
+    pub fn expected_purchases(&self, h: &History, horizon: f64) -> Result<f64> {
+        let t = check_horizon(horizon)?;
+        let p_alive = self.p_alive(h);
+        if p_alive == 0.0 || t == 0.0 {
+            return Ok(0.0);
+        }
+        let x = h.frequency;
+        let k = x + self.shift();
+        let bracket = self.expectation_bracket(self.r + x, self.alpha + h.age, self.b + k, t)?;
+        Ok(p_alive * bracket)
+    }
+
+    /// E[X(t)] = E[Y(t) | x = t_x = T = 0]: for BG/NBD eq. (7) of FHL (2005a),
+    /// (a+b−1)/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))]; for MBG/NBD
+    /// b/(a+b) · (a+b)/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))], where
+    /// b/(a+b) = P(alive | 0, 0, 0).
+    pub fn expected_purchases_new(&self, horizon: f64) -> Result<f64> {
+        let t = check_horizon(horizon)?;
+        let start = History {
+            frequency: 0.0,
+            recency: 0.0,
+            age: 0.0,
+        };
+        let p_alive = self.p_alive(&start);
+        Ok(p_alive * self.expectation_bracket(self.r, self.alpha, self.b + self.shift(), t)?)
+    }
+
+    /// The bracket (c/(a−1))·[1 − (α'/(α'+t))^{r'} ₂F₁(r', b'; c; t/(α'+t))] with c = a + b' − 1,
+    /// for updated parameters r', α', b'.
+    ///
+    /// At a = 1 the factor is 0/0; its limit is taken by interpolating between a = 1 ± h.
+    fn expectation_bracket(&self, r: f64, alpha: f64, b: f64, t: f64) -> Result<f64> {
+        const A_NEAR_ONE: f64 = 1e-5;
+        let a = self.a;
+        if (a - 1.0).abs() < A_NEAR_ONE {
+            let lo = Self::bracket_at(1.0 - A_NEAR_ONE, r, alpha, b, t)?;
+            let hi = Self::bracket_at(1.0 + A_NEAR_ONE, r, alpha, b, t)?;
+            let w = (a - (1.0 - A_NEAR_ONE)) / (2.0 * A_NEAR_ONE);
+            return Ok(lo + w * (hi - lo));
+        }
+        Self::bracket_at(a, r, alpha, b, t)
+    }
+
+    fn bracket_at(a: f64, r: f64, alpha: f64, b: f64, t: f64) -> Result<f64> {
+        if t == 0.0 {
+            return Ok(0.0);
+        }
+        let c = a + b - 1.0;
+        let z = t / (alpha + t);
+        let (ln_f, sign) = ln_hyp2f1(r, b, c, z)?;
+        let ln_term = r * (alpha / (alpha + t)).ln() + ln_f;
+        // 1 − sign·e^{ln_term}, written with exp_m1 to keep precision when the term is near 1.
+        let one_minus = if sign > 0.0 {
+            -ln_term.exp_m1()
+        } else {
+            1.0 + ln_term.exp()
+        };
+        Ok(c / (a - 1.0) * one_minus)
+    }
+
+    /// P(X(t) = n) = B(a, b+n+s)/B(a, b)·NB_n + δ_{n+s>0}·B(a+1, b+n+s−1)/B(a, b)·[1 − Σ_{j<n} NB_j],
+    /// NB_j = Γ(r+j)/(Γ(r) j!)·(α/(α+t))^r (t/(α+t))^j: FHL (2005a) eq. (8) for s = 0, the
+    /// MBG/NBD form of published-values §6.4 for s = 1. The bracket equals I_{t/(α+t)}(n, r)
+    /// (1 for n = 0), computed as a regularised incomplete beta function (no cancellation for
+    /// large n).
+    pub fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64> {
+        let t = check_horizon(horizon)?;
+        let Nbd { r, alpha, a, b, .. } = *self;
+        let s = self.shift();
+        let nf = n as f64;
+        if t == 0.0 {
+            return Ok(if n == 0 { 1.0 } else { 0.0 });
+        }
+        let ln_p = (alpha / (alpha + t)).ln();
+        let ln_q = (t / (alpha + t)).ln();
+        let first = (ln_beta(a, b + nf + s) - ln_beta(a, b) + ln_gamma(r + nf)
+            - ln_gamma(r)
+            - ln_gamma(nf + 1.0)
+            + r * ln_p
+            + nf * ln_q)
+            .exp();
+        if nf + s == 0.0 {
+            return Ok(first);
+        }
+        let tail = if n == 0 {
+            1.0
+        } else {
+            statrs::function::beta::checked_beta_reg(nf, r, t / (alpha + t)).map_err(|e| {
+                Error::Numerical {
+                    what: "regularised incomplete beta",
+                    inputs: format!("({nf}, {r}, {t}): {e}"),
+                }
+            })?
+        };
+        Ok(first + (ln_beta(a + 1.0, b + nf + s - 1.0) - ln_beta(a, b)).exp() * tail)
+    }
+
+    /// Simulates the model's story for customers observed `ages[i]` time units after their
+    /// first purchase: λ ~ Gamma(r, rate α), p ~ Beta(a, b); for MBG/NBD the customer first
+    /// drops out at time 0 with probability p; purchases then arrive at exponential(λ) gaps, and
+    /// after each repeat purchase the customer drops out with probability p.
+    pub fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Vec<History>> {
+        let rate = Gamma::new(self.r, 1.0 / self.alpha).map_err(distr_error)?;
+        let drop = Beta::new(self.a, self.b).map_err(distr_error)?;
+        let mut out = Vec::with_capacity(ages.len());
+        for &age in ages {
+            let lambda: f64 = rate.sample(rng);
+            let p: f64 = drop.sample(rng);
+            let (mut x, mut t_x, mut t) = (0u64, 0.0, 0.0);
+            let dead_at_start = match self.dropout {
+                Dropout::AfterRepeat => false,
+                Dropout::AlsoAtStart => rng.random::<f64>() < p,
+            };
+            if lambda > 0.0 && !dead_at_start {
+                let gap = Exp::new(lambda).map_err(distr_error)?;
+                loop {
+                    t += gap.sample(rng);
+                    if t > age {
+                        break;
+                    }
+                    x += 1;
+                    t_x = t;
+                    let u: f64 = rng.random();
+                    if u < p {
+                        break;
+                    }
+                }
+            }
+            out.push(History::new(x as f64, t_x, age)?);
+        }
+        Ok(out)
+    }
+}
