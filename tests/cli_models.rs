@@ -428,3 +428,66 @@ fn demo_writes_every_output() {
     let predicted: f64 = rows.iter().map(|r| r[col].parse::<f64>().unwrap()).sum();
     assert!((predicted - 1653.4).abs() < 1.0, "{predicted}");
 }
+
+/// MBG/NBD through the CLI: the lifetimes/BTYDplus estimates (0.525, 6.183, 0.891, 1.614).
+#[test]
+fn fit_and_predict_mbg_nbd() {
+    let w = cdnow_dir();
+    w.succeeds(&["fit", "rfm.csv", "--model", "mbg-nbd", "-o", "mbg.json"]);
+    let m = json(&w, "mbg.json");
+    assert_eq!(m["model"], "mbg-nbd");
+    for (i, want) in [0.525, 6.183, 0.891, 1.614].iter().enumerate() {
+        assert!(rel(estimate(&m, i), *want) < 2e-3, "parameter {i}");
+    }
+    let (_, rows) = table(&w.succeeds(&["predict", "mbg.json", "rfm.csv", "--horizon", "39"]));
+    // MBG/NBD allows dropout at time 0, so P(alive) < 1 even without repeat purchases.
+    let zero = rows.iter().find(|r| r[1] == "0").unwrap();
+    assert!(zero[4].parse::<f64>().unwrap() < 1.0);
+}
+
+/// BG/BB on the donations patterns (Fader, Hardie & Shang 2010): Σ E[X(6, 11)] = 12,884.2.
+#[test]
+fn fit_and_predict_bg_bb_on_patterns() {
+    let w = Workdir::new();
+    w.write(
+        "donations.csv",
+        std::fs::read(dataset("donations.csv")).unwrap(),
+    );
+    let stdout = w.succeeds(&[
+        "fit",
+        "donations.csv",
+        "--model",
+        "bg-bb",
+        "--time-unit",
+        "365.25",
+        "-o",
+        "bgbb.json",
+    ]);
+    assert!(stdout.contains("log-likelihood -33225.58"), "{stdout}");
+    let (header, rows) =
+        table(&w.succeeds(&["predict", "bgbb.json", "donations.csv", "--horizon", "5"]));
+    assert_eq!(
+        header,
+        [
+            "frequency",
+            "recency",
+            "periods",
+            "weights",
+            "p_alive",
+            "expected_purchases"
+        ]
+    );
+    let total: f64 = rows
+        .iter()
+        .map(|r| r[3].parse::<f64>().unwrap() * r[5].parse::<f64>().unwrap())
+        .sum();
+    assert!((total - 12884.2).abs() < 0.5, "{total}");
+    w.fails(
+        &["predict", "bgbb.json", "donations.csv", "--horizon", "2.5"],
+        &["whole number of periods"],
+    );
+    w.fails(
+        &["fit", "donations.csv", "--model", "bg-nbd", "-o", "x.json"],
+        &["donations.csv", "customer_id"],
+    );
+}
