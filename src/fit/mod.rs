@@ -1,7 +1,7 @@
 //! The single maximum-likelihood driver for every model.
 //!
 //! [`fit`] takes any [`LogLikelihood`] model type and weighted patterns (the sufficient
-//! statistics from [`crate::data::compress`]) and maximises Σ wᵢ ln Lᵢ over the log-parameters
+//! statistics from [`compress`](fn@crate::data::compress)) and maximises Σ wᵢ ln Lᵢ over the log-parameters
 //! with argmin's L-BFGS and a Moré–Thuente line search, using the model's analytic gradient. The
 //! objective handed to argmin is the *mean* negative log-likelihood (plus an optional L2
 //! penalty), which keeps the first line-search step of a sensible size. Patterns are evaluated in

@@ -1,5 +1,5 @@
 //! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, the
-//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`]), and the upper incomplete gamma function and
+//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`](mod@hyp2f1)), and the upper incomplete gamma function and
 //! Tricomi U(s, s; z) (in [`gamma_inc`]).
 
 pub mod gamma_inc;
