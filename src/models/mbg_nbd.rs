@@ -152,12 +152,12 @@ impl LogLikelihood for MbgNbd {
     /// with x + 1 dropout opportunities.
     fn ln_likelihood(&self, h: &History) -> f64 {
         let core = self.core();
-        core.ln_likelihood_terms(&core.frequency_terms(h.frequency), h, None)
+        core.ln_likelihood_one(h, None)
     }
 
     fn ln_likelihood_grad(&self, h: &History, grad: &mut [f64]) -> f64 {
         let core = self.core();
-        core.ln_likelihood_terms(&core.frequency_terms(h.frequency), h, Some(grad))
+        core.ln_likelihood_one(h, Some(grad))
     }
 
     /// Shares the frequency terms (log-gamma and digamma calls) between consecutive patterns

@@ -127,13 +127,13 @@ impl Nbd {
     }
 
     /// ln A3 and ln(A4/A3), with ln(α+T) and ln(α+t_x) for the gradient, given ln(a/(b+k−1))
-    /// (for k = 0 there is no A4 and the ratio is −∞).
-    fn a3_and_ratio(&self, h: &History, ln_a4_coef: f64) -> A3Ratio {
+    /// (for k = 0 there is no A4 and the ratio is −∞) and ln(α+t_x) (which the batch shares
+    /// between consecutive patterns with the same recency).
+    fn a3_and_ratio(&self, h: &History, ln_a4_coef: f64, ln_atx: f64) -> A3Ratio {
         let rx = self.r + h.frequency;
         let ln_at = (self.alpha + h.age).ln();
         let ln_a3 = -rx * ln_at;
         if ln_a4_coef > f64::NEG_INFINITY {
-            let ln_atx = (self.alpha + h.recency).ln();
             A3Ratio {
                 ln_a3,
                 ln_at,
@@ -161,14 +161,15 @@ impl Nbd {
     /// ∂/∂a = ψ(a+b) − ψ(a+b+k) + w₄/a
     /// ∂/∂b = ψ(a+b) + ψ(b+k) − ψ(b) − ψ(a+b+k) − w₄/(b+k−1)
     /// ```
-    pub fn ln_likelihood_terms(
+    fn ln_likelihood_terms(
         &self,
         ft: &FrequencyTerms,
         h: &History,
+        ln_atx: f64,
         grad: Option<&mut [f64]>,
     ) -> f64 {
         let Nbd { r, alpha, a, b, .. } = *self;
-        let q = self.a3_and_ratio(h, ft.ln_a4_coef);
+        let q = self.a3_and_ratio(h, ft.ln_a4_coef, ln_atx);
         let base = ft.ln_a1 + r * ft.ln_alpha + ft.ln_a2 + q.ln_a3;
         if ft.k == 0.0 {
             if let Some(g) = grad {
@@ -184,10 +185,11 @@ impl Nbd {
         let e = (-d.abs()).exp();
         let ll = base + d.max(0.0) + e.ln_1p();
         if let Some(g) = grad {
+            let inv = 1.0 / (1.0 + e);
             let (w4, w3) = if d >= 0.0 {
-                (1.0 / (1.0 + e), e / (1.0 + e))
+                (inv, e * inv)
             } else {
-                (e / (1.0 + e), 1.0 / (1.0 + e))
+                (e * inv, inv)
             };
             let rx = r + ft.x;
             g[0] = ft.d_r + ft.ln_alpha - w3 * q.ln_at - w4 * q.ln_atx;
@@ -198,10 +200,18 @@ impl Nbd {
         ll
     }
 
-    /// Σ wᵢ ln Lᵢ, adding Σ wᵢ ∇ ln Lᵢ into `grad`, sharing the frequency terms (log-gamma and
-    /// digamma calls) between consecutive patterns with the same x.
+    /// ln L of one history, and its gradient when `grad` is given.
+    pub fn ln_likelihood_one(&self, h: &History, grad: Option<&mut [f64]>) -> f64 {
+        let ln_atx = (self.alpha + h.recency).ln();
+        self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, ln_atx, grad)
+    }
+
+    /// Σ wᵢ ln Lᵢ, adding Σ wᵢ ∇ ln Lᵢ into `grad`. Patterns come sorted by (x, t_x, T), so the
+    /// frequency terms (log-gamma and digamma calls) are shared between consecutive patterns with
+    /// the same x, and ln(α+t_x) between those with the same recency.
     pub fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
         let mut ft: Option<FrequencyTerms> = None;
+        let mut recency = (f64::NAN, 0.0);
         let mut g = [0.0; 4];
         let mut ll = 0.0;
         for (h, &w) in obs.iter().zip(weights) {
@@ -209,7 +219,10 @@ impl Nbd {
                 Some(t) if t.x == h.frequency => t,
                 _ => *ft.insert(self.frequency_terms(h.frequency)),
             };
-            ll += w * self.ln_likelihood_terms(&terms, h, Some(&mut g));
+            if recency.0 != h.recency {
+                recency = (h.recency, (self.alpha + h.recency).ln());
+            }
+            ll += w * self.ln_likelihood_terms(&terms, h, recency.1, Some(&mut g));
             for (acc, gi) in grad.iter_mut().zip(g) {
                 *acc += w * gi;
             }
@@ -225,7 +238,8 @@ impl Nbd {
         if k == 0.0 {
             return 1.0;
         }
-        logistic(-self.a3_and_ratio(h, self.ln_a4_coef(k)).ln_ratio)
+        let ln_atx = (self.alpha + h.recency).ln();
+        logistic(-self.a3_and_ratio(h, self.ln_a4_coef(k), ln_atx).ln_ratio)
     }
 
     /// E[Y(t) | x, t_x, T] = P(alive)·(a+b+k−1)/(a−1)·
