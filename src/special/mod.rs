@@ -1,8 +1,12 @@
-//! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, and the
-//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`]).
+//! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, the
+//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`]), and the upper incomplete gamma function and
+//! Tricomi U(s, s; z) (in [`gamma_inc`]).
 
+pub mod gamma_inc;
+mod gamma_ratio;
 pub mod hyp2f1;
 
+pub use gamma_inc::{ln_tricomi_u_ss, ln_upper_gamma};
 pub use hyp2f1::{hyp2f1, ln_hyp2f1};
 
 /// ln Γ(x) for x > 0 (statrs, Lanczos approximation, ~1e-15 relative).
