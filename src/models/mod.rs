@@ -6,9 +6,11 @@
 
 pub mod bg_nbd;
 pub mod gamma_gamma;
+pub mod pareto_nbd;
 
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
+pub use pareto_nbd::ParetoNbd;
 
 use std::fmt;
 use std::str::FromStr;
@@ -100,24 +102,31 @@ pub enum ModelKind {
     BgNbd,
     /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), `gamma-gamma`.
     GammaGamma,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987), `pareto-nbd`.
+    ParetoNbd,
 }
 
 impl ModelKind {
     /// Every kind, in the order the CLI lists them.
-    pub const ALL: &'static [ModelKind] = &[ModelKind::BgNbd, ModelKind::GammaGamma];
+    pub const ALL: &'static [ModelKind] = &[
+        ModelKind::BgNbd,
+        ModelKind::GammaGamma,
+        ModelKind::ParetoNbd,
+    ];
 
     /// The command-line and model-file name, e.g. `bg-nbd`.
     pub fn as_str(self) -> &'static str {
         match self {
             ModelKind::BgNbd => "bg-nbd",
             ModelKind::GammaGamma => "gamma-gamma",
+            ModelKind::ParetoNbd => "pareto-nbd",
         }
     }
 
     /// Whether this is a purchase (transaction-and-dropout) model rather than a spend model.
     pub fn is_purchase_model(self) -> bool {
         match self {
-            ModelKind::BgNbd => true,
+            ModelKind::BgNbd | ModelKind::ParetoNbd => true,
             ModelKind::GammaGamma => false,
         }
     }
