@@ -352,3 +352,36 @@ fn continuous_as_recency_reaches_age() {
     assert!((m.ln_likelihood(&at) - m.ln_likelihood(&near)).abs() < 1e-9);
     assert!(1.0 - m.p_alive(&near) < 1e-9);
 }
+
+/// The simulator against the closed forms: over 50,000 customers of age T, the mean number of
+/// repeat purchases estimates E[X(T)] and the share with none estimates P(X(T) = 0); both must
+/// lie within 4 standard errors of the sample mean.
+#[test]
+fn simulator_matches_closed_forms() {
+    use rand::rngs::StdRng;
+    use rand::SeedableRng;
+    for (m, seed) in [
+        (published(), 5u64),
+        (ParetoNbd::new(1.5, 4.0, 0.8, 25.0).unwrap(), 6),
+    ] {
+        let n = 50_000;
+        let age = 39.0;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let sim = m.simulate(&vec![age; n], &mut rng).unwrap();
+        let xs: Vec<f64> = sim.iter().map(|h| h.frequency).collect();
+        let mean = xs.iter().sum::<f64>() / n as f64;
+        let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n as f64 - 1.0);
+        let e = m.expected_purchases_new(age).unwrap();
+        assert!(
+            (mean - e).abs() < 4.0 * (var / n as f64).sqrt(),
+            "{m:?}: mean {mean} vs E[X] {e}"
+        );
+        let zero = xs.iter().filter(|&&x| x == 0.0).count() as f64 / n as f64;
+        let p0 = m.p_purchases(0, age).unwrap();
+        assert!(
+            (zero - p0).abs() < 4.0 * (p0 * (1.0 - p0) / n as f64).sqrt(),
+            "{m:?}: share of zeros {zero} vs P(X=0) {p0}"
+        );
+        assert!(sim.iter().all(|h| h.recency <= h.age && h.age == age));
+    }
+}

@@ -795,6 +795,28 @@ mod tests {
         assert!(m.expected_purchases_new(-1.0).is_err());
     }
 
+    /// lifetimes' overflow case (issue #25) with heavier buyers: params (10.465, 0.00798565181,
+    /// 3.0516, 2.820), (x, t_x, T) = (400, 5, 6), (500, 1, 37), (500, 4, 37): ln A0 = −667.99,
+    /// −9.4766, −715.06 (published-values §2.7, [R] mpmath), where A0 itself under- or
+    /// overflows f64 (its two ₂F₁ factors reach e^678).
+    #[test]
+    fn ln_a0_of_heavy_buyers_matches_mpmath() {
+        let m = ParetoNbd::new(10.465, 0.00798565181, 3.0516, 2.820).unwrap();
+        for ((x, t_x, t), want, tol) in [
+            ((400.0, 5.0, 6.0), -667.99, 5e-3),
+            ((500.0, 1.0, 37.0), -9.4766, 5e-5),
+            ((500.0, 4.0, 37.0), -715.06, 5e-3),
+        ] {
+            let h = History::new(x, t_x, t).unwrap();
+            let ft = m.frequency_terms(x);
+            let ln_a0 = m.parts(&ft, &h, None).l2 - ft.ln_ratio;
+            assert!(
+                (ln_a0 - want).abs() < tol,
+                "{h:?}: ln A0 = {ln_a0}, want {want}"
+            );
+        }
+    }
+
     /// dropout_bracket is continuous through s = 1 and equals the closed forms either side.
     #[test]
     fn dropout_bracket_near_s_one() {
