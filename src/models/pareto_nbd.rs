@@ -36,6 +36,10 @@
 //! Gauss functions (P(X(t) = n)) use [`crate::special::ln_hyp2f1`], and the DERT uses
 //! [`crate::special::ln_tricomi_u_ss`].
 
+use std::collections::HashMap;
+use std::f64::consts::LN_2;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, Gamma, Poisson};
 
@@ -44,8 +48,7 @@ use super::{check_horizon, check_positive, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{
-    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_tricomi_u_ss, log1m_exp, log_add_exp, log_sum_exp,
-    logistic,
+    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_tricomi_u_ss, log_add_exp, log_sum_exp,
 };
 
 /// Largest number of terms of the likelihood's Euler series before it gives up and the value
@@ -131,10 +134,32 @@ fn euler_series(p: f64, c: f64, z: f64) -> Option<SeriesTerms> {
     None
 }
 
+/// A multiplicative hasher for the bits of one f64 (the batch's table of G(y)); the keys are
+/// our own numbers, so a keyed (DoS-resistant) hash buys nothing.
+#[derive(Default)]
+struct BitsHasher(u64);
+
+impl Hasher for BitsHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v ^ (v >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+}
+
 /// ln G(y) and ∂ ln G / ∂(r, α, s, β), where G(y) is one of the two terms of A0.
 #[derive(Debug, Clone, Copy)]
 struct LnG {
-    y: f64,
+    /// ln(α+y).
+    u: f64,
+    /// ln(β+y).
+    v: f64,
     ln_g: f64,
     d: [f64; 4],
 }
@@ -145,6 +170,8 @@ struct FrequencyTerms {
     x: f64,
     /// ln Γ(r+x) − ln Γ(r) + r ln α + s ln β.
     ln_c: f64,
+    ln_alpha: f64,
+    ln_beta: f64,
     /// ψ(r+x) − ψ(r).
     d_r: f64,
     /// ln s − ln(r+s+x).
@@ -156,6 +183,9 @@ struct FrequencyTerms {
 struct Parts {
     /// l₁ = −(r+x) ln(α+T) − s ln(β+T).
     l1: f64,
+    /// ln(α+T), ln(β+T).
+    u_t: f64,
+    v_t: f64,
     /// l₂ = ln(s/(r+s+x)) + ln A0 (−∞ when t_x = T).
     l2: f64,
     /// ∂ ln A0 / ∂(r, α, s, β) (zero when A0 = 0).
@@ -205,9 +235,12 @@ impl ParetoNbd {
 
     fn frequency_terms(&self, x: f64) -> FrequencyTerms {
         let ParetoNbd { r, alpha, s, beta } = *self;
+        let (ln_alpha, ln_beta) = (alpha.ln(), beta.ln());
         FrequencyTerms {
             x,
-            ln_c: ln_gamma(r + x) - ln_gamma(r) + r * alpha.ln() + s * beta.ln(),
+            ln_c: ln_gamma(r + x) - ln_gamma(r) + r * ln_alpha + s * ln_beta,
+            ln_alpha,
+            ln_beta,
             d_r: digamma(r + x) - digamma(r),
             ln_ratio: s.ln() - (r + s + x).ln(),
         }
@@ -249,7 +282,8 @@ impl ParetoNbd {
             let z = (alpha - beta) / ay;
             let h = series(rx, z);
             LnG {
-                y,
+                u,
+                v,
                 ln_g: -rx * u - s * v + h.ln_h,
                 d: [
                     -u + h.d_p + h.d_c,
@@ -262,7 +296,8 @@ impl ParetoNbd {
             let z = (beta - alpha) / by;
             let h = series(s + 1.0, z);
             LnG {
-                y,
+                u,
+                v,
                 ln_g: -(rx - 1.0) * u - (s + 1.0) * v + h.ln_h,
                 d: [
                     -u + h.d_c,
@@ -274,60 +309,70 @@ impl ParetoNbd {
         }
     }
 
-    /// The logs of the two parts of the likelihood's brace and ∂ ln A0, given G(t_x).
+    /// G(t_x) and G(T) for one history (G(T) alone when t_x = T).
+    fn ln_g_pair(&self, h: &History) -> (LnG, LnG) {
+        let rx = self.r + h.frequency;
+        let g2 = self.ln_g(rx, h.age);
+        let g1 = if h.recency < h.age {
+            self.ln_g(rx, h.recency)
+        } else {
+            g2
+        };
+        (g1, g2)
+    }
+
+    /// The logs of the two parts of the likelihood's brace and ∂ ln A0, given G(t_x) = `g1` and
+    /// G(T) = `g2`.
     ///
     /// # Formula
     /// Note 009, eq. (22): L = Γ(r+x)α^r β^s/Γ(r) · {(α+T)^−(r+x) (β+T)^−s + s/(r+s+x)·A0},
     /// A0 = G(t_x) − G(T) ([`Self::ln_g`]).
     ///
     /// # Numerics
-    /// With d = ln G(T) − ln G(t_x) ≤ 0: ln A0 = ln G(t_x) + ln(1 − e^d) (`log1m_exp`, no
-    /// cancellation as t_x → T) and ∂ ln A0 = ∂ ln G(t_x) + (∂ ln G(t_x) − ∂ ln G(T)) / (e^−d − 1).
+    /// With d = ln G(T) − ln G(t_x) ≤ 0: ln A0 = ln G(t_x) + ln(1 − e^d), with 1 − e^d formed
+    /// as −expm1(d) for d > −ln 2 (as `log1m_exp` does: no cancellation as t_x → T) and ∂ ln A0 = ∂ ln G(t_x) + (∂ ln G(t_x) − ∂ ln G(T)) / (e^−d − 1).
     /// At t_x = T (or when rounding makes d ≥ 0) A0 = 0 and l₂ = −∞.
-    fn parts(&self, ft: &FrequencyTerms, h: &History, g_tx: Option<&LnG>) -> Parts {
+    fn parts(&self, ft: &FrequencyTerms, h: &History, g1: &LnG, g2: &LnG) -> Parts {
         let rx = self.r + ft.x;
-        let l1 = -rx * (self.alpha + h.age).ln() - self.s * (self.beta + h.age).ln();
-        let none = Parts {
+        let (u_t, v_t) = (g2.u, g2.v);
+        let l1 = -rx * u_t - self.s * v_t;
+        let mut out = Parts {
             l1,
+            u_t,
+            v_t,
             l2: f64::NEG_INFINITY,
             d_a0: [0.0; 4],
         };
         if h.recency >= h.age {
-            return none;
+            return out;
         }
-        let own;
-        let g1 = match g_tx {
-            Some(g) => g,
-            None => {
-                own = self.ln_g(rx, h.recency);
-                &own
-            }
-        };
-        let g2 = self.ln_g(rx, h.age);
         let d = g2.ln_g - g1.ln_g;
         if d.is_nan() {
-            return Parts {
-                l1,
-                l2: f64::NAN,
-                d_a0: [f64::NAN; 4],
-            };
+            out.l2 = f64::NAN;
+            out.d_a0 = [f64::NAN; 4];
+            return out;
         }
         if d >= 0.0 {
-            return none;
+            return out;
         }
-        let k = 1.0 / (-d).exp_m1();
-        let mut d_a0 = [0.0; 4];
-        for (i, out) in d_a0.iter_mut().enumerate() {
-            *out = g1.d[i] + (g1.d[i] - g2.d[i]) * k;
+        // q = 1 − e^d, through expm1 when d is near 0 (t_x near T) so that q keeps its relative
+        // precision; ln(1 − e^d) = ln q and 1/(e^−d − 1) = e^d/q.
+        let (ed, q) = if d > -LN_2 {
+            let q = -d.exp_m1();
+            (1.0 - q, q)
+        } else {
+            let ed = d.exp();
+            (ed, 1.0 - ed)
+        };
+        let k = ed / q;
+        for (i, o) in out.d_a0.iter_mut().enumerate() {
+            *o = g1.d[i] + (g1.d[i] - g2.d[i]) * k;
         }
-        Parts {
-            l1,
-            l2: ft.ln_ratio + g1.ln_g + log1m_exp(d),
-            d_a0,
-        }
+        out.l2 = ft.ln_ratio + g1.ln_g + q.ln();
+        out
     }
 
-    /// ln L and (optionally) its gradient, given the frequency terms and G(t_x) when cached.
+    /// ln L and (optionally) its gradient, given the frequency terms, G(t_x) and G(T).
     ///
     /// # Formula
     /// Note 009, eq. (22), as ln L = ln Γ(r+x) − ln Γ(r) + r ln α + s ln β + ln(e^l₁ + e^l₂)
@@ -343,24 +388,38 @@ impl ParetoNbd {
         &self,
         ft: &FrequencyTerms,
         h: &History,
-        g_tx: Option<&LnG>,
+        (g1, g2): (&LnG, &LnG),
         grad: Option<&mut [f64]>,
     ) -> f64 {
         let ParetoNbd { r, alpha, s, beta } = *self;
-        let p = self.parts(ft, h, g_tx);
-        let ll = ft.ln_c + log_add_exp(p.l1, p.l2);
+        let p = self.parts(ft, h, g1, g2);
+        if p.l2 == f64::NEG_INFINITY {
+            // t_x = T: L is its first part only.
+            if let Some(g) = grad {
+                g[0] = ft.d_r + ft.ln_alpha - p.u_t;
+                g[1] = r / alpha - (r + ft.x) / (alpha + h.age);
+                g[2] = ft.ln_beta - p.v_t;
+                g[3] = s / beta - s / (beta + h.age);
+            }
+            return ft.ln_c + p.l1;
+        }
+        // ln(e^l₁ + e^l₂) and w₂ = logistic(l₂ − l₁) from one exponential.
+        let diff = p.l2 - p.l1;
+        let e = (-diff.abs()).exp();
+        // ln(1 + e) for 0 < e ≤ 1 needs only absolute accuracy here: ln is enough.
+        let ll = ft.ln_c + p.l1.max(p.l2) + (1.0 + e).ln();
         if let Some(g) = grad {
-            let w2 = if p.l2 == f64::NEG_INFINITY {
-                0.0
+            let w2 = if diff >= 0.0 {
+                1.0 / (1.0 + e)
             } else {
-                logistic(p.l2 - p.l1)
+                e / (1.0 + e)
             };
             let w1 = 1.0 - w2;
             let rx = r + ft.x;
             let inv_a = 1.0 / (r + s + ft.x);
-            g[0] = ft.d_r + alpha.ln() - w1 * (alpha + h.age).ln();
+            g[0] = ft.d_r + ft.ln_alpha - w1 * p.u_t;
             g[1] = r / alpha - w1 * rx / (alpha + h.age);
-            g[2] = beta.ln() - w1 * (beta + h.age).ln();
+            g[2] = ft.ln_beta - w1 * p.v_t;
             g[3] = s / beta - w1 * s / (beta + h.age);
             if w2 > 0.0 {
                 g[0] += w2 * (p.d_a0[0] - inv_a);
@@ -374,7 +433,8 @@ impl ParetoNbd {
 
     /// (l₁, l₂) for a history (see [`Self::parts`]).
     fn brace_logs(&self, h: &History) -> (f64, f64) {
-        let p = self.parts(&self.frequency_terms(h.frequency), h, None);
+        let (g1, g2) = self.ln_g_pair(h);
+        let p = self.parts(&self.frequency_terms(h.frequency), h, &g1, &g2);
         (p.l1, p.l2)
     }
 
@@ -523,35 +583,51 @@ impl LogLikelihood for ParetoNbd {
     /// ln L(r, α, s, β | x, t_x, T), note 009 eq. (22), in log space (see
     /// [`ParetoNbd::ln_likelihood_terms`]). NaN only if a Gauss series fails to converge.
     fn ln_likelihood(&self, h: &History) -> f64 {
-        self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, None, None)
+        let (g1, g2) = self.ln_g_pair(h);
+        self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, (&g1, &g2), None)
     }
 
     fn ln_likelihood_grad(&self, h: &History, grad: &mut [f64]) -> f64 {
-        self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, None, Some(grad))
+        let (g1, g2) = self.ln_g_pair(h);
+        self.ln_likelihood_terms(
+            &self.frequency_terms(h.frequency),
+            h,
+            (&g1, &g2),
+            Some(grad),
+        )
     }
 
     /// Shares the frequency terms (log-gamma and digamma) between consecutive patterns with the
-    /// same x, and G(t_x) (one Gauss series with its derivatives) between consecutive patterns
-    /// with the same (x, t_x); patterns are sorted by (x, t_x, T), so every x = 0 customer
-    /// shares one G(0).
+    /// same x (patterns are sorted by (x, t_x, T)), and G(y) with its gradient (one Gauss series
+    /// and two logarithms) between all patterns with the same x and the same t_x or T, through
+    /// a table keyed by y that is emptied when x changes. With day-resolution data most patterns
+    /// then need no series at all.
     fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
         let mut ft: Option<FrequencyTerms> = None;
-        let mut g_tx: Option<LnG> = None;
+        let mut table: HashMap<u64, LnG, BuildHasherDefault<BitsHasher>> = HashMap::default();
         let mut g = [0.0; 4];
         let mut ll = 0.0;
         for (h, &w) in obs.iter().zip(weights) {
             let terms = match ft {
                 Some(t) if t.x == h.frequency => t,
                 _ => {
-                    g_tx = None;
+                    table.clear();
                     *ft.insert(self.frequency_terms(h.frequency))
                 }
             };
-            let cached = match g_tx {
-                Some(c) if c.y == h.recency => c,
-                _ => *g_tx.insert(self.ln_g(self.r + h.frequency, h.recency)),
+            let rx = self.r + h.frequency;
+            let mut lookup = |y: f64| {
+                *table
+                    .entry((y + 0.0).to_bits())
+                    .or_insert_with(|| self.ln_g(rx, y))
             };
-            ll += w * self.ln_likelihood_terms(&terms, h, Some(&cached), Some(&mut g));
+            let g2 = lookup(h.age);
+            let g1 = if h.recency < h.age {
+                lookup(h.recency)
+            } else {
+                g2
+            };
+            ll += w * self.ln_likelihood_terms(&terms, h, (&g1, &g2), Some(&mut g));
             for (acc, gi) in grad.iter_mut().zip(g) {
                 *acc += w * gi;
             }
@@ -562,6 +638,7 @@ impl LogLikelihood for ParetoNbd {
     /// The best, by log-likelihood on the data, of a few starts spread along the flat β
     /// direction (published-values §6.6 item 4): r = 1, α from the mean purchase rate
     /// (r/α = Σx/ΣT), and (s, β) ∈ {(0.5, T̄/2), (1, T̄), (1, 4T̄), (2, 2T̄)}, T̄ = mean T.
+    /// Each candidate costs one pass over the patterns (parallel, as in the fit).
     fn initial_params(data: &Patterns<History>) -> Vec<f64> {
         let n = data.total_weight();
         let (mut sx, mut st) = (0.0, 0.0);
@@ -583,10 +660,9 @@ impl LogLikelihood for ParetoNbd {
             [1.0, alpha, 2.0, 2.0 * mean_t],
         ];
         let mut best = (f64::NEG_INFINITY, candidates[1].to_vec());
-        let mut g = [0.0; 4];
         for c in candidates {
             if let Ok(m) = ParetoNbd::from_params(&c) {
-                let ll = m.ln_likelihood_batch(&data.obs, &data.weights, &mut g);
+                let (ll, _) = crate::fit::total_ln_likelihood(&m, data);
                 if ll > best.0 {
                     best = (ll, c.to_vec());
                 }
@@ -809,7 +885,8 @@ mod tests {
         ] {
             let h = History::new(x, t_x, t).unwrap();
             let ft = m.frequency_terms(x);
-            let ln_a0 = m.parts(&ft, &h, None).l2 - ft.ln_ratio;
+            let (g1, g2) = m.ln_g_pair(&h);
+            let ln_a0 = m.parts(&ft, &h, &g1, &g2).l2 - ft.ln_ratio;
             assert!(
                 (ln_a0 - want).abs() < tol,
                 "{h:?}: ln A0 = {ln_a0}, want {want}"
