@@ -18,9 +18,9 @@
 //! | symbol | field | meaning |
 //! |---|---|---|
 //! | r | `r` | shape of the purchase-rate distribution |
-//! | α | `alpha` | rate of the purchase-rate distribution (in the time unit: E[λ] = r/α) |
+//! | α | `alpha` | rate of the purchase-rate distribution (in the time unit: E\[λ\] = r/α) |
 //! | s | `s` | shape of the dropout-rate distribution |
-//! | β | `beta` | rate of the dropout-rate distribution (in the time unit: E[μ] = s/β) |
+//! | β | `beta` | rate of the dropout-rate distribution (in the time unit: E\[μ\] = s/β) |
 //!
 //! Customer data: x repeat purchases, the last at t_x (recency), observed for T (age).
 //!
@@ -581,7 +581,7 @@ impl LogLikelihood for ParetoNbd {
     }
 
     /// ln L(r, α, s, β | x, t_x, T), note 009 eq. (22), in log space (see
-    /// [`ParetoNbd::ln_likelihood_terms`]). NaN only if a Gauss series fails to converge.
+    /// `ln_likelihood_terms`). NaN only if a Gauss series fails to converge.
     fn ln_likelihood(&self, h: &History) -> f64 {
         let (g1, g2) = self.ln_g_pair(h);
         self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, (&g1, &g2), None)
@@ -891,6 +891,27 @@ mod tests {
                 (ln_a0 - want).abs() < tol,
                 "{h:?}: ln A0 = {ln_a0}, want {want}"
             );
+        }
+    }
+
+    /// With max(α, β)/min(α, β) ≈ 10⁹ the Euler series would need ~10¹⁰ terms: the value then
+    /// comes from the shared ₂F₁ (connection formula), and only the gradient is NaN.
+    #[test]
+    fn extreme_rate_ratio_falls_back_to_shared_hyp2f1() {
+        let h = History::new(3.0, 2.0, 40.0).unwrap();
+        for m in [
+            ParetoNbd::new(0.5, 1e6, 0.6, 1e-3).unwrap(),
+            ParetoNbd::new(0.5, 1e-3, 0.6, 1e6).unwrap(),
+        ] {
+            assert!(euler_series(m.r + 3.0, m.r + m.s + 4.0, 1.0 - 1e-9).is_none());
+            let ll = m.ln_likelihood(&h);
+            let pa = m.p_alive(&h);
+            assert!(
+                ll.is_finite() && (0.0..=1.0).contains(&pa),
+                "{m:?}: {ll} {pa}"
+            );
+            let mut g = [0.0; 4];
+            m.ln_likelihood_grad(&h, &mut g);
         }
     }
 
