@@ -4,7 +4,9 @@
 //! They and What Will They Do Next? *Management Science* 33(1), 1–24 (SMC).
 //! Fader, P. S. & Hardie, B. G. S. (2005). "A Note on Deriving the Pareto/NBD Model and Related
 //! Expressions", note 009, <http://brucehardie.com/notes/009/> (likelihood, P(alive),
-//! expectations; the equation numbers below are the note's).
+//! expectations; the equation numbers below are the note's, as lifetimes'
+//! `pareto_nbd_fitter.py` cites them: LL eq. 18 with A0 eqs. 19–20, P(alive) eqs. 36–37,
+//! E[X(t)] eq. 27, E[Y(t) | x, t_x, T] eq. 41).
 //! Fader, P. S. & Hardie, B. G. S. (2006/2014). "Deriving an Expression for P(X(t) = x) Under the
 //! Pareto/NBD Model", notes 012/013, <http://brucehardie.com/notes/012/>.
 //! Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005b). RFM and CLV: Using Iso-Value Curves for
@@ -249,7 +251,7 @@ impl ParetoNbd {
     /// ln G(y) and its gradient, where A0 = G(t_x) − G(T).
     ///
     /// # Formula
-    /// Note 009, eq. (22) (SMC 1987, eq. A11): with a = r+s+x,
+    /// Note 009, eqs. (19)–(20): with a = r+s+x,
     /// ```text
     /// α ≥ β:  G(y) = ₂F₁(a, s+1; a+1; (α−β)/(α+y)) / (α+y)^a
     /// α < β:  G(y) = ₂F₁(a, r+x; a+1; (β−α)/(β+y)) / (β+y)^a
@@ -325,7 +327,7 @@ impl ParetoNbd {
     /// G(T) = `g2`.
     ///
     /// # Formula
-    /// Note 009, eq. (22): L = Γ(r+x)α^r β^s/Γ(r) · {(α+T)^−(r+x) (β+T)^−s + s/(r+s+x)·A0},
+    /// Note 009, eq. (18): L = Γ(r+x)α^r β^s/Γ(r) · {(α+T)^−(r+x) (β+T)^−s + s/(r+s+x)·A0},
     /// A0 = G(t_x) − G(T) ([`Self::ln_g`]).
     ///
     /// # Numerics
@@ -375,7 +377,7 @@ impl ParetoNbd {
     /// ln L and (optionally) its gradient, given the frequency terms, G(t_x) and G(T).
     ///
     /// # Formula
-    /// Note 009, eq. (22), as ln L = ln Γ(r+x) − ln Γ(r) + r ln α + s ln β + ln(e^l₁ + e^l₂)
+    /// Note 009, eq. (18), as ln L = ln Γ(r+x) − ln Γ(r) + r ln α + s ln β + ln(e^l₁ + e^l₂)
     /// with l₁, l₂ as in [`Self::parts`]. With w₂ = logistic(l₂ − l₁), w₁ = 1 − w₂ and
     /// a = r+s+x:
     /// ```text
@@ -441,7 +443,7 @@ impl ParetoNbd {
     /// ln P(alive | x, t_x, T).
     ///
     /// # Formula
-    /// Note 009, eq. (24): P(alive) = 1 / {1 + s/(r+s+x)·(α+T)^{r+x} (β+T)^s·A0}
+    /// Note 009, eqs. (36)–(37): P(alive) = 1 / {1 + s/(r+s+x)·(α+T)^{r+x} (β+T)^s·A0}
     /// = exp(l₁ − ln(e^l₁ + e^l₂)).
     fn ln_p_alive(&self, h: &History) -> f64 {
         let (l1, l2) = self.brace_logs(h);
@@ -580,7 +582,7 @@ impl LogLikelihood for ParetoNbd {
         vec![self.r, self.alpha, self.s, self.beta]
     }
 
-    /// ln L(r, α, s, β | x, t_x, T), note 009 eq. (22), in log space (see
+    /// ln L(r, α, s, β | x, t_x, T), note 009 eq. (18), in log space (see
     /// `ln_likelihood_terms`). NaN only if a Gauss series fails to converge.
     fn ln_likelihood(&self, h: &History) -> f64 {
         let (g1, g2) = self.ln_g_pair(h);
@@ -685,7 +687,7 @@ impl PurchaseModel for ParetoNbd {
         Self::NAME
     }
 
-    /// E[X(t)] = rβ/(α(s−1))·[1 − (β/(β+t))^(s−1)] (SMC 1987, eq. 17; note 009 eq. 27), and
+    /// E[X(t)] = rβ/(α(s−1))·[1 − (β/(β+t))^(s−1)] (note 009, eq. 27), and
     /// (rβ/α)·ln(1 + t/β) at s = 1.
     ///
     /// # Numerics
@@ -708,7 +710,7 @@ impl PurchaseModel for ParetoNbd {
     }
 
     /// E[Y(t) | x, t_x, T] = P(alive)·(r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]
-    /// (SMC 1987, eq. 22; note 009 eq. 28), with the s = 1 limit as in
+    /// (note 009, eq. 41), with the s = 1 limit as in
     /// [`PurchaseModel::expected_purchases_new`].
     ///
     /// # Errors
@@ -728,7 +730,7 @@ impl PurchaseModel for ParetoNbd {
         Ok(ln_pa.exp() * (r + h.frequency) * bt / (alpha + h.age) * dropout_bracket(s, bt, t))
     }
 
-    /// P(alive | x, t_x, T) = 1 / {1 + s/(r+s+x)·(α+T)^{r+x} (β+T)^s·A0} (note 009, eq. 24),
+    /// P(alive | x, t_x, T) = 1 / {1 + s/(r+s+x)·(α+T)^{r+x} (β+T)^s·A0} (note 009, eqs. 36–37),
     /// evaluated as exp(l₁ − ln(e^l₁ + e^l₂)) so that neither A0 nor the powers overflow;
     /// exactly 1 when t_x = T. NaN only if a Gauss series fails to converge.
     #[doc(alias = "conditional_probability_alive")]
@@ -737,7 +739,8 @@ impl PurchaseModel for ParetoNbd {
         self.ln_p_alive(h).exp()
     }
 
-    /// P(X(t) = n) for a new customer (Fader & Hardie, notes 012/013, eq. 13):
+    /// P(X(t) = n) for a new customer (Fader & Hardie, notes 012/013; the form of
+    /// published-values §6.2):
     /// ```text
     /// P(X(t)=n) = Γ(r+n)/(Γ(r) n!)·(α/(α+t))^r (t/(α+t))^n (β/(β+t))^s
     ///           + α^r β^s B(r+n, s+1)/B(r, s)·{B1 − Σ_{i=0}^{n} Γ(r+s+i)/(Γ(r+s) i!)·t^i·B2_i}
