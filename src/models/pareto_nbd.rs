@@ -511,7 +511,7 @@ impl ParetoNbd {
     }
 
     /// Draws `ages.len()` customers, the i-th observed for `ages[i]` time units after its first
-    /// purchase, by simulating the Pareto/NBD story (SMC 1987, §2).
+    /// purchase, by simulating the Pareto/NBD story (the assumptions of SMC 1987, module docs).
     ///
     /// Each customer gets λ ~ Gamma(r, rate α), μ ~ Gamma(s, rate β) and a lifetime
     /// τ ~ Exp(μ); repeat purchases form a Poisson(λ) process on (0, min(τ, T)]. Given their
