@@ -1,11 +1,11 @@
-//! Fitting benchmarks: BG/NBD on CDNOW (2,357 customers) and on 1,000,000 simulated customers
-//! with day-resolution recency and T (compression included in the timing).
+//! Fitting benchmarks: BG/NBD and Pareto/NBD on CDNOW (2,357 customers) and on 1,000,000
+//! simulated customers with day-resolution recency and T (compression included in the timing).
 
 use std::hint::black_box;
 
 use btyd::data::{compress, History};
 use btyd::fit::{fit, FitOptions};
-use btyd::models::BgNbd;
+use btyd::models::{BgNbd, LogLikelihood, ParetoNbd};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -44,28 +44,61 @@ fn simulated(n: usize, seed: u64) -> Vec<History> {
         .collect()
 }
 
-fn fit_histories(rows: &[History]) -> BgNbd {
+fn fit_histories<M: LogLikelihood<Obs = History>>(rows: &[History]) -> M {
     let data = compress(rows.iter().map(|&h| (h, 1.0)));
-    fit::<BgNbd>(&data, &FitOptions::default())
-        .expect("fit")
-        .model
+    fit::<M>(&data, &FitOptions::default()).expect("fit").model
+}
+
+/// `n` customers simulated from the published Pareto/NBD CDNOW parameters, with the same ages
+/// and day resolution as [`simulated`].
+fn simulated_pareto(n: usize, seed: u64) -> Vec<History> {
+    let truth = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).expect("valid");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let ages: Vec<f64> = (0..n)
+        .map(|_| rng.random_range(182..=547) as f64 / 7.0)
+        .collect();
+    truth
+        .simulate(&ages, &mut rng)
+        .expect("simulate")
+        .into_iter()
+        .map(|h| History {
+            recency: (h.recency * 7.0).floor() / 7.0,
+            ..h
+        })
+        .collect()
 }
 
 fn bench_fit(c: &mut Criterion) {
     let mut g = c.benchmark_group("bg_nbd_fit");
     let rows = cdnow();
     g.bench_with_input(BenchmarkId::new("cdnow", rows.len()), &rows, |b, rows| {
-        b.iter(|| fit_histories(black_box(rows)))
+        b.iter(|| fit_histories::<BgNbd>(black_box(rows)))
     });
     let big = simulated(1_000_000, 7);
     g.sample_size(10);
     g.bench_with_input(
         BenchmarkId::new("simulated_day_resolution", big.len()),
         &big,
-        |b, rows| b.iter(|| fit_histories(black_box(rows))),
+        |b, rows| b.iter(|| fit_histories::<BgNbd>(black_box(rows))),
     );
     g.finish();
 }
 
-criterion_group!(benches, bench_fit);
+fn bench_fit_pareto(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pareto_nbd_fit");
+    let rows = cdnow();
+    g.bench_with_input(BenchmarkId::new("cdnow", rows.len()), &rows, |b, rows| {
+        b.iter(|| fit_histories::<ParetoNbd>(black_box(rows)))
+    });
+    let big = simulated_pareto(1_000_000, 7);
+    g.sample_size(10);
+    g.bench_with_input(
+        BenchmarkId::new("simulated_day_resolution", big.len()),
+        &big,
+        |b, rows| b.iter(|| fit_histories::<ParetoNbd>(black_box(rows))),
+    );
+    g.finish();
+}
+
+criterion_group!(benches, bench_fit, bench_fit_pareto);
 criterion_main!(benches);

@@ -4,7 +4,7 @@
 mod common;
 
 use btyd::data::History;
-use btyd::models::{BgBb, BgNbd, Binary, GammaGamma, MbgNbd, Spend};
+use btyd::models::{BgBb, BgNbd, Binary, GammaGamma, MbgNbd, ParetoNbd, Spend};
 use proptest::prelude::*;
 
 /// A positive parameter, log-uniform over [0.05, 20].
@@ -66,5 +66,16 @@ proptest! {
         let model = GammaGamma::new(p, q, v).unwrap();
         let a = p * x as f64 + q;
         prop_assert_eq!(common::check_gradient_with_noise(&model, &obs, a * a.ln().max(1.0)), Ok(()));
+    }
+
+    /// Pareto/NBD: the analytic gradient (derivatives of the Euler series of ₂F₁ in its
+    /// parameters) on both branches of α vs β; the allowance for rounding noise covers
+    /// ln Γ(r+x) and (r+s+x)·ln(α+T), the largest terms of ln L.
+    #[test]
+    fn pareto_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), s in param(), beta in param(), c in history()) {
+        let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+        let a = r + s + c.frequency;
+        let scale = a * a.ln().abs().max((alpha.max(beta) + c.age).ln().abs()).max(1.0);
+        prop_assert_eq!(common::check_gradient_with_noise(&m, &c, scale), Ok(()));
     }
 }

@@ -24,7 +24,7 @@ use crate::error::{Error, Location, Result};
 use crate::fit::{fit, FitOptions, Fitted};
 use crate::models::{
     spend_observations, BgBb, BgNbd, Binary, GammaGamma, LogLikelihood, MbgNbd, ModelKind,
-    PurchaseModel,
+    ParetoNbd, PurchaseModel,
 };
 
 /// The `format` field of every model file.
@@ -139,6 +139,7 @@ impl ModelFile {
     pub fn fit(kind: ModelKind, summary: &Summary, opts: &FitOptions) -> Result<Self> {
         match kind {
             ModelKind::BgNbd => Self::fit_purchase::<BgNbd>(kind, summary, opts),
+            ModelKind::ParetoNbd => Self::fit_purchase::<ParetoNbd>(kind, summary, opts),
             ModelKind::MbgNbd => Self::fit_purchase::<MbgNbd>(kind, summary, opts),
             ModelKind::BgBb => Err(Error::InvalidArgument(
                 "bg-bb is a discrete-time model: fit it on (frequency, recency, periods, weights) \
@@ -269,6 +270,7 @@ impl ModelFile {
     pub fn purchase_model(&self) -> Result<Box<dyn PurchaseModel>> {
         match self.model {
             ModelKind::BgNbd => Ok(Box::new(self.params_for::<BgNbd>()?)),
+            ModelKind::ParetoNbd => Ok(Box::new(self.params_for::<ParetoNbd>()?)),
             ModelKind::MbgNbd => Ok(Box::new(self.params_for::<MbgNbd>()?)),
             other => Err(Error::InvalidArgument(format!(
                 "{other} is not a purchase model"

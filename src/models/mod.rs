@@ -9,6 +9,7 @@ pub mod bg_nbd;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
 mod nbd_common;
+pub mod pareto_nbd;
 
 pub use bg_bb::{
     binary_from_purchase_periods, patterns_from_purchase_periods, read_bgbb_patterns,
@@ -17,6 +18,7 @@ pub use bg_bb::{
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
 pub use mbg_nbd::MbgNbd;
+pub use pareto_nbd::ParetoNbd;
 
 use std::fmt;
 use std::str::FromStr;
@@ -113,15 +115,18 @@ pub enum ModelKind {
     /// BG/BB (Fader, Hardie & Shang 2010), `bg-bb`: a discrete-time purchase model on
     /// (x, t_x, n) data, not a continuous-time [`PurchaseModel`].
     BgBb,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987), `pareto-nbd`.
+    ParetoNbd,
 }
 
 impl ModelKind {
     /// Every kind, in the order the CLI lists them.
     pub const ALL: &'static [ModelKind] = &[
         ModelKind::BgNbd,
-        ModelKind::GammaGamma,
+        ModelKind::ParetoNbd,
         ModelKind::MbgNbd,
         ModelKind::BgBb,
+        ModelKind::GammaGamma,
     ];
 
     /// The command-line and model-file name, e.g. `bg-nbd`.
@@ -131,6 +136,7 @@ impl ModelKind {
             ModelKind::GammaGamma => "gamma-gamma",
             ModelKind::MbgNbd => "mbg-nbd",
             ModelKind::BgBb => "bg-bb",
+            ModelKind::ParetoNbd => "pareto-nbd",
         }
     }
 
@@ -139,7 +145,7 @@ impl ModelKind {
     /// model in discrete time (see [`ModelKind::is_discrete`]) and returns false.
     pub fn is_purchase_model(self) -> bool {
         match self {
-            ModelKind::BgNbd | ModelKind::MbgNbd => true,
+            ModelKind::BgNbd | ModelKind::ParetoNbd | ModelKind::MbgNbd => true,
             ModelKind::GammaGamma | ModelKind::BgBb => false,
         }
     }
