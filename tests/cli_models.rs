@@ -491,3 +491,60 @@ fn fit_and_predict_bg_bb_on_patterns() {
         &["donations.csv", "customer_id"],
     );
 }
+
+/// Pareto/NBD through the CLI, with its closed-form DERT behind `clv --continuous --infinite`.
+#[test]
+fn pareto_nbd_fit_predict_and_dert() {
+    let w = fitted_dir();
+    let stdout = w.succeeds(&[
+        "fit",
+        "spend.csv",
+        "--model",
+        "pareto-nbd",
+        "-o",
+        "pnbd.json",
+    ]);
+    assert!(stdout.contains("converged yes"), "{stdout}");
+    let m = json(&w, "pnbd.json");
+    // Published Pareto/NBD on CDNOW: 0.553, 10.578, 0.606, 11.669 (β is flat: 1%).
+    for (i, (want, tol)) in [(0.553, 3e-3), (10.578, 3e-3), (0.606, 3e-3), (11.669, 1e-2)]
+        .iter()
+        .enumerate()
+    {
+        assert!(
+            rel(estimate(&m, i), *want) < *tol,
+            "parameter {i}: {}",
+            estimate(&m, i)
+        );
+    }
+    let (_, rows) = table(&w.succeeds(&["predict", "pnbd.json", "spend.csv", "--horizon", "39"]));
+    // Customer 1: E[Y(39)] 1.4551, P(alive) 0.8692 (published-values §2.5).
+    assert!(
+        (rows[0][6].parse::<f64>().unwrap() - 1.4551).abs() < 2e-3,
+        "{:?}",
+        rows[0]
+    );
+    assert!(
+        (rows[0][5].parse::<f64>().unwrap() - 0.8692).abs() < 2e-3,
+        "{:?}",
+        rows[0]
+    );
+    let args = [
+        "clv",
+        "pnbd.json",
+        "gg.json",
+        "spend.csv",
+        "--continuous",
+        "--infinite",
+        "--discount-rate",
+        "0.15",
+        "--annual",
+        "-o",
+        "dert.csv",
+    ];
+    w.succeeds(&args);
+    let (_, rows) = table(&w.read("dert.csv"));
+    assert!(rows
+        .iter()
+        .all(|r| r[7].parse::<f64>().unwrap().is_finite() && r[9].parse::<f64>().unwrap() >= 0.0));
+}

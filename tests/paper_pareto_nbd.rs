@@ -10,7 +10,7 @@ mod common;
 use btyd::data::History;
 use btyd::fit::{fit, FitOptions};
 use btyd::models::{LogLikelihood, ParetoNbd, PurchaseModel};
-use btyd::predict::clv::{dert, Horizon};
+use btyd::predict::clv::{dert, dert_by_quadrature, Horizon};
 use common::{patterns, rel};
 
 /// Published rounded parameters (0.553, 10.578, 0.606, 11.669): Fader, Hardie & Lee (2005a),
@@ -286,7 +286,12 @@ fn closed_form_dert_equals_quadrature() {
         ] {
             for delta in [0.0027, 0.05] {
                 let closed = m.dert(&c, delta).unwrap();
-                let quad = dert(&m, &c, delta, Horizon::Infinite).unwrap();
+                let quad = dert_by_quadrature(&m, &c, delta, Horizon::Infinite).unwrap();
+                assert_eq!(
+                    dert(&m, &c, delta, Horizon::Infinite).unwrap(),
+                    closed,
+                    "clv uses the closed form"
+                );
                 // Relative 1e-7, or absolute 1e-12 for the near-zero DERT of a customer
                 // almost surely gone (the quadrature's tolerance is absolute there).
                 let close = |a: f64, b: f64| rel(a, b) < 1e-7 || (a - b).abs() < 1e-12;

@@ -99,6 +99,13 @@ pub trait PurchaseModel: std::fmt::Debug + Send + Sync {
 
     /// P(X(t) = n): probability that a new customer makes n purchases in (0, t].
     fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64>;
+
+    /// DERT(δ) = ∫₀^∞ e^{−δt} dE[Y(t) | x, t_x, T] in closed form, for models that have one
+    /// (Pareto/NBD: Fader, Hardie & Lee 2005b, eq. 2); `None` (the default) makes
+    /// [`crate::predict::clv::dert`] integrate numerically.
+    fn dert_closed_form(&self, _history: &History, _delta: f64) -> Option<Result<f64>> {
+        None
+    }
 }
 
 /// The models btyd fits, by their command-line and model-file names.

@@ -795,6 +795,11 @@ impl PurchaseModel for ParetoNbd {
         let ln_pref = r * alpha.ln() + s * beta.ln() + ln_beta(r + nf, s + 1.0) - ln_beta(r, s);
         Ok(first + (ln_pref + ln_b1).exp() * rest.max(0.0))
     }
+
+    /// The closed form of [`ParetoNbd::dert`] (JMR 2005b, eq. 2).
+    fn dert_closed_form(&self, history: &History, delta: f64) -> Option<Result<f64>> {
+        Some(self.dert(history, delta))
+    }
 }
 
 #[cfg(test)]

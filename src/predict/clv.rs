@@ -327,7 +327,9 @@ pub fn discounted_purchases_discrete<M: PurchaseModel + ?Sized>(
 /// DERT(0, H) = E[Y(H)]
 /// ```
 /// This is the definition of DERT in Fader, Hardie & Lee (2005b), eq. (2) (there evaluated in
-/// closed form for the Pareto/NBD); BG/NBD has no closed form.
+/// closed form for the Pareto/NBD); BG/NBD has no closed form. For an infinite horizon a
+/// model's own closed form ([`PurchaseModel::dert_closed_form`]) is used when it has one;
+/// [`dert_by_quadrature`] always integrates.
 ///
 /// # Numerics
 /// The substituted integral runs over a finite interval whatever H is, and its integrand is
@@ -339,6 +341,25 @@ pub fn discounted_purchases_discrete<M: PurchaseModel + ?Sized>(
 /// # Errors
 /// Errors of the purchase model; an infinite horizon with δ = 0; quadrature failure.
 pub fn dert<M: PurchaseModel + ?Sized>(
+    model: &M,
+    history: &History,
+    delta: f64,
+    horizon: Horizon,
+) -> Result<f64> {
+    if horizon == Horizon::Infinite && delta.is_finite() && delta > 0.0 {
+        if let Some(closed_form) = model.dert_closed_form(history, delta) {
+            return closed_form;
+        }
+    }
+    dert_by_quadrature(model, history, delta, horizon)
+}
+
+/// [`dert`] by numerical integration only (see its docs), whether or not the model has a
+/// closed form.
+///
+/// # Errors
+/// As [`dert`].
+pub fn dert_by_quadrature<M: PurchaseModel + ?Sized>(
     model: &M,
     history: &History,
     delta: f64,

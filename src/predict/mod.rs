@@ -10,7 +10,7 @@ pub mod purchases;
 pub mod quadrature;
 
 pub use clv::{
-    clv, customer_clv, dert, discounted_purchases_discrete, month_in, ClvOptions, Convention,
-    CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
+    clv, customer_clv, dert, dert_by_quadrature, discounted_purchases_discrete, month_in,
+    ClvOptions, Convention, CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
 };
 pub use purchases::{predict_purchases, CustomerPrediction};
