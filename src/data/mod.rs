@@ -12,7 +12,9 @@
 //!
 //! All times are in the summary's [`TimeUnit`].
 
+mod chunks;
 pub mod compress;
+mod shards;
 pub mod split;
 pub mod summary;
 pub mod time;
