@@ -21,7 +21,7 @@ pub mod time;
 pub mod transactions;
 
 pub use compress::{compress, Patterns};
-pub use summary::{build_summary, SummaryOptions, SummaryReport};
+pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
 pub use transactions::{
     read_transactions, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, Transactions,
