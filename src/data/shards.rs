@@ -178,8 +178,13 @@ pub(super) struct Shard {
     long: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
     /// Per customer: `(chunk seq << 32) | row index` of its first row.
     first_seen: Vec<u64>,
-    rows: Vec<DayRow>,
+    /// The rows in file order, in blocks of [`BLOCK_ROWS`]: unlike one growing `Vec`, this
+    /// wastes at most one partly filled block and never copies rows to grow.
+    rows: Vec<Vec<DayRow>>,
 }
+
+/// Rows per block of a shard's storage (64 KiB).
+const BLOCK_ROWS: usize = 4096;
 
 /// An empty shard per shard number.
 pub(super) fn new_shards() -> Vec<Shard> {
@@ -198,9 +203,15 @@ pub(super) fn add_chunks(shards: &mut [Shard], chunks: &[ChunkRows]) {
 impl Shard {
     /// Adds the rows of shard number `s` of a chunk.
     fn add(&mut self, chunk: &ChunkRows, s: usize) {
-        let rows = chunk.shard_rows(s);
-        self.rows.reserve(rows.len());
-        for row in rows {
+        // The block being filled, held locally so the loop does not look it up per row.
+        let mut block = match self.rows.pop() {
+            Some(b) if b.len() < BLOCK_ROWS => b,
+            full => {
+                self.rows.extend(full);
+                Vec::with_capacity(BLOCK_ROWS)
+            }
+        };
+        for row in chunk.shard_rows(s) {
             let next = self.first_seen.len() as u32;
             let customer = if is_long(row.key) {
                 let id = &chunk.long_ids[row.key as u64 as usize];
@@ -218,11 +229,18 @@ impl Shard {
                 self.first_seen
                     .push((chunk.seq << 32) | u64::from(row.index));
             }
-            self.rows.push(DayRow {
+            if block.len() == BLOCK_ROWS {
+                let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_ROWS));
+                self.rows.push(full);
+            }
+            block.push(DayRow {
                 amount: row.amount,
                 customer,
                 date: row.date,
             });
+        }
+        if !block.is_empty() {
+            self.rows.push(block);
         }
     }
 
@@ -239,15 +257,15 @@ impl Shard {
         // Counting sort of the rows by customer, stable so each customer's rows stay in
         // file order.
         let mut start = vec![0usize; n + 1];
-        for r in &self.rows {
+        for r in self.rows.iter().flatten() {
             start[r.customer as usize + 1] += 1;
         }
         for c in 0..n {
             start[c + 1] += start[c];
         }
         let mut next = start.clone();
-        let mut grouped = vec![(NaiveDate::MIN, 0.0f64); self.rows.len()];
-        for r in &self.rows {
+        let mut grouped = vec![(NaiveDate::MIN, 0.0f64); start[n]];
+        for r in self.rows.iter().flatten() {
             let slot = &mut next[r.customer as usize];
             grouped[*slot] = (r.date, r.amount);
             *slot += 1;
