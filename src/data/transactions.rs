@@ -964,4 +964,63 @@ mod tests {
         let err = read("a 20200101\nb\n", &opts).unwrap_err().to_string();
         assert!(err.contains("line 2, field '2': missing field"), "{err}");
     }
+
+    /// A log spanning many chunks: customer `i % 1000` buys on day `i % 28 + 1` (7 distinct
+    /// days each, as gcd(1000, 28) = 4).
+    fn big_log(rows: usize, line: impl Fn(usize) -> Option<String>) -> String {
+        let mut log = String::from("id,date,amount\n");
+        for i in 0..rows {
+            let row = line(i + 2)
+                .unwrap_or_else(|| format!("c{},2020-02-{:02},1.5\n", i % 1000, i % 28 + 1));
+            log.push_str(&row);
+        }
+        log
+    }
+
+    #[test]
+    fn parallel_chunks_report_the_first_bad_line_and_keep_order() {
+        let bad = |n| Some(format!("c1,2020-02-3{n},1\n"));
+        let log = big_log(300_000, |line| match line {
+            250_000 => bad(0),
+            120_000 => bad(1),
+            _ => None,
+        });
+        let err = read(&log, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("test.csv, line 120000, field 'date'"),
+            "{err}"
+        );
+
+        let log = big_log(300_000, |_| None);
+        let tx = read(&log, &ReadOptions::default()).unwrap();
+        assert_eq!(tx.rows, 300_000);
+        assert_eq!(tx.customers.len(), 1000);
+        assert!(tx
+            .customers
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.id == format!("c{i}")));
+        assert!(tx.customers.iter().all(|c| c.days.len() == 7));
+        let sums: f64 = tx.customers[0].days.iter().map(|d| d.amount).sum();
+        assert_eq!(sums, 300.0 * 1.5);
+    }
+
+    #[test]
+    fn quoted_fields_after_the_first_chunk_use_the_csv_parser() {
+        let log = big_log(200_000, |line| match line {
+            150_000 => Some("\"new, \"\"quoted\"\"\",2020-02-01,2\n".into()),
+            190_000 => Some("c1,2020-02-31,1\n".into()),
+            _ => None,
+        });
+        let err = read(&log, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("test.csv, line 190000, field 'date'"),
+            "{err}"
+        );
+        let log = log.replace("2020-02-31", "2020-02-28");
+        let tx = read(&log, &ReadOptions::default()).unwrap();
+        assert_eq!(tx.customers.len(), 1001);
+        assert_eq!(tx.customers[1000].id, "new, \"quoted\"");
+        assert_eq!(tx.rows, 200_000);
+    }
 }
