@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{
-    build_summary, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions, Summary,
-    SummaryOptions, SummaryReport, TimeUnit,
+    build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
+    Summary, SummaryOptions, SummaryReport, TimeUnit,
 };
 use btyd::io::{atomic_write, write_summary};
 
@@ -91,7 +91,7 @@ pub fn summarise(
     opts: &SummaryOptions,
 ) -> anyhow::Result<(Summary, SummaryReport)> {
     let tx = read_transactions_from(log, name, read)?;
-    Ok(build_summary(&tx, opts)?)
+    Ok(build_summary_owned(tx, opts)?)
 }
 
 /// Writes a summary CSV atomically (`-` is stdout).

@@ -12,14 +12,16 @@
 //!
 //! All times are in the summary's [`TimeUnit`].
 
+mod chunks;
 pub mod compress;
+mod shards;
 pub mod split;
 pub mod summary;
 pub mod time;
 pub mod transactions;
 
 pub use compress::{compress, Patterns};
-pub use summary::{build_summary, SummaryOptions, SummaryReport};
+pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
 pub use transactions::{
     read_transactions, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, Transactions,

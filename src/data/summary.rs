@@ -15,7 +15,7 @@
 use chrono::NaiveDate;
 
 use super::split::{check_calibration_end, holdout, mean_amount, split_days};
-use super::transactions::Transactions;
+use super::transactions::{PurchaseDay, Transactions};
 use super::{CustomerSummary, History, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
 
@@ -71,6 +71,36 @@ pub struct SummaryReport {
 /// or a customer whose amounts sum to a non-finite value; [`Error::InvalidArgument`] when the
 /// calibration end is after the observation end.
 pub fn build_summary(tx: &Transactions, opts: &SummaryOptions) -> Result<(Summary, SummaryReport)> {
+    build(
+        tx,
+        tx.customers.iter().map(|c| (c.id.clone(), &c.days[..])),
+        opts,
+    )
+}
+
+/// As [`build_summary`], consuming the log: ids are moved rather than copied and each
+/// customer's purchase days are freed once summarised, so the log and the summary are never
+/// both whole in memory (the CLI's path for large logs).
+///
+/// # Errors
+/// As [`build_summary`].
+pub fn build_summary_owned(
+    mut tx: Transactions,
+    opts: &SummaryOptions,
+) -> Result<(Summary, SummaryReport)> {
+    let customers = std::mem::take(&mut tx.customers);
+    let purchase_days = customers.iter().map(|c| c.days.len() as u64).sum();
+    let (summary, mut report) = build(&tx, customers.into_iter().map(|c| (c.id, c.days)), opts)?;
+    report.purchase_days = purchase_days;
+    Ok((summary, report))
+}
+
+/// The summary of `customers` (id and purchase days, in log order) of the log `tx`.
+fn build<D: AsRef<[PurchaseDay]>>(
+    tx: &Transactions,
+    customers: impl ExactSizeIterator<Item = (String, D)>,
+    opts: &SummaryOptions,
+) -> Result<(Summary, SummaryReport)> {
     let unit = opts.unit;
     let observation_end = opts.observation_end.unwrap_or(tx.last_date);
     if tx.last_date > observation_end {
@@ -89,10 +119,11 @@ pub fn build_summary(tx: &Transactions, opts: &SummaryOptions) -> Result<(Summar
     }
     let end = opts.calibration_end.unwrap_or(observation_end);
 
-    let mut customers = Vec::with_capacity(tx.customers.len());
+    let purchase_days = tx.purchase_days();
+    let mut summaries = Vec::with_capacity(customers.len());
     let mut excluded = 0;
-    for c in &tx.customers {
-        let (calibration, after) = split_days(&c.days, end);
+    for (id, days) in customers {
+        let (calibration, after) = split_days(days.as_ref(), end);
         let (Some(first), Some(last)) = (calibration.first(), calibration.last()) else {
             excluded += 1;
             continue;
@@ -111,22 +142,20 @@ pub fn build_summary(tx: &Transactions, opts: &SummaryOptions) -> Result<(Summar
         if !amounts_finite {
             return Err(Error::InvalidData {
                 location: Location::file(&tx.source),
-                reason: format!(
-                    "the amounts of customer '{}' add up to a non-finite value",
-                    c.id
-                ),
+                reason: format!("the amounts of customer '{id}' add up to a non-finite value"),
             });
         }
-        customers.push(CustomerSummary {
-            customer_id: c.id.clone(),
+        summaries.push(CustomerSummary {
+            customer_id: id,
             history,
             monetary_value,
             holdout,
         });
     }
+    let customers = summaries;
     let report = SummaryReport {
         rows: tx.rows,
-        purchase_days: tx.purchase_days(),
+        purchase_days,
         customers: customers.len(),
         repeaters: customers
             .iter()

@@ -10,16 +10,17 @@
 //! fixed-width CDNOW files; by default it is detected from the first line. Dates are parsed
 //! with a [`DateFormat`]. Every error names the file, the line and the field.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::fs::File;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
+use super::chunks::{split_whitespace, Chunk, ChunkReader, Layout, Next, Records, Tail};
+use super::shards::{add_chunks, finish, new_shards, ChunkRows, Shard};
 use super::time::DateFormat;
 use crate::error::{Error, Location, Result};
 
@@ -147,18 +148,6 @@ pub struct CustomerLog {
     pub days: Vec<PurchaseDay>,
 }
 
-/// Adds a purchase to a customer's sorted purchase days, merging it into its day.
-fn add_purchase(days: &mut Vec<PurchaseDay>, date: NaiveDate, amount: f64) {
-    match days.last_mut() {
-        Some(last) if last.date == date => last.amount += amount,
-        Some(last) if last.date > date => match days.binary_search_by(|d| d.date.cmp(&date)) {
-            Ok(i) => days[i].amount += amount,
-            Err(i) => days.insert(i, PurchaseDay { date, amount }),
-        },
-        _ => days.push(PurchaseDay { date, amount }),
-    }
-}
-
 /// A transaction log folded into per-customer purchase days.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transactions {
@@ -202,61 +191,341 @@ pub fn read_transactions(path: &Path, opts: &ReadOptions) -> Result<Transactions
 /// Reads a transaction log from any reader (a file, stdin, embedded bytes); `name` is used in
 /// error messages.
 ///
+/// The log is read as a pipeline, so that a large one uses all cores and memory grows with
+/// customers × purchase days rather than with its size:
+/// 1. split: the input is read sequentially in blocks cut at line ends ([`super::chunks`]);
+/// 2. parse: a batch of such chunks is parsed in parallel, each chunk into rows grouped by a
+///    hash of the customer id (stopping at its first bad line);
+/// 3. aggregate: each shard of customers takes its rows from every chunk of the batch, in file
+///    order, in parallel with the other shards ([`super::shards`]);
+/// 4. finish: each customer's rows become its sorted, merged purchase days, and customers are
+///    put in order of first appearance.
+///
+/// Data from a chunk containing a quote onwards is read sequentially with the `csv` crate,
+/// whose quoted fields may span lines, then aggregated the same way.
+///
 /// # Errors
 /// [`Error::InvalidData`] (with file, line and field) for an empty log, a missing column, a
 /// field that is not UTF-8, an unparseable date, or an amount that is not a finite number
 /// (or negative, unless `allow_negative`); [`Error::InvalidArgument`] for column options that
 /// cannot apply (names without a header); [`Error::Csv`]/[`Error::Io`] for read failures.
+/// The error is always about the first bad line of the log.
 pub fn read_transactions_from<R: Read>(
     reader: R,
     name: impl Into<PathBuf>,
     opts: &ReadOptions,
 ) -> Result<Transactions> {
     let source: PathBuf = name.into();
-    let mut records = Records::open(reader, &source, opts.delimiter)?;
-    let here = |line: u64| Location::file(&source).at_line(line);
-
-    let header = if opts.has_header {
-        if !records.next()? {
-            return Err(empty_log(&source));
-        }
-        let line = records.line();
-        let names = (0..records.len())
-            .map(|i| {
-                let f = records.field(i).unwrap_or_default();
-                utf8(f, || here(line).at_field((i + 1).to_string())).map(|s| s.to_string())
-            })
-            .collect::<Result<Vec<_>>>()?;
-        Some(names)
-    } else {
-        None
+    let io_err = |e| Error::Io {
+        path: source.clone(),
+        source: e,
     };
-    let cols = Columns::resolve(opts, header.as_deref(), &source)?;
+    let mut reader = BufReader::with_capacity(BUFFER, reader);
+    let head = reader.fill_buf().map_err(io_err)?;
+    if head.starts_with(b"\xEF\xBB\xBF") {
+        reader.consume(3);
+    }
+    let head = reader.fill_buf().map_err(io_err)?;
+    let layout = match opts.delimiter {
+        Delimiter::Auto => detect_delimiter(first_line(head)),
+        d => d,
+    };
+    let layout = match layout {
+        Delimiter::Byte(d) => Layout::Csv(d),
+        Delimiter::Whitespace | Delimiter::Auto => Layout::Whitespace,
+    };
+    // The `csv` crate strips a second byte-order mark; leave such a file to it.
+    let doubled_bom = matches!(layout, Layout::Csv(_)) && head.starts_with(b"\xEF\xBB\xBF");
+    let mut chunks = ChunkReader::new(reader, layout);
+    let mut log = LogBuilder {
+        source: &source,
+        opts,
+        layout,
+        header: None,
+        cols: None,
+        shards: new_shards(),
+        stats: Stats::default(),
+        next_seq: 0,
+    };
+    if !opts.has_header {
+        log.set_header(None)?;
+    }
 
-    let mut index = IdIndex::default();
-    // Purchase days per customer, indexed by the id's position in `index` (ids are stored
-    // once, in the index, and moved out at the end).
-    let mut customers: Vec<Vec<PurchaseDay>> = Vec::new();
-    let mut rows = 0u64;
-    let (mut first_date, mut last_date, mut last_date_line) = (NaiveDate::MAX, NaiveDate::MIN, 0);
+    let tail = if doubled_bom {
+        Some(Tail {
+            first_line: 1,
+            bytes: Vec::new(),
+        })
+    } else {
+        log.read_chunks(&mut chunks)?
+    };
+    if let Some(tail) = tail {
+        let rest = std::io::Cursor::new(tail.bytes).chain(chunks.into_inner());
+        log.read_sequentially(rest, tail.first_line - 1)?;
+    }
+    log.finish()
+}
 
-    while records.next()? {
-        let line = records.line();
-        if let Some(h) = header.as_ref().filter(|h| h.len() != records.len()) {
+/// Number of chunks parsed in parallel at a time: enough to keep every thread busy.
+const BATCH_CHUNKS: usize = 16;
+
+/// Rows read sequentially (after a quote) are aggregated in batches of this many.
+const SEQUENTIAL_BATCH: usize = 1 << 18;
+
+/// The state of a log being read: its columns once the header is known, the customers so far
+/// and running statistics.
+struct LogBuilder<'a> {
+    source: &'a Path,
+    opts: &'a ReadOptions,
+    layout: Layout,
+    header: Option<Vec<String>>,
+    cols: Option<Columns>,
+    shards: Vec<Shard>,
+    stats: Stats,
+    /// Sequence number of the next batch of rows (for ordering first appearances).
+    next_seq: u64,
+}
+
+/// Counts and date range of the rows read.
+#[derive(Clone, Copy)]
+struct Stats {
+    rows: u64,
+    first_date: NaiveDate,
+    last_date: NaiveDate,
+    last_date_line: u64,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats {
+            rows: 0,
+            first_date: NaiveDate::MAX,
+            last_date: NaiveDate::MIN,
+            last_date_line: 0,
+        }
+    }
+}
+
+impl Stats {
+    fn add(&mut self, date: NaiveDate, line: u64) {
+        self.rows += 1;
+        self.first_date = self.first_date.min(date);
+        if date > self.last_date {
+            self.last_date = date;
+            self.last_date_line = line;
+        }
+    }
+
+    /// Adds the statistics of rows that come after those of `self`.
+    fn merge(&mut self, later: &Stats) {
+        self.rows += later.rows;
+        self.first_date = self.first_date.min(later.first_date);
+        if later.last_date > self.last_date {
+            self.last_date = later.last_date;
+            self.last_date_line = later.last_date_line;
+        }
+    }
+}
+
+/// A parsed chunk: its rows up to the first bad line, and the error on that line.
+struct ParsedChunk {
+    rows: ChunkRows,
+    stats: Stats,
+    error: Option<Error>,
+}
+
+impl LogBuilder<'_> {
+    fn here(&self, line: u64) -> Location {
+        Location::file(self.source).at_line(line)
+    }
+
+    /// Resolves the columns from the header (`None` without one).
+    fn set_header(&mut self, header: Option<Vec<String>>) -> Result<()> {
+        self.cols = Some(Columns::resolve(self.opts, header.as_deref(), self.source)?);
+        self.header = header;
+        Ok(())
+    }
+
+    /// The header from the raw fields of the first record.
+    fn header_from<'f>(
+        &self,
+        line: u64,
+        fields: impl Iterator<Item = &'f [u8]>,
+    ) -> Result<Vec<String>> {
+        fields
+            .enumerate()
+            .map(|(i, f)| {
+                utf8(f, || self.here(line).at_field((i + 1).to_string())).map(|s| s.to_string())
+            })
+            .collect()
+    }
+
+    /// Reads chunks until the end of the input, or until a chunk with a quote, which is
+    /// returned with the rest of the input.
+    fn read_chunks<R: Read>(&mut self, chunks: &mut ChunkReader<R>) -> Result<Option<Tail>> {
+        let mut fields = Vec::new();
+        loop {
+            let mut batch = Vec::with_capacity(BATCH_CHUNKS);
+            let mut stop = None;
+            while batch.len() < BATCH_CHUNKS {
+                match chunks.next_chunk() {
+                    Ok(Next::Chunk(mut chunk)) => {
+                        if self.cols.is_none() {
+                            // The header is the first record; the chunk goes on after it.
+                            let mut records =
+                                Records::new(&chunk.bytes, chunk.first_line, self.layout);
+                            let Some(line) = records.next_record(&mut fields) else {
+                                continue;
+                            };
+                            let bytes = &chunk.bytes;
+                            let header =
+                                self.header_from(line, fields.iter().map(|&(s, e)| &bytes[s..e]))?;
+                            let (offset, next_line) = (records.offset(), records.line());
+                            chunk.bytes.drain(..offset);
+                            chunk.first_line = next_line;
+                            self.set_header(Some(header))?;
+                        }
+                        batch.push(chunk);
+                    }
+                    Ok(Next::Quoted(tail)) => {
+                        stop = Some(Ok(tail));
+                        break;
+                    }
+                    Ok(Next::End) => break,
+                    Err(e) => {
+                        stop = Some(Err(Error::Io {
+                            path: self.source.to_path_buf(),
+                            source: e,
+                        }));
+                        break;
+                    }
+                }
+            }
+            if batch.is_empty() && stop.is_none() {
+                return Ok(None);
+            }
+            self.add_batch(&batch)?;
+            match stop {
+                Some(Ok(tail)) => return Ok(Some(tail)),
+                Some(Err(e)) => return Err(e),
+                None => {}
+            }
+        }
+    }
+
+    /// Parses a batch of chunks in parallel and adds their rows, or returns the error of the
+    /// first bad line.
+    fn add_batch(&mut self, batch: &[Chunk]) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let parsed: Vec<ParsedChunk> = batch
+            .par_iter()
+            .map(|chunk| self.parse_chunk(chunk, chunk.seq))
+            .collect();
+        self.next_seq = batch.iter().map(|c| c.seq + 1).max().unwrap_or(0);
+        let mut rows = Vec::with_capacity(parsed.len());
+        for p in parsed {
+            if let Some(e) = p.error {
+                return Err(e);
+            }
+            self.stats.merge(&p.stats);
+            rows.push(p.rows);
+        }
+        add_chunks(&mut self.shards, &rows);
+        Ok(())
+    }
+
+    /// Parses one chunk, up to its first bad line.
+    fn parse_chunk(&self, chunk: &Chunk, seq: u64) -> ParsedChunk {
+        let mut rows = ChunkRows::new(seq);
+        let mut stats = Stats::default();
+        let mut fields = Vec::with_capacity(8);
+        let mut records = Records::new(&chunk.bytes, chunk.first_line, self.layout);
+        let mut error = None;
+        let bytes = &chunk.bytes[..];
+        while let Some(line) = records.next_record(&mut fields) {
+            let row = self.parse_row(line, fields.len(), |i| {
+                fields.get(i).map(|&(s, e)| &bytes[s..e])
+            });
+            match row {
+                Ok((id, date, amount)) => {
+                    rows.push(id, date, amount);
+                    stats.add(date, line);
+                }
+                Err(e) => {
+                    error = Some(e);
+                    break;
+                }
+            }
+        }
+        rows.group();
+        ParsedChunk { rows, stats, error }
+    }
+
+    /// Reads the rest of the input record by record with the `csv` crate (or the whitespace
+    /// splitter); `line_offset` is the number of lines before it.
+    fn read_sequentially(&mut self, rest: impl Read, line_offset: u64) -> Result<()> {
+        let delimiter = match self.layout {
+            Layout::Csv(d) => Delimiter::Byte(d),
+            Layout::Whitespace => Delimiter::Whitespace,
+        };
+        let mut records = SequentialRecords::open(rest, self.source, delimiter, line_offset)?;
+        if self.cols.is_none() {
+            if !records.next()? {
+                return Ok(());
+            }
+            let line = records.line();
+            let header = self.header_from(
+                line,
+                (0..records.len()).map(|i| records.field(i).unwrap_or_default()),
+            )?;
+            self.set_header(Some(header))?;
+        }
+        let mut rows = ChunkRows::new(self.next_seq);
+        while records.next()? {
+            let line = records.line();
+            let (id, date, amount) = self.parse_row(line, records.len(), |i| records.field(i))?;
+            rows.push(id, date, amount);
+            self.stats.add(date, line);
+            if rows.len() >= SEQUENTIAL_BATCH {
+                self.next_seq += 1;
+                let full = std::mem::replace(&mut rows, ChunkRows::new(self.next_seq));
+                self.add_rows(full);
+            }
+        }
+        self.next_seq += 1;
+        self.add_rows(rows);
+        Ok(())
+    }
+
+    fn add_rows(&mut self, mut rows: ChunkRows) {
+        rows.group();
+        add_chunks(&mut self.shards, std::slice::from_ref(&rows));
+    }
+
+    /// Parses the customer id, date and amount of a record with `len` fields.
+    fn parse_row<'f>(
+        &self,
+        line: u64,
+        len: usize,
+        field: impl Fn(usize) -> Option<&'f [u8]>,
+    ) -> Result<(&'f str, NaiveDate, f64)> {
+        let here = |line| self.here(line);
+        if let Some(h) = self.header.as_ref().filter(|h| h.len() != len) {
             return Err(invalid(
                 here(line),
-                format!(
-                    "the line has {} fields, but the header has {}",
-                    records.len(),
-                    h.len()
-                ),
+                format!("the line has {len} fields, but the header has {}", h.len()),
             ));
         }
-        let get = |col: usize, label: &str| -> Result<&str> {
+        let Some(cols) = self.cols.as_ref() else {
+            return Err(invalid(here(line), "the columns are not known"));
+        };
+        let get = |col: usize, label: &str| -> Result<&'f str> {
             let at = || here(line).at_field(label);
-            let raw = records.field(col).ok_or_else(|| Error::InvalidData {
+            let raw = field(col).ok_or_else(|| Error::InvalidData {
                 location: at(),
-                reason: format!("missing field: the line has only {} fields", records.len()),
+                reason: format!("missing field: the line has only {len} fields"),
             })?;
             Ok(utf8(raw, at)?.trim())
         };
@@ -268,54 +537,39 @@ pub fn read_transactions_from<R: Read>(
             ));
         }
         let date_text = get(cols.date, &cols.date_label)?;
-        let date = opts.date_format.parse(date_text).ok_or_else(|| {
+        let date_format = &self.opts.date_format;
+        let date = date_format.parse(date_text).ok_or_else(|| {
             invalid(
                 here(line).at_field(&cols.date_label),
                 format!(
                     "cannot parse date '{date_text}': expected {}",
-                    opts.date_format.describe()
+                    date_format.describe()
                 ),
             )
         })?;
         let amount = match &cols.amount {
-            Some((col, label)) => parse_amount(get(*col, label)?, opts.allow_negative)
+            Some((col, label)) => parse_amount(get(*col, label)?, self.opts.allow_negative)
                 .map_err(|reason| invalid(here(line).at_field(label), reason))?,
             None => 0.0,
         };
+        Ok((id, date, amount))
+    }
 
-        let next = u32::try_from(customers.len())
-            .map_err(|_| invalid(here(line), "more than 4,294,967,295 customers"))?;
-        let slot = index.get_or_insert(id, next) as usize;
-        if slot == customers.len() {
-            customers.push(Vec::new());
-        }
-        add_purchase(&mut customers[slot], date, amount);
-        rows += 1;
-        first_date = first_date.min(date);
-        if date > last_date {
-            last_date = date;
-            last_date_line = line;
-        }
+    fn finish(self) -> Result<Transactions> {
+        let Some(cols) = self.cols.filter(|_| self.stats.rows > 0) else {
+            return Err(empty_log(self.source));
+        };
+        Ok(Transactions {
+            source: self.source.to_path_buf(),
+            customers: finish(self.shards),
+            rows: self.stats.rows,
+            has_amounts: cols.amount.is_some(),
+            first_date: self.stats.first_date,
+            last_date: self.stats.last_date,
+            last_date_line: self.stats.last_date_line,
+            date_field: cols.date_label,
+        })
     }
-    if rows == 0 {
-        return Err(empty_log(&source));
-    }
-    let customers = index
-        .into_ids(customers.len())
-        .into_iter()
-        .zip(customers)
-        .map(|(id, days)| CustomerLog { id, days })
-        .collect();
-    Ok(Transactions {
-        source,
-        customers,
-        rows,
-        has_amounts: cols.amount.is_some(),
-        first_date,
-        last_date,
-        last_date_line,
-        date_field: cols.date_label,
-    })
 }
 
 fn invalid(location: Location, reason: impl Into<String>) -> Error {
@@ -476,12 +730,14 @@ pub fn detect_delimiter(line: &[u8]) -> Delimiter {
 
 const BUFFER: usize = 1 << 16;
 
-/// Records from either a CSV reader or a whitespace splitter, read into reused buffers.
-enum Records<'a, R: Read> {
+/// Records from either a CSV reader or a whitespace splitter, read one at a time into reused
+/// buffers: the reader of input that the chunked pipeline cannot split (quoted CSV).
+enum SequentialRecords<'a, R: Read> {
     Csv {
         reader: csv::Reader<BufReader<R>>,
         record: csv::ByteRecord,
         source: &'a Path,
+        line_offset: u64,
     },
     Whitespace {
         reader: BufReader<R>,
@@ -492,23 +748,12 @@ enum Records<'a, R: Read> {
     },
 }
 
-impl<'a, R: Read> Records<'a, R> {
-    fn open(reader: R, source: &'a Path, delimiter: Delimiter) -> Result<Self> {
-        let io_err = |source_err| Error::Io {
-            path: source.to_path_buf(),
-            source: source_err,
-        };
-        let mut reader = BufReader::with_capacity(BUFFER, reader);
-        let head = reader.fill_buf().map_err(io_err)?;
-        if head.starts_with(b"\xEF\xBB\xBF") {
-            reader.consume(3);
-        }
-        let delimiter = match delimiter {
-            Delimiter::Auto => detect_delimiter(first_line(reader.fill_buf().map_err(io_err)?)),
-            d => d,
-        };
+impl<'a, R: Read> SequentialRecords<'a, R> {
+    /// Records of `reader`, whose first line is line `line_offset + 1` of the log.
+    fn open(reader: R, source: &'a Path, delimiter: Delimiter, line_offset: u64) -> Result<Self> {
+        let reader = BufReader::with_capacity(BUFFER, reader);
         Ok(match delimiter {
-            Delimiter::Byte(d) => Records::Csv {
+            Delimiter::Byte(d) => SequentialRecords::Csv {
                 reader: csv::ReaderBuilder::new()
                     .has_headers(false)
                     .flexible(true)
@@ -517,12 +762,13 @@ impl<'a, R: Read> Records<'a, R> {
                     .from_reader(reader),
                 record: csv::ByteRecord::new(),
                 source,
+                line_offset,
             },
-            Delimiter::Whitespace | Delimiter::Auto => Records::Whitespace {
+            Delimiter::Whitespace | Delimiter::Auto => SequentialRecords::Whitespace {
                 reader,
                 buf: Vec::with_capacity(256),
                 fields: Vec::with_capacity(8),
-                line: 0,
+                line: line_offset,
                 source,
             },
         })
@@ -531,12 +777,13 @@ impl<'a, R: Read> Records<'a, R> {
     /// Reads the next non-blank record; `false` at the end.
     fn next(&mut self) -> Result<bool> {
         match self {
-            Records::Csv {
+            SequentialRecords::Csv {
                 reader,
                 record,
                 source,
+                line_offset,
             } => reader.read_byte_record(record).map_err(|e| {
-                let line = e.position().map(|p| p.line());
+                let line = e.position().map(|p| p.line() + *line_offset);
                 Error::Csv {
                     location: Location {
                         path: Some(source.to_path_buf()),
@@ -546,7 +793,7 @@ impl<'a, R: Read> Records<'a, R> {
                     source: e,
                 }
             }),
-            Records::Whitespace {
+            SequentialRecords::Whitespace {
                 reader,
                 buf,
                 fields,
@@ -573,134 +820,30 @@ impl<'a, R: Read> Records<'a, R> {
     /// The 1-based line of the current record.
     fn line(&self) -> u64 {
         match self {
-            Records::Csv { record, .. } => record.position().map_or(0, |p| p.line()),
-            Records::Whitespace { line, .. } => *line,
+            SequentialRecords::Csv {
+                record,
+                line_offset,
+                ..
+            } => record.position().map_or(0, |p| p.line() + line_offset),
+            SequentialRecords::Whitespace { line, .. } => *line,
         }
     }
 
     fn len(&self) -> usize {
         match self {
-            Records::Csv { record, .. } => record.len(),
-            Records::Whitespace { fields, .. } => fields.len(),
+            SequentialRecords::Csv { record, .. } => record.len(),
+            SequentialRecords::Whitespace { fields, .. } => fields.len(),
         }
     }
 
     /// The raw bytes of field `i` (0-based) of the current record.
     fn field(&self, i: usize) -> Option<&[u8]> {
         match self {
-            Records::Csv { record, .. } => record.get(i),
-            Records::Whitespace { buf, fields, .. } => fields.get(i).map(|&(s, e)| &buf[s..e]),
-        }
-    }
-}
-
-/// The (start, end) byte ranges of the whitespace-separated fields of `line`.
-fn split_whitespace(line: &[u8], fields: &mut Vec<(usize, usize)>) {
-    fields.clear();
-    let mut start = None;
-    for (i, b) in line.iter().enumerate() {
-        match (b.is_ascii_whitespace(), start) {
-            (true, Some(s)) => {
-                fields.push((s, i));
-                start = None;
+            SequentialRecords::Csv { record, .. } => record.get(i),
+            SequentialRecords::Whitespace { buf, fields, .. } => {
+                fields.get(i).map(|&(s, e)| &buf[s..e])
             }
-            (false, None) => start = Some(i),
-            _ => {}
         }
-    }
-    if let Some(s) = start {
-        fields.push((s, line.len()));
-    }
-}
-
-/// Customer ids -> dense indices in order of first appearance. Ids of up to 15 bytes are
-/// packed into the key itself (bytes plus length), so a lookup touches no other memory; longer
-/// ids are boxed.
-#[derive(Default)]
-struct IdIndex {
-    short: HashMap<u128, u32, BuildHasherDefault<FxHasher>>,
-    long: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
-}
-
-impl IdIndex {
-    /// The index of `id`, inserting it as `next` when new.
-    fn get_or_insert(&mut self, id: &str, next: u32) -> u32 {
-        let b = id.as_bytes();
-        if b.len() < 16 {
-            let mut key = [0u8; 16];
-            key[..b.len()].copy_from_slice(b);
-            key[15] = b.len() as u8;
-            *self.short.entry(u128::from_le_bytes(key)).or_insert(next)
-        } else if let Some(&i) = self.long.get(id) {
-            i
-        } else {
-            self.long.insert(id.into(), next);
-            next
-        }
-    }
-
-    /// The ids in index order (`n` of them).
-    fn into_ids(self, n: usize) -> Vec<String> {
-        let mut ids = vec![String::new(); n];
-        for (key, i) in self.short {
-            let key = key.to_le_bytes();
-            let len = usize::from(key[15]).min(15);
-            ids[i as usize] = String::from_utf8_lossy(&key[..len]).into_owned();
-        }
-        for (id, i) in self.long {
-            ids[i as usize] = id.into_string();
-        }
-        ids
-    }
-}
-
-/// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for
-/// the customer-id index; ids come from the user's own file, so hash flooding is not a concern.
-#[derive(Default, Clone, Copy)]
-struct FxHasher {
-    hash: u64,
-}
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    /// The multiply-rotate state mixes poorly into its low bits, which the hash table uses
-    /// for the bucket; a final avalanche step (MurmurHash3's fmix64) spreads every bit.
-    #[inline]
-    fn finish(&self) -> u64 {
-        let mut h = self.hash;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h
     }
 }
 
@@ -820,5 +963,64 @@ mod tests {
         assert!(!tx.has_amounts);
         let err = read("a 20200101\nb\n", &opts).unwrap_err().to_string();
         assert!(err.contains("line 2, field '2': missing field"), "{err}");
+    }
+
+    /// A log spanning many chunks: customer `i % 1000` buys on day `i % 28 + 1` (7 distinct
+    /// days each, as gcd(1000, 28) = 4).
+    fn big_log(rows: usize, line: impl Fn(usize) -> Option<String>) -> String {
+        let mut log = String::from("id,date,amount\n");
+        for i in 0..rows {
+            let row = line(i + 2)
+                .unwrap_or_else(|| format!("c{},2020-02-{:02},1.5\n", i % 1000, i % 28 + 1));
+            log.push_str(&row);
+        }
+        log
+    }
+
+    #[test]
+    fn parallel_chunks_report_the_first_bad_line_and_keep_order() {
+        let bad = |n| Some(format!("c1,2020-02-3{n},1\n"));
+        let log = big_log(300_000, |line| match line {
+            250_000 => bad(0),
+            120_000 => bad(1),
+            _ => None,
+        });
+        let err = read(&log, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("test.csv, line 120000, field 'date'"),
+            "{err}"
+        );
+
+        let log = big_log(300_000, |_| None);
+        let tx = read(&log, &ReadOptions::default()).unwrap();
+        assert_eq!(tx.rows, 300_000);
+        assert_eq!(tx.customers.len(), 1000);
+        assert!(tx
+            .customers
+            .iter()
+            .enumerate()
+            .all(|(i, c)| c.id == format!("c{i}")));
+        assert!(tx.customers.iter().all(|c| c.days.len() == 7));
+        let sums: f64 = tx.customers[0].days.iter().map(|d| d.amount).sum();
+        assert_eq!(sums, 300.0 * 1.5);
+    }
+
+    #[test]
+    fn quoted_fields_after_the_first_chunk_use_the_csv_parser() {
+        let log = big_log(200_000, |line| match line {
+            150_000 => Some("\"new, \"\"quoted\"\"\",2020-02-01,2\n".into()),
+            190_000 => Some("c1,2020-02-31,1\n".into()),
+            _ => None,
+        });
+        let err = read(&log, &ReadOptions::default()).unwrap_err().to_string();
+        assert!(
+            err.starts_with("test.csv, line 190000, field 'date'"),
+            "{err}"
+        );
+        let log = log.replace("2020-02-31", "2020-02-28");
+        let tx = read(&log, &ReadOptions::default()).unwrap();
+        assert_eq!(tx.customers.len(), 1001);
+        assert_eq!(tx.customers[1000].id, "new, \"quoted\"");
+        assert_eq!(tx.rows, 200_000);
     }
 }

@@ -4,13 +4,19 @@
 //! The time unit of recency, T and duration is not stored in the file; readers are told it.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use super::write_error;
 use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
+
+/// A written column: its name and value.
+type SummaryColumn = (&'static str, fn(&CustomerSummary) -> f64);
 
 /// Writes a summary as CSV, floats in Rust's shortest round-trip form. The `monetary_value`
 /// column is written when every row has one, the holdout columns when every row has them
@@ -20,8 +26,7 @@ use crate::error::{Error, Location, Result};
 /// [`Error::InvalidData`] naming the customer when a value is NaN or infinite (nothing
 /// non-finite is ever written); an I/O error from `w` as [`write_error`].
 pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
-    type Column = (&'static str, fn(&CustomerSummary) -> f64);
-    let mut columns: Vec<Column> = vec![
+    let mut columns: Vec<SummaryColumn> = vec![
         ("frequency", |c| c.history.frequency),
         ("recency", |c| c.history.recency),
         ("T", |c| c.history.age),
@@ -44,15 +49,41 @@ pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
         }));
     }
 
-    let mut out = csv::Writer::from_writer(w);
     let csv_error = |e: csv::Error| write_error(std::io::Error::other(e));
+    let mut head = csv::Writer::from_writer(Vec::new());
     let header = std::iter::once("customer_id").chain(columns.iter().map(|(name, _)| *name));
-    out.write_record(header).map_err(csv_error)?;
-    let mut row: Vec<String> = Vec::with_capacity(columns.len() + 1);
-    for c in &summary.customers {
-        row.clear();
-        row.push(c.customer_id.clone());
-        for (name, value) in &columns {
+    head.write_record(header).map_err(csv_error)?;
+    let head = head
+        .into_inner()
+        .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
+    w.write_all(&head).map_err(write_error)?;
+    // Formatting floats dominates; blocks of rows are formatted in parallel, a bounded number
+    // at a time, and written in order.
+    for group in summary.customers.chunks(ROWS_PER_BLOCK * BLOCKS_PER_GROUP) {
+        let blocks: Vec<Result<Vec<u8>>> = group
+            .par_chunks(ROWS_PER_BLOCK)
+            .map(|rows| format_rows(rows, &columns))
+            .collect();
+        for block in blocks {
+            w.write_all(&block?).map_err(write_error)?;
+        }
+    }
+    w.flush().map_err(write_error)
+}
+
+/// Rows formatted in one parallel task.
+const ROWS_PER_BLOCK: usize = 1 << 14;
+/// Blocks formatted before any is written (bounds the memory of formatted text).
+const BLOCKS_PER_GROUP: usize = 16;
+
+/// The CSV text of some summary rows, or the error of the first non-finite value.
+fn format_rows(rows: &[CustomerSummary], columns: &[SummaryColumn]) -> Result<Vec<u8>> {
+    let csv_error = |e: csv::Error| write_error(std::io::Error::other(e));
+    let mut out = csv::Writer::from_writer(Vec::with_capacity(rows.len() * 64));
+    let mut text = String::with_capacity(32);
+    for c in rows {
+        out.write_field(&c.customer_id).map_err(csv_error)?;
+        for (name, value) in columns {
             let v = value(c);
             if !v.is_finite() {
                 return Err(Error::InvalidData {
@@ -63,11 +94,15 @@ pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
                     ),
                 });
             }
-            row.push(v.to_string());
+            text.clear();
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{v}");
+            out.write_field(&text).map_err(csv_error)?;
         }
-        out.write_record(&row).map_err(csv_error)?;
+        out.write_record(None::<&[u8]>).map_err(csv_error)?;
     }
-    out.flush().map_err(write_error)
+    out.into_inner()
+        .map_err(|e| write_error(std::io::Error::other(e.to_string())))
 }
 
 /// Reads a summary CSV written by btyd, lifetimes or the Hardie data sets, in time unit `unit`.
