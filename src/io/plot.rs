@@ -164,7 +164,7 @@ pub fn grouped_bars_svg(
                 .label(ser.name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], c.filled()));
         }
-        legend(&mut chart)
+        legend(SeriesLabelPosition::UpperRight, &mut chart)
     })
 }
 
@@ -262,11 +262,12 @@ fn lines(
                 .label(text)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
         }
-        legend(&mut chart)
+        legend(SeriesLabelPosition::UpperLeft, &mut chart)
     })
 }
 
 fn legend<'a, DB: DrawingBackend + 'a>(
+    position: SeriesLabelPosition,
     chart: &mut ChartContext<
         'a,
         DB,
@@ -275,7 +276,7 @@ fn legend<'a, DB: DrawingBackend + 'a>(
 ) -> std::result::Result<(), String> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(position)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .label_font(("sans-serif", 15))
@@ -438,6 +439,7 @@ pub fn p_alive_matrix_svg(
             .disable_mesh()
             .x_desc(x_desc.as_str())
             .y_desc("frequency x (repeat purchases)")
+            .y_label_formatter(&|v| format!("{v:.0}"))
             .draw()
             .map_err(|e| e.to_string())?;
         chart
@@ -458,6 +460,9 @@ pub fn p_alive_matrix_svg(
             .disable_mesh()
             .disable_x_axis()
             .y_labels(6)
+            .y_label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .y_label_formatter(&|v| format!("{v:.1}"))
             .y_desc("P(alive)")
             .draw()
             .map_err(|e| e.to_string())?;
