@@ -9,5 +9,6 @@ pub mod io;
 pub mod models;
 pub mod predict;
 pub mod special;
+pub mod validate;
 
 pub use error::{Error, Result};

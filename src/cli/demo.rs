@@ -6,19 +6,24 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use btyd::data::time::parse_date_arg;
-use btyd::data::{ColumnSpec, ReadOptions, Summary, SummaryOptions, TimeUnit};
+use btyd::data::{
+    build_summary, read_transactions_from, ColumnSpec, ReadOptions, Summary, SummaryOptions,
+    TimeUnit, Transactions,
+};
 
 use btyd::fit::FitOptions;
 use btyd::io::ModelFile;
 use btyd::models::ModelKind;
 use btyd::predict::predict_purchases;
 
-use btyd::predict::clv::{ClvOptions, DiscountRate};
+use btyd::io::plot::{self, Labels};
+use btyd::predict::clv::{ClvOptions, CustomerClv, DiscountRate};
 
 use super::clv::{compute_clv, print_clv_report, spend_model, write_clv};
+use super::compare::{compare, CompareOptions};
 use super::fit::{fit_model, print_fit};
 use super::predict::write_predictions;
-use super::summary::{print_report, save, summarise};
+use super::summary::{print_report, save};
 
 /// The CDNOW 1/10 sample (Fader, Hardie & Lee 2005): 2,357 customers, no header, whitespace
 /// separated; columns master id, sample id, date (YYYYMMDD), number of CDs, dollar value.
@@ -35,9 +40,15 @@ pub struct DemoArgs {
 /// State shared by the demo steps: the output folder and each step's results.
 struct Demo {
     out: PathBuf,
+    transactions: Option<Transactions>,
     summary: Option<Summary>,
     bg_nbd: Option<ModelFile>,
     gamma_gamma: Option<ModelFile>,
+    clv: Option<Vec<CustomerClv>>,
+    /// Every file written, in order, for the closing report.
+    files: Vec<PathBuf>,
+    /// One line per finding, for the closing report.
+    findings: Vec<String>,
 }
 
 impl Demo {
@@ -61,6 +72,11 @@ const STEPS: &[(&str, Step)] = &[
         gamma_gamma_step,
     ),
     ("customer lifetime value", clv_step),
+    (
+        "compare every continuous-time purchase model on the holdout period",
+        compare_step,
+    ),
+    ("plot the CLV distribution", clv_plot_step),
 ];
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -68,16 +84,33 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         .with_context(|| format!("creating {}", args.out.display()))?;
     let mut demo = Demo {
         out: args.out,
+        transactions: None,
         summary: None,
         bg_nbd: None,
         gamma_gamma: None,
+        clv: None,
+        files: Vec::new(),
+        findings: Vec::new(),
     };
     for (i, (name, step)) in STEPS.iter().enumerate() {
         eprintln!("[{}/{}] {name}", i + 1, STEPS.len());
         step(&mut demo).with_context(|| format!("demo step '{name}'"))?;
     }
-    eprintln!("outputs are in {}", demo.out.display());
+    print_closing_report(&demo);
     Ok(())
+}
+
+/// What the demo found and where its files are, on stdout.
+fn print_closing_report(demo: &Demo) {
+    println!("\n== btyd demo report ==");
+    for f in &demo.findings {
+        println!("- {f}");
+    }
+    println!("files ({}), in {}:", demo.files.len(), demo.out.display());
+    for f in &demo.files {
+        let shown = f.strip_prefix(&demo.out).unwrap_or(f);
+        println!("  {}", shown.display());
+    }
 }
 
 /// Weekly calibration/holdout summary: calibration to 1997-09-30, holdout to 1998-06-30
@@ -96,11 +129,14 @@ fn summary_step(demo: &mut Demo) -> anyhow::Result<()> {
         calibration_end: Some(parse_date_arg("1997-09-30", "calibration end")?),
     };
     let name = PathBuf::from("CDNOW_sample.txt (embedded)");
-    let (summary, report) = summarise(CDNOW_SAMPLE.as_bytes(), &name, &read, &opts)?;
+    let tx = read_transactions_from(CDNOW_SAMPLE.as_bytes(), &name, &read)?;
+    let (summary, report) = build_summary(&tx, &opts)?;
     let path = demo.out.join("summary.csv");
     save(&summary, &path)?;
     print_report(&report, opts.unit);
     eprintln!("wrote {}", path.display());
+    demo.files.push(path);
+    demo.transactions = Some(tx);
     demo.summary = Some(summary);
     Ok(())
 }
@@ -112,6 +148,7 @@ fn bg_nbd_step(demo: &mut Demo) -> anyhow::Result<()> {
     let path = demo.out.join("bg_nbd.json");
     file.write(&path)?;
     eprintln!("wrote {}", path.display());
+    demo.files.push(path);
     demo.bg_nbd = Some(file);
     Ok(())
 }
@@ -141,8 +178,13 @@ fn predict_step(demo: &mut Demo) -> anyhow::Result<()> {
         .filter_map(|c| c.holdout)
         .map(|h| h.frequency)
         .sum();
-    eprintln!("holdout ({horizon} weeks): BG/NBD predicts {predicted:.1} repeat purchases, actual {actual}");
+    let finding = format!(
+        "holdout ({horizon} weeks): BG/NBD predicts {predicted:.1} repeat purchases, actual {actual}"
+    );
+    eprintln!("{finding}");
     eprintln!("wrote {}", path.display());
+    demo.findings.push(finding);
+    demo.files.push(path);
     Ok(())
 }
 
@@ -157,6 +199,7 @@ fn gamma_gamma_step(demo: &mut Demo) -> anyhow::Result<()> {
     let path = demo.out.join("gamma_gamma.json");
     file.write(&path)?;
     eprintln!("wrote {}", path.display());
+    demo.files.push(path);
     demo.gamma_gamma = Some(file);
     Ok(())
 }
@@ -196,5 +239,74 @@ fn clv_step(demo: &mut Demo) -> anyhow::Result<()> {
     );
     print_clv_report(&rows, 5);
     eprintln!("wrote {}", path.display());
+    let total: f64 = rows.iter().map(|r| r.clv).sum();
+    demo.findings.push(format!(
+        "one-year CLV (monthly steps, {:.0}% a year, margin {:.0}%): {total:.2} over {} customers",
+        DEMO_ANNUAL_DISCOUNT * 100.0,
+        DEMO_MARGIN * 100.0,
+        rows.len()
+    ));
+    demo.files.push(path);
+    demo.clv = Some(rows);
+    Ok(())
+}
+
+/// Every continuous-time purchase model fitted on the calibration period and checked on the
+/// holdout period (Fader, Hardie & Lee 2005a, §7), written to `comparison/`.
+fn compare_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let summary = demo.summary()?;
+    let tx = demo
+        .transactions
+        .as_ref()
+        .context("the summary step has not run")?;
+    let dir = demo.out.join("comparison");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let comparison = compare(tx, summary, &CompareOptions::all_models(), &dir)?;
+    let best = comparison
+        .order
+        .first()
+        .map(|&i| &comparison.evaluations[i])
+        .filter(|e| e.outcome.is_ok())
+        .context("no purchase model could be fitted")?;
+    let finding = format!(
+        "{} of {} purchase models fitted; best by holdout MAE: {}",
+        comparison.succeeded(),
+        comparison.evaluations.len(),
+        best.kind
+    );
+    eprintln!("{finding}");
+    demo.findings.push(finding);
+    for e in &comparison.evaluations {
+        if let Err(err) = &e.outcome {
+            demo.findings.push(format!("{} failed: {err}", e.kind));
+        }
+    }
+    demo.files.extend(comparison.files);
+    Ok(())
+}
+
+/// Histogram of the one-year CLV of every customer, written to `clv_distribution.svg`.
+fn clv_plot_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let rows = demo.clv.as_ref().context("the CLV step has not run")?;
+    let values: Vec<f64> = rows.iter().map(|r| r.clv).collect();
+    let x = format!(
+        "one-year CLV per customer (dollars; margin {:.0}%, {:.0}% a year)",
+        DEMO_MARGIN * 100.0,
+        DEMO_ANNUAL_DISCOUNT * 100.0
+    );
+    let svg = plot::histogram_svg(
+        Labels {
+            title: "Distribution of one-year customer lifetime value (BG/NBD + Gamma-Gamma)",
+            x: &x,
+            y: "number of customers",
+        },
+        &values,
+        40,
+        0.99,
+    )?;
+    let path = demo.out.join("clv_distribution.svg");
+    plot::write_svg(&path, &svg)?;
+    eprintln!("wrote {}", path.display());
+    demo.files.push(path);
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! Command-line front end: one module per subcommand, each with its `Args` and `run`.
 
 mod clv;
+mod compare;
 mod demo;
 mod fit;
 mod predict;
@@ -26,6 +27,8 @@ enum Command {
     Predict(predict::PredictArgs),
     /// Discounted customer lifetime value from a purchase and a spend model file.
     Clv(clv::ClvArgs),
+    /// Fit every purchase model on a log's calibration period and compare them on its holdout.
+    Compare(compare::CompareArgs),
     /// Run the whole pipeline on the CDNOW sample shipped inside the binary.
     Demo(demo::DemoArgs),
 }
@@ -37,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Fit(args) => fit::run(args),
         Command::Predict(args) => predict::run(args),
         Command::Clv(args) => clv::run(args),
+        Command::Compare(args) => compare::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

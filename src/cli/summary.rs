@@ -1,13 +1,12 @@
 //! `btyd summary`: transaction log -> customer summary CSV.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{
     build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
-    Summary, SummaryOptions, SummaryReport, TimeUnit,
+    Summary, SummaryOptions, SummaryReport, TimeUnit, Transactions,
 };
 use btyd::io::{atomic_write, write_summary};
 
@@ -19,6 +18,20 @@ pub struct SummaryArgs {
     /// Output CSV; `-` writes stdout.
     #[arg(short, long, default_value = "-")]
     output: PathBuf,
+    #[command(flatten)]
+    log_opts: LogArgs,
+    /// End of observation, YYYY-MM-DD [default: last date in the log].
+    #[arg(long, value_parser = |s: &str| parse_date_arg(s, "--observation-end"))]
+    observation_end: Option<chrono::NaiveDate>,
+    /// End of the calibration period, YYYY-MM-DD; adds holdout columns.
+    #[arg(long, value_parser = |s: &str| parse_date_arg(s, "--calibration-end"))]
+    calibration_end: Option<chrono::NaiveDate>,
+}
+
+/// How to read a transaction log and in which unit to summarise it; shared by the commands that
+/// read logs (`summary`, `compare`).
+#[derive(Debug, clap::Args)]
+pub struct LogArgs {
     /// Customer id column: header name or 1-based index [default: customer_id or id].
     #[arg(long)]
     customer_col: Option<ColumnSpec>,
@@ -42,56 +55,58 @@ pub struct SummaryArgs {
     date_format: Option<String>,
     /// Unit of recency and T: day, week, month (365.25/12 days) or a number of days.
     #[arg(long, default_value = "week")]
-    time_unit: TimeUnit,
-    /// End of observation, YYYY-MM-DD [default: last date in the log].
-    #[arg(long, value_parser = |s: &str| parse_date_arg(s, "--observation-end"))]
-    observation_end: Option<chrono::NaiveDate>,
-    /// End of the calibration period, YYYY-MM-DD; adds holdout columns.
-    #[arg(long, value_parser = |s: &str| parse_date_arg(s, "--calibration-end"))]
-    calibration_end: Option<chrono::NaiveDate>,
+    pub time_unit: TimeUnit,
     /// Accept negative amounts (returns) instead of rejecting them.
     #[arg(long)]
     allow_returns: bool,
 }
 
+impl LogArgs {
+    /// The reader's options.
+    pub fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            customer_col: self.customer_col.clone(),
+            date_col: self.date_col.clone(),
+            amount_col: self.amount_col.clone(),
+            has_header: !self.no_header,
+            delimiter: self.delimiter,
+            date_format: self
+                .date_format
+                .clone()
+                .map_or(DateFormat::Auto, DateFormat::Pattern),
+            allow_negative: self.allow_returns,
+        }
+    }
+}
+
 pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
-    let read = ReadOptions {
-        customer_col: args.customer_col,
-        date_col: args.date_col,
-        amount_col: args.amount_col,
-        has_header: !args.no_header,
-        delimiter: args.delimiter,
-        date_format: args
-            .date_format
-            .map_or(DateFormat::Auto, DateFormat::Pattern),
-        allow_negative: args.allow_returns,
-    };
+    let read = args.log_opts.read_options();
     let opts = SummaryOptions {
-        unit: args.time_unit,
+        unit: args.log_opts.time_unit,
         observation_end: args.observation_end,
         calibration_end: args.calibration_end,
     };
-    let (summary, report) = if args.log.as_os_str() == "-" {
-        summarise(std::io::stdin().lock(), Path::new("<stdin>"), &read, &opts)
-    } else {
-        let file = std::fs::File::open(&args.log)
-            .with_context(|| format!("cannot open {}", args.log.display()))?;
-        summarise(file, &args.log, &read, &opts)
-    }?;
+    let tx = read_log(&args.log, &read)?;
+    // Owned: ids move into the summary and each customer's days are freed as it is summarised.
+    let (summary, report) = build_summary_owned(tx, &opts)?;
     save(&summary, &args.output)?;
     print_report(&report, opts.unit);
     Ok(())
 }
 
-/// Reads a log and summarises it.
-pub fn summarise(
-    log: impl Read,
-    name: &Path,
-    read: &ReadOptions,
-    opts: &SummaryOptions,
-) -> anyhow::Result<(Summary, SummaryReport)> {
-    let tx = read_transactions_from(log, name, read)?;
-    Ok(build_summary_owned(tx, opts)?)
+/// Reads a transaction log from a file, or stdin for `-`.
+pub fn read_log(log: &Path, read: &ReadOptions) -> anyhow::Result<Transactions> {
+    if log.as_os_str() == "-" {
+        Ok(read_transactions_from(
+            std::io::stdin().lock(),
+            Path::new("<stdin>"),
+            read,
+        )?)
+    } else {
+        let file =
+            std::fs::File::open(log).with_context(|| format!("cannot open {}", log.display()))?;
+        Ok(read_transactions_from(file, log, read)?)
+    }
 }
 
 /// Writes a summary CSV atomically (`-` is stdout).

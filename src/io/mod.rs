@@ -1,6 +1,7 @@
 //! Input and output files: summary CSVs and the atomic-write helper every output goes through.
 
 pub mod model_file;
+pub mod plot;
 mod summary_csv;
 
 pub use model_file::ModelFile;

@@ -13,4 +13,4 @@ pub use clv::{
     clv, customer_clv, dert, dert_by_quadrature, discounted_purchases_discrete, month_in,
     ClvOptions, Convention, CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
 };
-pub use purchases::{predict_purchases, CustomerPrediction};
+pub use purchases::{predict_purchases, predict_purchases_with, CustomerPrediction};

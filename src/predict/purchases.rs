@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use crate::data::Summary;
+use crate::data::{CustomerSummary, Summary};
 use crate::error::{Error, Location, Result};
 use crate::models::PurchaseModel;
 
@@ -26,10 +26,27 @@ pub fn predict_purchases(
     summary: &Summary,
     horizon: f64,
 ) -> Result<Vec<CustomerPrediction>> {
+    predict_purchases_with(model, summary, |_| Ok(horizon))
+}
+
+/// [`predict_purchases`] with each customer's own horizon, e.g. the holdout duration of a
+/// calibration/holdout summary.
+///
+/// # Errors
+/// Those of [`predict_purchases`] and of `horizon`.
+pub fn predict_purchases_with<H>(
+    model: &dyn PurchaseModel,
+    summary: &Summary,
+    horizon: H,
+) -> Result<Vec<CustomerPrediction>>
+where
+    H: Fn(&CustomerSummary) -> Result<f64> + Sync,
+{
     summary
         .customers
         .par_iter()
         .map(|c| {
+            let horizon = horizon(c)?;
             let p_alive = model.p_alive(&c.history);
             let expected_purchases = model.expected_purchases(&c.history, horizon)?;
             if !(p_alive.is_finite() && expected_purchases.is_finite()) {
