@@ -5,6 +5,7 @@
 pub mod data;
 pub mod error;
 pub mod fit;
+mod hash;
 pub mod io;
 pub mod models;
 pub mod predict;

@@ -6,9 +6,10 @@
 //! its count, gives the same log-likelihood at a fraction of the cost.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use rayon::prelude::*;
+
+use crate::hash::{fx_hash, shard_of, FxBuildHasher};
 
 /// An observation that can be used as a pattern key: its numbers, compared bit for bit.
 pub trait PatternKey: Copy {
@@ -56,77 +57,41 @@ impl<O> Patterns<O> {
     }
 }
 
-/// Inputs larger than this are compressed in parallel shards.
-const PARALLEL_MIN: usize = 1 << 16;
+/// Number of shards: enough that each shard's table stays in cache.
+const SHARDS: usize = 256;
 
-type KeyMap<O> = HashMap<[u64; 3], (O, f64), BuildHasherDefault<KeyHasher>>;
+type KeyMap<O> = HashMap<[u64; 3], (O, f64), FxBuildHasher>;
 
 /// Collapses weighted observations into unique patterns, sorted by key.
 ///
-/// Observations with zero weight are dropped. Large inputs are split by key hash into one shard
-/// per thread, each shard counted by one thread scanning the whole input in order, so every
-/// pattern's weights are summed in input order and the result does not depend on the number of
-/// threads.
+/// Observations with zero weight are dropped. The observations are dealt by key hash into
+/// [`SHARDS`] shards in one pass (keeping input order within each), then each shard is counted
+/// with its own small, cache-resident table, in parallel. Every pattern's weights are summed in
+/// input order, so the result does not depend on the number of threads.
 pub fn compress<O: PatternKey + Send + Sync>(
     items: impl IntoIterator<Item = (O, f64)>,
 ) -> Patterns<O> {
-    let items: Vec<(O, f64)> = items.into_iter().filter(|(_, w)| *w != 0.0).collect();
-    let shards = if items.len() >= PARALLEL_MIN {
-        rayon::current_num_threads().max(1)
-    } else {
-        1
-    };
-    let count = |shard: usize| -> Vec<([u64; 3], (O, f64))> {
-        let mut map =
-            KeyMap::<O>::with_capacity_and_hasher(items.len() / (4 * shards), Default::default());
-        for &(o, w) in &items {
-            let key = o.key();
-            if shards > 1 && shard_of(&key, shards) != shard {
-                continue;
-            }
-            map.entry(key).and_modify(|e| e.1 += w).or_insert((o, w));
+    let mut shards: Vec<Vec<(O, f64)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    for (o, w) in items {
+        if w != 0.0 {
+            shards[usize::from(shard_of(fx_hash(&o.key())))].push((o, w));
         }
-        map.into_iter().collect()
-    };
-    let mut rows: Vec<([u64; 3], (O, f64))> = if shards > 1 {
-        (0..shards).into_par_iter().flat_map_iter(count).collect()
-    } else {
-        count(0)
-    };
+    }
+    let mut rows: Vec<([u64; 3], (O, f64))> = shards
+        .par_iter()
+        .flat_map_iter(|part| {
+            let mut map = KeyMap::<O>::with_capacity_and_hasher(part.len() / 2, Default::default());
+            for &(o, w) in part {
+                map.entry(o.key())
+                    .and_modify(|e| e.1 += w)
+                    .or_insert((o, w));
+            }
+            map.into_iter()
+        })
+        .collect();
     rows.par_sort_unstable_by_key(|r| r.0);
     let (obs, weights) = rows.into_iter().map(|(_, ow)| ow).unzip();
     Patterns { obs, weights }
-}
-
-/// The shard of a key: high bits of its hash (the hash map uses the low ones).
-fn shard_of(key: &[u64; 3], shards: usize) -> usize {
-    let mut h = KeyHasher::default();
-    key.hash(&mut h);
-    ((h.finish() >> 40) as usize) % shards
-}
-
-/// A fast multiplicative hasher for pattern keys (the FxHash scheme of rustc). Keys are our own
-/// numbers, not adversarial input, so a keyed hash buys nothing here.
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut buf = [0u8; 8];
-            buf[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(buf));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-    fn write_usize(&mut self, v: usize) {
-        self.write_u64(v as u64);
-    }
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@
 //!   customer's few rows by date (stably, so same-day amounts are summed in file order, as a
 //!   sequential reader would), and orders all customers by their first appearance in the file.
 
+use crate::hash::{fx_hash, shard_of, FxBuildHasher};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -57,17 +57,6 @@ fn short_id(key: Key) -> String {
     String::from_utf8_lossy(&key[..len]).into_owned()
 }
 
-fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
-    let mut h = FxHasher::default();
-    value.hash(&mut h);
-    h.finish()
-}
-
-/// The shard of a hash: its top bits (the tables use the low bits for buckets).
-fn shard_of(hash: u64) -> u8 {
-    (hash >> (64 - SHARDS.trailing_zeros())) as u8
-}
-
 /// One parsed row, before its customer has an index.
 #[derive(Clone, Copy)]
 struct KeyedRow {
@@ -108,10 +97,10 @@ impl ChunkRows {
     /// Adds a row (in file order).
     pub(super) fn push(&mut self, id: &str, date: NaiveDate, amount: f64) {
         let (key, hash) = match short_key(id) {
-            Some(key) => (key, hash_of(&key)),
+            Some(key) => (key, fx_hash(&key)),
             None => {
                 self.long_ids.push(id.into());
-                (long_key(self.long_ids.len() - 1), hash_of(id))
+                (long_key(self.long_ids.len() - 1), fx_hash(id))
             }
         };
         // More than 4 Gi rows cannot come from one chunk (its index would wrap, only
@@ -174,8 +163,8 @@ struct DayRow {
 /// The customers whose id hashes to one shard, and their purchases in file order.
 #[derive(Default)]
 pub(super) struct Shard {
-    short: HashMap<Key, u32, BuildHasherDefault<FxHasher>>,
-    long: HashMap<Box<str>, u32, BuildHasherDefault<FxHasher>>,
+    short: HashMap<Key, u32, FxBuildHasher>,
+    long: HashMap<Box<str>, u32, FxBuildHasher>,
     /// Per customer: `(chunk seq << 32) | row index` of its first row.
     first_seen: Vec<u64>,
     /// The rows in file order, in blocks of [`BLOCK_ROWS`]: unlike one growing `Vec`, this
@@ -318,60 +307,4 @@ pub(super) fn finish(shards: Vec<Shard>) -> Vec<CustomerLog> {
         .into_iter()
         .filter_map(|(_, s, c)| parts[s as usize].1[c as usize].take())
         .collect()
-}
-
-/// A small, fast, non-cryptographic hasher (the multiply-rotate scheme of rustc's FxHash) for
-/// the customer-id tables; ids come from the user's own file, so hash flooding is not a concern.
-#[derive(Default, Clone, Copy)]
-pub(super) struct FxHasher {
-    hash: u64,
-}
-
-const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-impl FxHasher {
-    #[inline]
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
-    }
-}
-
-impl Hasher for FxHasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w));
-        }
-    }
-
-    #[inline]
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    #[inline]
-    fn write_u128(&mut self, i: u128) {
-        self.add(i as u64);
-        self.add((i >> 64) as u64);
-    }
-
-    /// The multiply-rotate state mixes poorly into its low bits, which the hash table uses
-    /// for the bucket; a final avalanche step (MurmurHash3's fmix64) spreads every bit.
-    #[inline]
-    fn finish(&self) -> u64 {
-        let mut h = self.hash;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h
-    }
 }

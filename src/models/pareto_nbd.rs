@@ -38,9 +38,9 @@
 //! Gauss functions (P(X(t) = n)) use [`crate::special::ln_hyp2f1`], and the DERT uses
 //! [`crate::special::ln_tricomi_u_ss`].
 
+use crate::hash::FxBuildHasher;
 use std::collections::HashMap;
 use std::f64::consts::LN_2;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, Gamma, Poisson};
@@ -134,25 +134,6 @@ fn euler_series(p: f64, c: f64, z: f64) -> Option<SeriesTerms> {
         m *= (p + kf) * z / (c + kf);
     }
     None
-}
-
-/// A multiplicative hasher for the bits of one f64 (the batch's table of G(y)); the keys are
-/// our own numbers, so a keyed (DoS-resistant) hash buys nothing.
-#[derive(Default)]
-struct BitsHasher(u64);
-
-impl Hasher for BitsHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u64(u64::from(b));
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = (self.0.rotate_left(5) ^ v ^ (v >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
 }
 
 /// ln G(y) and ∂ ln G / ∂(r, α, s, β), where G(y) is one of the two terms of A0.
@@ -606,7 +587,7 @@ impl LogLikelihood for ParetoNbd {
     /// then need no series at all.
     fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
         let mut ft: Option<FrequencyTerms> = None;
-        let mut table: HashMap<u64, LnG, BuildHasherDefault<BitsHasher>> = HashMap::default();
+        let mut table: HashMap<u64, LnG, FxBuildHasher> = HashMap::default();
         let mut g = [0.0; 4];
         let mut ll = 0.0;
         for (h, &w) in obs.iter().zip(weights) {
