@@ -4,7 +4,9 @@
 mod common;
 
 use btyd::data::compress;
+use btyd::data::compress::PatternKey;
 use btyd::fit::{fit, FitOptions};
+use btyd::models::LogLikelihood;
 use btyd::models::{BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd};
 use common::assert_recovered;
 use rand::rngs::StdRng;
@@ -13,6 +15,31 @@ use rand_distr::{Distribution, Poisson};
 
 /// Number of simulated customers per parameter set.
 const N: usize = 20_000;
+
+/// Ages at day resolution between 27 and 39 weeks, as in CDNOW's cohort.
+fn cdnow_ages(rng: &mut StdRng) -> Vec<f64> {
+    (0..N)
+        .map(|_| rng.random_range(189..=273) as f64 / 7.0)
+        .collect()
+}
+
+/// Compresses simulated observations, fits the model with the one driver, and asserts
+/// convergence and every estimate within 3 standard errors of the truth.
+fn recover<M>(truth: &M, sim: Vec<M::Obs>)
+where
+    M: LogLikelihood + std::fmt::Debug,
+    M::Obs: PatternKey,
+{
+    let data = compress(sim.into_iter().map(|o| (o, 1.0)));
+    let fitted = fit::<M>(&data, &FitOptions::default()).unwrap();
+    assert!(
+        fitted.converged,
+        "{} did not converge: {}",
+        M::NAME,
+        fitted.termination
+    );
+    assert_recovered(truth, &fitted);
+}
 
 #[test]
 fn bg_nbd_recovers_parameters() {
@@ -24,15 +51,9 @@ fn bg_nbd_recovers_parameters() {
     for (r, alpha, a, b, seed) in sets {
         let truth = BgNbd::new(r, alpha, a, b).unwrap();
         let mut rng = StdRng::seed_from_u64(seed);
-        // Ages at day resolution between 27 and 39 weeks, as in CDNOW's cohort.
-        let ages: Vec<f64> = (0..N)
-            .map(|_| rng.random_range(189..=273) as f64 / 7.0)
-            .collect();
+        let ages = cdnow_ages(&mut rng);
         let sim = truth.simulate(&ages, &mut rng).unwrap();
-        let data = compress(sim.into_iter().map(|h| (h, 1.0)));
-        let fitted = fit::<BgNbd>(&data, &FitOptions::default()).unwrap();
-        assert!(fitted.converged);
-        assert_recovered(&truth, &fitted);
+        recover(&truth, sim);
     }
 }
 
@@ -47,14 +68,9 @@ fn mbg_nbd_recovers_parameters() {
     for (r, alpha, a, b, seed) in sets {
         let truth = MbgNbd::new(r, alpha, a, b).unwrap();
         let mut rng = StdRng::seed_from_u64(seed);
-        let ages: Vec<f64> = (0..N)
-            .map(|_| rng.random_range(189..=273) as f64 / 7.0)
-            .collect();
+        let ages = cdnow_ages(&mut rng);
         let sim = truth.simulate(&ages, &mut rng).unwrap();
-        let data = compress(sim.into_iter().map(|h| (h, 1.0)));
-        let fitted = fit::<MbgNbd>(&data, &FitOptions::default()).unwrap();
-        assert!(fitted.converged);
-        assert_recovered(&truth, &fitted);
+        recover(&truth, sim);
     }
 }
 
@@ -72,10 +88,7 @@ fn bg_bb_recovers_parameters() {
         let mut rng = StdRng::seed_from_u64(seed);
         let periods: Vec<u32> = (0..N).map(|_| rng.random_range(6..=12)).collect();
         let sim = truth.simulate(&periods, &mut rng).unwrap();
-        let data = compress(sim.into_iter().map(|h| (h, 1.0)));
-        let fitted = fit::<BgBb>(&data, &FitOptions::default()).unwrap();
-        assert!(fitted.converged);
-        assert_recovered(&truth, &fitted);
+        recover(&truth, sim);
     }
 }
 
@@ -89,10 +102,7 @@ fn gamma_gamma_recovers_parameters() {
         let poisson = Poisson::new(2.0).unwrap();
         let xs: Vec<f64> = (0..N).map(|_| 1.0 + poisson.sample(&mut rng)).collect();
         let obs = truth.simulate(&xs, &mut rng).unwrap();
-        let data = compress(obs.into_iter().map(|s| (s, 1.0)));
-        let fitted = fit::<GammaGamma>(&data, &FitOptions::default()).unwrap();
-        assert!(fitted.converged);
-        assert_recovered(&truth, &fitted);
+        recover(&truth, obs);
     }
 }
 
@@ -108,18 +118,8 @@ fn pareto_nbd_recovers_parameters() {
     for (r, alpha, s, beta, seed) in sets {
         let truth = ParetoNbd::new(r, alpha, s, beta).unwrap();
         let mut rng = StdRng::seed_from_u64(seed);
-        let ages: Vec<f64> = (0..N)
-            .map(|_| rng.random_range(189..=273) as f64 / 7.0)
-            .collect();
+        let ages = cdnow_ages(&mut rng);
         let sim = truth.simulate(&ages, &mut rng).unwrap();
-        let data = compress(sim.into_iter().map(|h| (h, 1.0)));
-        let fitted = fit::<ParetoNbd>(&data, &FitOptions::default()).unwrap();
-        assert!(fitted.converged);
-        eprintln!(
-            "Pareto/NBD recovery: truth {truth:?}, fitted {:?}, SE {:?}",
-            fitted.model,
-            fitted.std_errors()
-        );
-        assert_recovered(&truth, &fitted);
+        recover(&truth, sim);
     }
 }

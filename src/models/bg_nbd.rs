@@ -20,7 +20,7 @@
 
 use rand::Rng;
 
-use super::nbd_common::{Dropout, Nbd};
+use super::nbd_common::{self, Dropout, Nbd};
 use super::{check_positive, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -138,20 +138,7 @@ impl LogLikelihood for BgNbd {
     /// BTYD's and CLVTools' start (r, α, a, b) = (1, 3, 1, 3), with α moved to the data's time
     /// scale (3 × mean T / 39, CDNOW's weeks being the reference scale).
     fn initial_params(data: &Patterns<History>) -> Vec<f64> {
-        let n = data.total_weight();
-        let mean_t = data
-            .obs
-            .iter()
-            .zip(&data.weights)
-            .map(|(h, w)| w * h.age)
-            .sum::<f64>()
-            / n;
-        let alpha = if mean_t.is_finite() && mean_t > 0.0 {
-            3.0 * mean_t / 39.0
-        } else {
-            3.0
-        };
-        vec![1.0, alpha, 1.0, 3.0]
+        nbd_common::initial_params(data)
     }
 
     fn time_dimension() -> &'static [i32] {

@@ -29,7 +29,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 
 use super::bg_nbd::distr_error;
 use super::check_horizon;
-use crate::data::History;
+use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, logistic};
 
@@ -377,4 +377,23 @@ impl Nbd {
         }
         Ok(out)
     }
+}
+
+/// The start (r, α, a, b) = (1, 3, 1, 3) of BTYD and CLVTools, with α moved to the data's time
+/// scale (3 × mean T / 39, CDNOW's weeks being the reference scale).
+pub fn initial_params(data: &Patterns<History>) -> Vec<f64> {
+    let n = data.total_weight();
+    let mean_t = data
+        .obs
+        .iter()
+        .zip(&data.weights)
+        .map(|(h, w)| w * h.age)
+        .sum::<f64>()
+        / n;
+    let alpha = if mean_t.is_finite() && mean_t > 0.0 {
+        3.0 * mean_t / 39.0
+    } else {
+        3.0
+    };
+    vec![1.0, alpha, 1.0, 3.0]
 }
