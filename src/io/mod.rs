@@ -1,5 +1,6 @@
 //! Input and output files: summary CSVs and the atomic-write helper every output goes through.
 
+pub(crate) mod csv_table;
 pub mod model_file;
 pub mod plot;
 mod summary_csv;

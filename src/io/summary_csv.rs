@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::csv_table::CsvTable;
 use super::write_error;
 use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
@@ -141,69 +142,30 @@ pub fn read_summary_from<R: Read>(
     name: impl Into<PathBuf>,
     unit: TimeUnit,
 ) -> Result<Summary> {
-    let source: PathBuf = name.into();
-    let file = || Location::file(&source);
-    let csv_error = |e: csv::Error| Error::Csv {
-        location: Location {
-            line: e.position().map(|p| p.line()),
-            ..file()
-        },
-        source: e,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let find = |aliases: &[&str]| {
-        aliases
-            .iter()
-            .find_map(|a| header.iter().position(|h| h == a))
-    };
-    let required = |aliases: &[&str]| {
-        find(aliases).ok_or_else(|| Error::InvalidData {
-            location: file().at_line(1),
-            reason: format!(
-                "required column '{}' is missing (accepted names: {}; columns: {})",
-                aliases[0],
-                aliases.join(", "),
-                header.join(", ")
-            ),
-        })
-    };
-    let id_col = required(ID)?;
-    let history_cols = [required(FREQUENCY)?, required(RECENCY)?, required(AGE)?];
-    let monetary_col = find(MONETARY);
-    let holdout_cols = match (find(FREQUENCY_HOLDOUT), find(DURATION_HOLDOUT)) {
+    let mut table = CsvTable::new(reader, name)?;
+    let id_col = table.required(ID)?;
+    let history_cols = [
+        table.required(FREQUENCY)?,
+        table.required(RECENCY)?,
+        table.required(AGE)?,
+    ];
+    let monetary_col = table.find(MONETARY);
+    let holdout_cols = match (table.find(FREQUENCY_HOLDOUT), table.find(DURATION_HOLDOUT)) {
         (None, None) => None,
         _ => Some((
-            required(FREQUENCY_HOLDOUT)?,
-            find(MONETARY_HOLDOUT),
-            required(DURATION_HOLDOUT)?,
+            table.required(FREQUENCY_HOLDOUT)?,
+            table.find(MONETARY_HOLDOUT),
+            table.required(DURATION_HOLDOUT)?,
         )),
     };
 
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut customers = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while rdr.read_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map_or(0, |p| p.line());
-        let at = |col: usize| file().at_line(line).at_field(&header[col]);
-        let number = |col: usize| -> Result<f64> {
-            let text = record.get(col).unwrap_or_default();
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Ok(v),
-                _ => Err(Error::InvalidData {
-                    location: at(col),
-                    reason: format!("'{text}' is not a finite number"),
-                }),
-            }
-        };
-        let id = record.get(id_col).unwrap_or_default().to_string();
+    while table.next_record()? {
+        let line = table.line();
+        let at = |col: usize| table.at(col);
+        let number = |col: usize| table.number(col);
+        let id = table.text(id_col).to_string();
         if id.is_empty() {
             return Err(Error::InvalidData {
                 location: at(id_col),
@@ -223,7 +185,7 @@ pub fn read_summary_from<R: Read>(
             age: number(t)?,
         };
         history.validate().map_err(|reason| Error::InvalidData {
-            location: file().at_line(line),
+            location: table.file().at_line(line),
             reason,
         })?;
         let monetary_value = monetary_col.map(number).transpose()?;
@@ -259,7 +221,7 @@ pub fn read_summary_from<R: Read>(
     }
     if customers.is_empty() {
         return Err(Error::InvalidData {
-            location: file(),
+            location: table.file(),
             reason: "no customers: the summary has no rows".into(),
         });
     }

@@ -58,6 +58,7 @@ use super::{check_positive, LogLikelihood};
 use crate::data::compress::PatternKey;
 use crate::data::{compress, Patterns};
 use crate::error::{Error, Location, Result};
+use crate::io::csv_table::CsvTable;
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
 
 /// One customer's discrete-time history (x, t_x, n): `frequency` x transactions at the
@@ -222,50 +223,21 @@ pub fn read_bgbb_patterns_from<R: Read>(
     reader: R,
     name: impl Into<PathBuf>,
 ) -> Result<Patterns<Binary>> {
-    let source: PathBuf = name.into();
-    let file = || Location::file(&source);
-    let csv_error = |e: csv::Error| Error::Csv {
-        location: Location {
-            line: e.position().map(|p| p.line()),
-            ..file()
-        },
-        source: e,
-    };
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let header: Vec<String> = rdr
-        .headers()
-        .map_err(csv_error)?
-        .iter()
-        .map(str::to_string)
-        .collect();
-    let find = |aliases: &[&str]| {
-        aliases
-            .iter()
-            .find_map(|a| header.iter().position(|h| h == a))
-    };
-    let required = |aliases: &[&str]| {
-        find(aliases).ok_or_else(|| Error::InvalidData {
-            location: file().at_line(1),
-            reason: format!(
-                "required column '{}' is missing (accepted names: {}; columns: {})",
-                aliases[0],
-                aliases.join(", "),
-                header.join(", ")
-            ),
-        })
-    };
-    let cols = [required(FREQUENCY)?, required(RECENCY)?, required(PERIODS)?];
-    let weight_col = find(WEIGHTS);
+    let mut table = CsvTable::new(reader, name)?;
+    let cols = [
+        table.required(FREQUENCY)?,
+        table.required(RECENCY)?,
+        table.required(PERIODS)?,
+    ];
+    let weight_col = table.find(WEIGHTS);
 
     let mut rows = Vec::new();
-    let mut record = csv::StringRecord::new();
-    while rdr.read_record(&mut record).map_err(csv_error)? {
-        let line = record.position().map_or(0, |p| p.line());
-        let at = |col: usize| file().at_line(line).at_field(&header[col]);
+    while table.next_record()? {
+        let line = table.line();
+        let file = || table.file();
+        let at = |col: usize| table.at(col);
         let count = |col: usize| -> Result<u32> {
-            let text = record.get(col).unwrap_or_default();
+            let text = table.text(col);
             text.parse::<u32>().map_err(|_| Error::InvalidData {
                 location: at(col),
                 reason: format!("'{text}' is not a non-negative whole number"),
@@ -282,7 +254,7 @@ pub fn read_bgbb_patterns_from<R: Read>(
         let weight = match weight_col {
             None => 1.0,
             Some(col) => {
-                let text = record.get(col).unwrap_or_default();
+                let text = table.text(col);
                 match text.parse::<f64>() {
                     Ok(w) if w.is_finite() && w >= 0.0 => w,
                     _ => {
@@ -299,7 +271,7 @@ pub fn read_bgbb_patterns_from<R: Read>(
     let patterns = compress(rows);
     if patterns.is_empty() {
         return Err(Error::InvalidData {
-            location: file(),
+            location: table.file(),
             reason: "no customers: the file has no rows with a positive weight".into(),
         });
     }

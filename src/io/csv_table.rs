@@ -1,0 +1,105 @@
+//! Reading a CSV table whose columns are found by name, with aliases, and whose errors name the
+//! file, line and field. Shared by the summary reader and the BG/BB pattern reader.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Location, Result};
+
+/// A CSV file with a header, read record by record.
+pub(crate) struct CsvTable<R: Read> {
+    source: PathBuf,
+    header: Vec<String>,
+    reader: csv::Reader<R>,
+    record: csv::StringRecord,
+}
+
+impl<R: Read> CsvTable<R> {
+    /// Opens a table from a reader; `name` is used in error messages. Fields are trimmed.
+    pub(crate) fn new(reader: R, name: impl Into<PathBuf>) -> Result<Self> {
+        let source = name.into();
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(reader);
+        let header = match reader.headers() {
+            Ok(h) => h.iter().map(str::to_string).collect(),
+            Err(e) => return Err(csv_error(&source, e)),
+        };
+        Ok(CsvTable {
+            source,
+            header,
+            reader,
+            record: csv::StringRecord::new(),
+        })
+    }
+
+    /// The file's location, for errors about the whole file.
+    pub(crate) fn file(&self) -> Location {
+        Location::file(&self.source)
+    }
+
+    /// The index of the first column named like one of `aliases`.
+    pub(crate) fn find(&self, aliases: &[&str]) -> Option<usize> {
+        aliases
+            .iter()
+            .find_map(|a| self.header.iter().position(|h| h == a))
+    }
+
+    /// [`CsvTable::find`], or an error naming the column, the accepted names and the columns.
+    pub(crate) fn required(&self, aliases: &[&str]) -> Result<usize> {
+        self.find(aliases).ok_or_else(|| Error::InvalidData {
+            location: self.file().at_line(1),
+            reason: format!(
+                "required column '{}' is missing (accepted names: {}; columns: {})",
+                aliases[0],
+                aliases.join(", "),
+                self.header.join(", ")
+            ),
+        })
+    }
+
+    /// Advances to the next record; false at the end of the file.
+    pub(crate) fn next_record(&mut self) -> Result<bool> {
+        let source = &self.source;
+        self.reader
+            .read_record(&mut self.record)
+            .map_err(|e| csv_error(source, e))
+    }
+
+    /// The current record's line number.
+    pub(crate) fn line(&self) -> u64 {
+        self.record.position().map_or(0, |p| p.line())
+    }
+
+    /// The current record's location, at column `col`.
+    pub(crate) fn at(&self, col: usize) -> Location {
+        self.file().at_line(self.line()).at_field(&self.header[col])
+    }
+
+    /// The current record's text in column `col` (empty when the row is short).
+    pub(crate) fn text(&self, col: usize) -> &str {
+        self.record.get(col).unwrap_or_default()
+    }
+
+    /// The current record's column `col` as a finite number.
+    pub(crate) fn number(&self, col: usize) -> Result<f64> {
+        let text = self.text(col);
+        match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(v),
+            _ => Err(Error::InvalidData {
+                location: self.at(col),
+                reason: format!("'{text}' is not a finite number"),
+            }),
+        }
+    }
+}
+
+fn csv_error(source: &Path, e: csv::Error) -> Error {
+    Error::Csv {
+        location: Location {
+            line: e.position().map(|p| p.line()),
+            ..Location::file(source)
+        },
+        source: e,
+    }
+}
