@@ -25,16 +25,18 @@ fn cdnow() -> Vec<History> {
         .collect()
 }
 
-/// `n` customers simulated from the CDNOW parameters, first purchases spread over a year and
-/// observed for another half year, with recency and T in weeks at day resolution.
-fn simulated(n: usize, seed: u64) -> Vec<History> {
-    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).expect("valid");
+/// `n` customers drawn by `simulate` (a model's seeded simulator), first purchases spread over
+/// a year and observed for another half year, with recency and T in weeks at day resolution.
+fn simulated(
+    n: usize,
+    seed: u64,
+    simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
+) -> Vec<History> {
     let mut rng = StdRng::seed_from_u64(seed);
     let ages: Vec<f64> = (0..n)
         .map(|_| rng.random_range(182..=547) as f64 / 7.0)
         .collect();
-    truth
-        .simulate(&ages, &mut rng)
+    simulate(&ages, &mut rng)
         .expect("simulate")
         .into_iter()
         .map(|h| History {
@@ -49,32 +51,15 @@ fn fit_histories<M: LogLikelihood<Obs = History>>(rows: &[History]) -> M {
     fit::<M>(&data, &FitOptions::default()).expect("fit").model
 }
 
-/// `n` customers simulated from the published Pareto/NBD CDNOW parameters, with the same ages
-/// and day resolution as [`simulated`].
-fn simulated_pareto(n: usize, seed: u64) -> Vec<History> {
-    let truth = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).expect("valid");
-    let mut rng = StdRng::seed_from_u64(seed);
-    let ages: Vec<f64> = (0..n)
-        .map(|_| rng.random_range(182..=547) as f64 / 7.0)
-        .collect();
-    truth
-        .simulate(&ages, &mut rng)
-        .expect("simulate")
-        .into_iter()
-        .map(|h| History {
-            recency: (h.recency * 7.0).floor() / 7.0,
-            ..h
-        })
-        .collect()
-}
-
 fn bench_fit(c: &mut Criterion) {
     let mut g = c.benchmark_group("bg_nbd_fit");
     let rows = cdnow();
     g.bench_with_input(BenchmarkId::new("cdnow", rows.len()), &rows, |b, rows| {
         b.iter(|| fit_histories::<BgNbd>(black_box(rows)))
     });
-    let big = simulated(1_000_000, 7);
+    // The published CDNOW estimates (Fader, Hardie & Lee 2005a).
+    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).expect("valid");
+    let big = simulated(1_000_000, 7, |ages, rng| truth.simulate(ages, rng));
     g.sample_size(10);
     g.bench_with_input(
         BenchmarkId::new("simulated_day_resolution", big.len()),
@@ -90,7 +75,8 @@ fn bench_fit_pareto(c: &mut Criterion) {
     g.bench_with_input(BenchmarkId::new("cdnow", rows.len()), &rows, |b, rows| {
         b.iter(|| fit_histories::<ParetoNbd>(black_box(rows)))
     });
-    let big = simulated_pareto(1_000_000, 7);
+    let truth = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).expect("valid");
+    let big = simulated(1_000_000, 7, |ages, rng| truth.simulate(ages, rng));
     g.sample_size(10);
     g.bench_with_input(
         BenchmarkId::new("simulated_day_resolution", big.len()),
