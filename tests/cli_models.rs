@@ -548,3 +548,65 @@ fn pareto_nbd_fit_predict_and_dert() {
         .iter()
         .all(|r| r[7].parse::<f64>().unwrap().is_finite() && r[9].parse::<f64>().unwrap() >= 0.0));
 }
+
+/// From a transaction log to BG/BB: monthly opportunities of the CDNOW sample.
+#[test]
+fn bg_bb_from_a_transaction_log() {
+    let w = Workdir::new();
+    let log = dataset("CDNOW_sample.txt");
+    let log = log.to_str().unwrap();
+    w.succeeds(&[
+        "summary",
+        log,
+        "--no-header",
+        "--customer-col",
+        "2",
+        "--date-col",
+        "3",
+        "--time-unit",
+        "month",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "--discrete",
+        "-o",
+        "monthly.csv",
+    ]);
+    let (header, rows) = table(&w.read("monthly.csv"));
+    assert_eq!(header, ["frequency", "recency", "periods", "weights"]);
+    let customers: f64 = rows.iter().map(|r| r[3].parse::<f64>().unwrap()).sum();
+    assert_eq!(customers, 2357.0);
+    // Opportunities run from 6 (first purchase in late March) to 8 (January) months.
+    assert!(rows
+        .iter()
+        .all(|r| (6..=8).contains(&r[2].parse::<u32>().unwrap())));
+    // The 1,411 customers who never came back (published-values §1) have x = 0, and so do those
+    // whose repeat purchases all fell in the month of their first purchase.
+    let zeros: f64 = rows
+        .iter()
+        .filter(|r| r[0] == "0")
+        .map(|r| r[3].parse::<f64>().unwrap())
+        .sum();
+    assert!((1411.0..2357.0).contains(&zeros), "{zeros}");
+    assert!(rows
+        .iter()
+        .all(|r| r[0].parse::<u32>().unwrap() <= r[1].parse::<u32>().unwrap()));
+    let stdout = w.succeeds(&[
+        "fit",
+        "monthly.csv",
+        "--model",
+        "bg-bb",
+        "--time-unit",
+        "month",
+        "-o",
+        "bgbb.json",
+    ]);
+    assert!(stdout.contains("converged yes"), "{stdout}");
+    let (_, pred) = table(&w.succeeds(&["predict", "bgbb.json", "monthly.csv", "--horizon", "9"]));
+    let total: f64 = pred
+        .iter()
+        .map(|r| r[3].parse::<f64>().unwrap() * r[5].parse::<f64>().unwrap())
+        .sum();
+    assert!(total > 0.0 && total < 2357.0 * 9.0, "{total}");
+}

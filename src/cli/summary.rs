@@ -3,12 +3,14 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use btyd::data::discrete_patterns;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{
     build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
     Summary, SummaryOptions, SummaryReport, TimeUnit, Transactions,
 };
 use btyd::io::{atomic_write, write_summary};
+use btyd::models::write_bgbb_patterns;
 
 /// Arguments of `btyd summary`.
 #[derive(Debug, clap::Args)]
@@ -26,6 +28,11 @@ pub struct SummaryArgs {
     /// End of the calibration period, YYYY-MM-DD; adds holdout columns.
     #[arg(long, value_parser = |s: &str| parse_date_arg(s, "--calibration-end"))]
     calibration_end: Option<chrono::NaiveDate>,
+    /// Write discrete-time BG/BB patterns (frequency, recency, periods, weights) instead, one
+    /// transaction opportunity per --time-unit after each customer's first purchase, up to the
+    /// calibration (or observation) end.
+    #[arg(long)]
+    discrete: bool,
 }
 
 /// How to read a transaction log and in which unit to summarise it; shared by the commands that
@@ -87,6 +94,21 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
         calibration_end: args.calibration_end,
     };
     let tx = read_log(&args.log, &read)?;
+    if args.discrete {
+        let (patterns, report) = discrete_patterns(&tx, &opts)?;
+        atomic_write(&args.output, |w| write_bgbb_patterns(&patterns, w))
+            .with_context(|| format!("writing {}", args.output.display()))?;
+        eprintln!(
+            "{} customers in {} (frequency, recency, periods) patterns, one opportunity per {} \
+             up to {}; {} customers without a complete period are left out",
+            report.customers,
+            patterns.len(),
+            opts.unit,
+            report.end,
+            report.excluded
+        );
+        return Ok(());
+    }
     // Owned: ids move into the summary and each customer's days are freed as it is summarised.
     let (summary, report) = build_summary_owned(tx, &opts)?;
     save(&summary, &args.output)?;

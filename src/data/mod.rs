@@ -14,6 +14,7 @@
 
 mod chunks;
 pub mod compress;
+pub mod discrete;
 mod shards;
 pub mod split;
 pub mod summary;
@@ -21,6 +22,7 @@ pub mod time;
 pub mod transactions;
 
 pub use compress::{compress, Patterns};
+pub use discrete::{discrete_patterns, DiscreteReport};
 pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
 pub use transactions::{

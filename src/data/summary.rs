@@ -95,13 +95,13 @@ pub fn build_summary_owned(
     Ok((summary, report))
 }
 
-/// The summary of `customers` (id and purchase days, in log order) of the log `tx`.
-fn build<D: AsRef<[PurchaseDay]>>(
-    tx: &Transactions,
-    customers: impl ExactSizeIterator<Item = (String, D)>,
-    opts: &SummaryOptions,
-) -> Result<(Summary, SummaryReport)> {
-    let unit = opts.unit;
+/// The observation end (default: the log's last date) and the end of the period summarised
+/// (the calibration end when given, else the observation end), checked against the log.
+///
+/// # Errors
+/// A transaction after the observation end (naming its line), or a calibration end after the
+/// observation end.
+pub fn period_ends(tx: &Transactions, opts: &SummaryOptions) -> Result<(NaiveDate, NaiveDate)> {
     let observation_end = opts.observation_end.unwrap_or(tx.last_date);
     if tx.last_date > observation_end {
         return Err(Error::InvalidData {
@@ -117,7 +117,20 @@ fn build<D: AsRef<[PurchaseDay]>>(
     if let Some(c) = opts.calibration_end {
         check_calibration_end(c, observation_end)?;
     }
-    let end = opts.calibration_end.unwrap_or(observation_end);
+    Ok((
+        observation_end,
+        opts.calibration_end.unwrap_or(observation_end),
+    ))
+}
+
+/// The summary of `customers` (id and purchase days, in log order) of the log `tx`.
+fn build<D: AsRef<[PurchaseDay]>>(
+    tx: &Transactions,
+    customers: impl ExactSizeIterator<Item = (String, D)>,
+    opts: &SummaryOptions,
+) -> Result<(Summary, SummaryReport)> {
+    let unit = opts.unit;
+    let (observation_end, end) = period_ends(tx, opts)?;
 
     let purchase_days = tx.purchase_days();
     let mut summaries = Vec::with_capacity(customers.len());

@@ -278,6 +278,20 @@ pub fn read_bgbb_patterns_from<R: Read>(
     Ok(patterns)
 }
 
+/// Writes BG/BB patterns as `frequency,recency,periods,weights` (the format
+/// [`read_bgbb_patterns`] reads, and lifetimes' `donations.csv`).
+///
+/// # Errors
+/// An I/O error while writing.
+pub fn write_bgbb_patterns(patterns: &Patterns<Binary>, w: &mut dyn std::io::Write) -> Result<()> {
+    let io = crate::io::write_error;
+    writeln!(w, "frequency,recency,periods,weights").map_err(io)?;
+    for (b, weight) in patterns.obs.iter().zip(&patterns.weights) {
+        writeln!(w, "{},{},{},{weight}", b.frequency, b.recency, b.periods).map_err(io)?;
+    }
+    Ok(())
+}
+
 /// The BG/BB model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BgBb {
