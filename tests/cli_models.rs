@@ -375,60 +375,6 @@ fn clv_refuses_an_infinite_mean_spend_model() {
     w.fails(&forced, &["customer"]);
 }
 
-#[test]
-fn demo_writes_every_output() {
-    let w = Workdir::new();
-    w.succeeds(&["demo", "--out", "out"]);
-    for (file, columns) in [
-        (
-            "out/summary.csv",
-            &[
-                "customer_id",
-                "frequency",
-                "recency",
-                "T",
-                "monetary_value",
-                "frequency_holdout",
-            ][..],
-        ),
-        (
-            "out/predictions.csv",
-            &[
-                "customer_id",
-                "p_alive",
-                "expected_purchases",
-                "frequency_holdout",
-            ][..],
-        ),
-        (
-            "out/clv.csv",
-            &["customer_id", "p_alive", "expected_spend", "clv"][..],
-        ),
-    ] {
-        let (header, rows) = table(&w.read(file));
-        assert_eq!(rows.len(), 2357, "{file}");
-        for c in columns {
-            assert!(header.iter().any(|h| h == c), "{file} lacks {c}");
-        }
-        assert!(
-            rows.iter()
-                .flatten()
-                .all(|v| !v.eq_ignore_ascii_case("nan") && !v.contains("inf")),
-            "{file}"
-        );
-    }
-    assert_eq!(json(&w, "out/bg_nbd.json")["model"], "bg-nbd");
-    assert_eq!(json(&w, "out/gamma_gamma.json")["model"], "gamma-gamma");
-    // The holdout comparison of Fader, Hardie & Lee (2005a): Σ E[Y(39)] = 1653.4 vs 1,882 actual.
-    let (header, rows) = table(&w.read("out/predictions.csv"));
-    let col = header
-        .iter()
-        .position(|h| h == "expected_purchases")
-        .unwrap();
-    let predicted: f64 = rows.iter().map(|r| r[col].parse::<f64>().unwrap()).sum();
-    assert!((predicted - 1653.4).abs() < 1.0, "{predicted}");
-}
-
 /// MBG/NBD through the CLI: the lifetimes/BTYDplus estimates (0.525, 6.183, 0.891, 1.614).
 #[test]
 fn fit_and_predict_mbg_nbd() {
