@@ -260,6 +260,15 @@ fn model_commands_fail_cleanly() {
         &["fit", "nope.csv", "--model", "bg-nbd", "-o", "m.json"],
         &["nope.csv"],
     );
+    // No repeat purchases at all: no interior maximum, a clear error rather than a model.
+    w.write(
+        "zeros.csv",
+        "customer_id,frequency,recency,T\n1,0,0,10\n2,0,0,12\n3,0,0,5\n",
+    );
+    w.fails(
+        &["fit", "zeros.csv", "--model", "bg-nbd", "-o", "m.json"],
+        &["did not converge", "no interior maximum"],
+    );
     // Spend model without monetary values.
     w.fails(
         &["fit", "rfm.csv", "--model", "gamma-gamma", "-o", "m.json"],

@@ -401,9 +401,16 @@ fn run_from<M: LogLikelihood>(
     let termination = if converged {
         termination
     } else if gain.is_infinite() {
-        format!("{termination}; the Hessian there is not positive definite")
+        format!(
+            "L-BFGS stopped ({termination}) where the Hessian is not positive definite: the \
+             likelihood has no interior maximum there (e.g. too few repeat purchases, or a \
+             parameter running to 0 or infinity)"
+        )
     } else {
-        format!("{termination}; a Newton step would still gain {gain:.2e} in log-likelihood")
+        format!(
+            "L-BFGS stopped ({termination}) where a Newton step would still gain {gain:.2e} in \
+             log-likelihood"
+        )
     };
     Ok(Run {
         theta,
