@@ -351,6 +351,20 @@ fn model_commands_fail_cleanly() {
     let mut mixed = clv.to_vec();
     mixed[2] = "gg_days.json";
     w.fails(&mixed, &["incompatible time units", "gg_days.json"]);
+    w.fails(
+        &[
+            "clv",
+            "bg.json",
+            "gg.json",
+            "spend.csv",
+            "--infinite",
+            "--discount-rate",
+            "0.01",
+            "-o",
+            "c.csv",
+        ],
+        &["--infinite needs --continuous"],
+    );
     // CLV needs monetary values for the repeat customers.
     let mut no_money = clv.to_vec();
     no_money[3] = "rfm.csv";
@@ -504,9 +518,10 @@ fn pareto_nbd_fit_predict_and_dert() {
         .all(|r| r[7].parse::<f64>().unwrap().is_finite() && r[9].parse::<f64>().unwrap() >= 0.0));
 }
 
-/// From a transaction log to BG/BB: monthly opportunities of the CDNOW sample.
+/// From a transaction log to BG/BB and CLV: monthly opportunities of the CDNOW sample, the
+/// Gamma-Gamma model of spend per active month, and CLV discounted per month.
 #[test]
-fn bg_bb_from_a_transaction_log() {
+fn bg_bb_from_a_transaction_log_to_clv() {
     let w = Workdir::new();
     let log = dataset("CDNOW_sample.txt");
     let log = log.to_str().unwrap();
@@ -518,6 +533,8 @@ fn bg_bb_from_a_transaction_log() {
         "2",
         "--date-col",
         "3",
+        "--amount-col",
+        "5",
         "--time-unit",
         "month",
         "--calibration-end",
@@ -529,24 +546,23 @@ fn bg_bb_from_a_transaction_log() {
         "monthly.csv",
     ]);
     let (header, rows) = table(&w.read("monthly.csv"));
-    assert_eq!(header, ["frequency", "recency", "periods", "weights"]);
-    let customers: f64 = rows.iter().map(|r| r[3].parse::<f64>().unwrap()).sum();
-    assert_eq!(customers, 2357.0);
+    assert_eq!(
+        header,
+        ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    );
+    assert_eq!(rows.len(), 2357);
     // Opportunities run from 6 (first purchase in late March) to 8 (January) months.
     assert!(rows
         .iter()
-        .all(|r| (6..=8).contains(&r[2].parse::<u32>().unwrap())));
-    // The 1,411 customers who never came back (published-values §1) have x = 0, and so do those
-    // whose repeat purchases all fell in the month of their first purchase.
-    let zeros: f64 = rows
-        .iter()
-        .filter(|r| r[0] == "0")
-        .map(|r| r[3].parse::<f64>().unwrap())
-        .sum();
-    assert!((1411.0..2357.0).contains(&zeros), "{zeros}");
+        .all(|r| (6.0..=8.0).contains(&r[3].parse::<f64>().unwrap())));
     assert!(rows
         .iter()
-        .all(|r| r[0].parse::<u32>().unwrap() <= r[1].parse::<u32>().unwrap()));
+        .all(|r| r[1].parse::<f64>().unwrap() <= r[2].parse::<f64>().unwrap()));
+    // The 1,411 customers who never came back (published-values §1) have x = 0, and so do those
+    // whose repeat purchases all fell in the month of their first purchase.
+    let zeros = rows.iter().filter(|r| r[1] == "0").count();
+    assert!((1411..2357).contains(&zeros), "{zeros}");
+
     let stdout = w.succeeds(&[
         "fit",
         "monthly.csv",
@@ -557,11 +573,80 @@ fn bg_bb_from_a_transaction_log() {
         "-o",
         "bgbb.json",
     ]);
-    assert!(stdout.contains("converged yes"), "{stdout}");
+    assert!(
+        stdout.contains("2357 customers") && stdout.contains("converged yes"),
+        "{stdout}"
+    );
+    w.succeeds(&[
+        "fit",
+        "monthly.csv",
+        "--model",
+        "gamma-gamma",
+        "--time-unit",
+        "month",
+        "-o",
+        "gg.json",
+    ]);
     let (_, pred) = table(&w.succeeds(&["predict", "bgbb.json", "monthly.csv", "--horizon", "9"]));
     let total: f64 = pred
         .iter()
         .map(|r| r[3].parse::<f64>().unwrap() * r[5].parse::<f64>().unwrap())
         .sum();
     assert!(total > 0.0 && total < 2357.0 * 9.0, "{total}");
+
+    let clv = |extra: &[&str], out: &str| {
+        let mut args = vec![
+            "clv",
+            "bgbb.json",
+            "gg.json",
+            "monthly.csv",
+            "--discount-rate",
+            "0.10",
+            "--annual",
+        ];
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-o", out]);
+        w.succeeds(&args);
+        let (_, rows) = table(&w.read(out));
+        assert_eq!(rows.len(), 2357);
+        rows.iter()
+            .map(|r| r[9].parse::<f64>().unwrap())
+            .sum::<f64>()
+    };
+    let year = clv(&["--horizon", "12"], "year.csv");
+    let forever = clv(&["--infinite"], "forever.csv");
+    assert!(
+        0.0 < year && year < forever && forever.is_finite(),
+        "{year} {forever}"
+    );
+    w.fails(
+        &[
+            "clv",
+            "bgbb.json",
+            "gg.json",
+            "monthly.csv",
+            "--horizon",
+            "2.5",
+            "--discount-rate",
+            "0.01",
+            "-o",
+            "x.csv",
+        ],
+        &["whole number of opportunities"],
+    );
+    w.fails(
+        &[
+            "clv",
+            "bgbb.json",
+            "gg.json",
+            "monthly.csv",
+            "--continuous",
+            "--infinite",
+            "--discount-rate",
+            "0.01",
+            "-o",
+            "x.csv",
+        ],
+        &["--continuous and --step do not apply"],
+    );
 }

@@ -7,6 +7,7 @@ use btyd::data::{Summary, TimeUnit};
 use btyd::io::{atomic_write, read_summary, write_error, ModelFile};
 use btyd::models::{GammaGamma, PurchaseModel};
 use btyd::predict::clv::{clv, ClvOptions, CustomerClv, DiscountRate, Horizon};
+use btyd::predict::clv_discrete;
 
 /// Arguments of `btyd clv`.
 #[derive(Debug, clap::Args)]
@@ -15,13 +16,15 @@ pub struct ClvArgs {
     purchase_model: PathBuf,
     /// Spend model file (gamma-gamma) written by `btyd fit`.
     spend_model: PathBuf,
-    /// Customer summary CSV with monetary_value, in the models' time unit.
+    /// Customer summary CSV with monetary_value, in the models' time unit (for bg-bb: the
+    /// discrete-time summary of `btyd summary --discrete`, discounted per opportunity).
     summary: PathBuf,
     /// Horizon in the summary's time unit (e.g. 52 for a year of weeks).
     #[arg(long, required_unless_present = "infinite")]
     horizon: Option<f64>,
-    /// With --continuous: discount to an infinite horizon instead of --horizon.
-    #[arg(long, requires = "continuous", conflicts_with = "horizon")]
+    /// Discount to an infinite horizon instead of --horizon (with --continuous, or with a
+    /// bg-bb model, whose closed-form DERT it uses).
+    #[arg(long, conflicts_with = "horizon")]
     infinite: bool,
     /// Discrete convention: step length in time units [default: one month = 365.25/12 days].
     #[arg(long, conflicts_with = "continuous")]
@@ -56,9 +59,6 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
     let purchase_file = ModelFile::read(&args.purchase_model)?;
     let spend_file = ModelFile::read(&args.spend_model)?;
     let unit = check_units(&args, &purchase_file, &spend_file)?;
-    let purchases = purchase_file
-        .purchase_model()
-        .with_context(|| args.purchase_model.display().to_string())?;
     let spend = spend_model(&spend_file, &args.spend_model, args.force)?;
     let summary = read_summary(&args.summary, unit)?;
     let discount = if args.annual {
@@ -66,6 +66,26 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
     } else {
         DiscountRate::PerUnit(args.discount_rate)
     };
+    if purchase_file.model.is_discrete() {
+        if args.continuous || args.step.is_some() {
+            bail!("bg-bb discounts per opportunity (one {unit}): --continuous and --step do not apply");
+        }
+        let model = purchase_file.discrete_model()?;
+        let horizon = match args.horizon {
+            Some(h) => Horizon::Finite(h),
+            None => Horizon::Infinite,
+        };
+        let rows = clv_discrete(&model, &spend, &summary, horizon, discount, args.margin)?;
+        write_clv(&args.output, &summary, &rows)?;
+        print_clv_report(&rows, args.top);
+        return Ok(());
+    }
+    if args.infinite && !args.continuous {
+        bail!("--infinite needs --continuous: discrete steps need a finite --horizon");
+    }
+    let purchases = purchase_file
+        .purchase_model()
+        .with_context(|| args.purchase_model.display().to_string())?;
     let opts = if args.continuous {
         let horizon = match args.horizon {
             Some(h) => Horizon::Finite(h),

@@ -3,14 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use btyd::data::discrete_patterns;
+use btyd::data::discrete_summary;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{
     build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
     Summary, SummaryOptions, SummaryReport, TimeUnit, Transactions,
 };
 use btyd::io::{atomic_write, write_summary};
-use btyd::models::write_bgbb_patterns;
 
 /// Arguments of `btyd summary`.
 #[derive(Debug, clap::Args)]
@@ -28,9 +27,9 @@ pub struct SummaryArgs {
     /// End of the calibration period, YYYY-MM-DD; adds holdout columns.
     #[arg(long, value_parser = |s: &str| parse_date_arg(s, "--calibration-end"))]
     calibration_end: Option<chrono::NaiveDate>,
-    /// Write discrete-time BG/BB patterns (frequency, recency, periods, weights) instead, one
-    /// transaction opportunity per --time-unit after each customer's first purchase, up to the
-    /// calibration (or observation) end.
+    /// Write the discrete-time (BG/BB) summary instead: one transaction opportunity per
+    /// --time-unit after each customer's first purchase, up to the calibration (or observation)
+    /// end; frequency and recency count opportunities and T is the number of opportunities.
     #[arg(long)]
     discrete: bool,
 }
@@ -95,17 +94,13 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     };
     let tx = read_log(&args.log, &read)?;
     if args.discrete {
-        let (patterns, report) = discrete_patterns(&tx, &opts)?;
-        atomic_write(&args.output, |w| write_bgbb_patterns(&patterns, w))
-            .with_context(|| format!("writing {}", args.output.display()))?;
+        let (summary, report) = discrete_summary(&tx, &opts)?;
+        save(&summary, &args.output)?;
         eprintln!(
-            "{} customers in {} (frequency, recency, periods) patterns, one opportunity per {} \
-             up to {}; {} customers without a complete period are left out",
-            report.customers,
-            patterns.len(),
-            opts.unit,
-            report.end,
-            report.excluded
+            "{} customers: frequency and recency in opportunities of one {} after the first \
+             purchase, T = number of opportunities up to {}; {} customers without a complete \
+             period are left out",
+            report.customers, opts.unit, report.end, report.excluded
         );
         return Ok(());
     }

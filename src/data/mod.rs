@@ -22,7 +22,7 @@ pub mod time;
 pub mod transactions;
 
 pub use compress::{compress, Patterns};
-pub use discrete::{discrete_patterns, DiscreteReport};
+pub use discrete::{discrete_summary, DiscreteReport};
 pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
 pub use transactions::{

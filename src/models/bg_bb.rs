@@ -194,7 +194,7 @@ where
 /// The accepted header names of each column of a BG/BB summary, first the canonical one.
 const FREQUENCY: &[&str] = &["frequency", "x"];
 const RECENCY: &[&str] = &["recency", "t_x"];
-const PERIODS: &[&str] = &["periods", "n"];
+const PERIODS: &[&str] = &["periods", "n", "n_periods", "T"];
 const WEIGHTS: &[&str] = &["weights", "weight", "count"];
 
 /// Reads BG/BB patterns from a CSV file in the format of lifetimes' and Hardie's
@@ -212,8 +212,9 @@ pub fn read_bgbb_patterns(path: &Path) -> Result<Patterns<Binary>> {
 }
 
 /// Reads BG/BB patterns from any reader (see [`read_bgbb_patterns`]); `name` is used in error
-/// messages. Header aliases: `frequency`|`x`, `recency`|`t_x`, `periods`|`n`,
-/// `weights`|`weight`|`count`.
+/// messages. Header aliases: `frequency`|`x`, `recency`|`t_x`, `periods`|`n`|`n_periods`|`T`
+/// (`T` as written by `btyd summary --discrete`), `weights`|`weight`|`count`; other columns
+/// (such as `customer_id`, `monetary_value`) are ignored.
 ///
 /// # Errors
 /// [`Error::InvalidData`] with file, line and field for a missing column, a count that is not a
@@ -276,20 +277,6 @@ pub fn read_bgbb_patterns_from<R: Read>(
         });
     }
     Ok(patterns)
-}
-
-/// Writes BG/BB patterns as `frequency,recency,periods,weights` (the format
-/// [`read_bgbb_patterns`] reads, and lifetimes' `donations.csv`).
-///
-/// # Errors
-/// An I/O error while writing.
-pub fn write_bgbb_patterns(patterns: &Patterns<Binary>, w: &mut dyn std::io::Write) -> Result<()> {
-    let io = crate::io::write_error;
-    writeln!(w, "frequency,recency,periods,weights").map_err(io)?;
-    for (b, weight) in patterns.obs.iter().zip(&patterns.weights) {
-        writeln!(w, "{},{},{},{weight}", b.frequency, b.recency, b.periods).map_err(io)?;
-    }
-    Ok(())
 }
 
 /// The BG/BB model with validated parameters (see the module docs for the symbols).

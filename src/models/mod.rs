@@ -13,7 +13,7 @@ pub mod pareto_nbd;
 
 pub use bg_bb::{
     binary_from_purchase_periods, patterns_from_purchase_periods, read_bgbb_patterns,
-    read_bgbb_patterns_from, write_bgbb_patterns, BgBb, Binary,
+    read_bgbb_patterns_from, BgBb, Binary,
 };
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};

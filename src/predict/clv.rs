@@ -415,7 +415,7 @@ pub struct CustomerClv {
 }
 
 /// Attaches the customer to an error from a model or the quadrature.
-fn for_customer(id: &str, e: Error) -> Error {
+pub(super) fn for_customer(id: &str, e: Error) -> Error {
     match e {
         Error::Numerical { what, inputs } => Error::Numerical {
             what,
@@ -425,6 +425,25 @@ fn for_customer(id: &str, e: Error) -> Error {
             location: Location::default(),
             reason: format!("customer '{id}': {other}"),
         },
+    }
+}
+
+/// m̄ of a customer for the spend model: its monetary value, or 0 (unused) without repeat
+/// purchases.
+///
+/// # Errors
+/// A repeat customer without monetary value, naming the customer.
+pub(super) fn observed_spend(customer: &CustomerSummary) -> Result<f64> {
+    match (customer.history.frequency, customer.monetary_value) {
+        (0.0, _) => Ok(0.0),
+        (_, Some(m)) => Ok(m),
+        (x, None) => Err(Error::InvalidData {
+            location: Location::default().at_field("monetary_value"),
+            reason: format!(
+                "customer '{}' (frequency {x}) has no monetary value",
+                customer.customer_id
+            ),
+        }),
     }
 }
 
@@ -441,16 +460,7 @@ pub fn customer_clv<M: PurchaseModel + ?Sized, S: SpendModel + ?Sized>(
 ) -> Result<CustomerClv> {
     let id = customer.customer_id.as_str();
     let h = &customer.history;
-    let m = match (h.frequency, customer.monetary_value) {
-        (0.0, _) => 0.0,
-        (_, Some(m)) => m,
-        (x, None) => {
-            return Err(Error::InvalidData {
-                location: Location::default().at_field("monetary_value"),
-                reason: format!("customer '{id}' (frequency {x}) has no monetary value"),
-            })
-        }
-    };
+    let m = observed_spend(customer)?;
     let run = || -> Result<CustomerClv> {
         let expected_spend = spend.expected_spend(h.frequency, m)?;
         let expected_purchases = match schedule.horizon {

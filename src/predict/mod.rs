@@ -6,6 +6,7 @@
 //! adaptive integrator it uses for continuous discounting.
 
 pub mod clv;
+pub mod clv_discrete;
 pub mod purchases;
 pub mod quadrature;
 
@@ -13,4 +14,5 @@ pub use clv::{
     clv, customer_clv, dert, dert_by_quadrature, discounted_purchases_discrete, month_in,
     ClvOptions, Convention, CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
 };
+pub use clv_discrete::clv_discrete;
 pub use purchases::{predict_purchases, predict_purchases_with, CustomerPrediction};
