@@ -44,16 +44,20 @@ pub fn clv_discrete<S: SpendModel + Sync + ?Sized>(
         )));
     }
     let d = discount.per_step(summary.unit, 1.0)?;
+    let whole = |h: f64| h >= 0.0 && h.fract() == 0.0 && h <= MAX_OPPORTUNITIES;
     let opportunities = match horizon {
-        Horizon::Finite(h) if h >= 0.0 && h.fract() == 0.0 && h <= MAX_OPPORTUNITIES => Some(h as u32),
+        Horizon::Finite(h) if whole(h) => Some(h as u32),
         Horizon::Finite(h) => {
             return Err(Error::InvalidArgument(format!(
-                "the BG/BB horizon is a whole number of opportunities (at most {MAX_OPPORTUNITIES}), not {h}"
-            )))
+                "the BG/BB horizon is a whole number of opportunities \
+                 (at most {MAX_OPPORTUNITIES}), not {h}"
+            )));
         }
         Horizon::Infinite if d > 0.0 => None,
         Horizon::Infinite => {
-            return Err(Error::InvalidArgument("an infinite horizon needs a positive discount rate".into()))
+            return Err(Error::InvalidArgument(
+                "an infinite horizon needs a positive discount rate".into(),
+            ));
         }
     };
     summary
