@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use btyd::data::{Summary, TimeUnit};
-use btyd::io::{atomic_write, read_summary, write_error, ModelFile};
+use btyd::io::{read_summary, ModelFile};
 use btyd::models::{GammaGamma, PurchaseModel};
 use btyd::predict::clv::{clv, ClvOptions, CustomerClv, DiscountRate, Horizon};
 use btyd::predict::clv_discrete;
+
+use super::table::write_table;
 
 /// Arguments of `btyd clv`.
 #[derive(Debug, clap::Args)]
@@ -174,42 +176,34 @@ pub fn compute_clv(
 /// discounted_purchases, expected_spend, clv` (expected_purchases is empty for an infinite
 /// horizon).
 pub fn write_clv(path: &Path, summary: &Summary, rows: &[CustomerClv]) -> anyhow::Result<()> {
-    atomic_write(path, |w| {
-        let mut out = csv::Writer::from_writer(w);
-        let csv_err = |e: csv::Error| write_error(std::io::Error::other(e));
-        out.write_record([
-            "customer_id",
-            "frequency",
-            "recency",
-            "T",
-            "monetary_value",
-            "p_alive",
-            "expected_purchases",
-            "discounted_purchases",
-            "expected_spend",
-            "clv",
-        ])
-        .map_err(csv_err)?;
-        for (c, r) in summary.customers.iter().zip(rows) {
-            let h = c.history;
-            out.write_record([
-                c.customer_id.clone(),
-                h.frequency.to_string(),
-                h.recency.to_string(),
-                h.age.to_string(),
-                c.monetary_value.unwrap_or(0.0).to_string(),
-                r.p_alive.to_string(),
-                r.expected_purchases
-                    .map_or_else(String::new, |v| v.to_string()),
-                r.discounted_purchases.to_string(),
-                r.expected_spend.to_string(),
-                r.clv.to_string(),
-            ])
-            .map_err(csv_err)?;
-        }
-        out.flush().map_err(write_error)
-    })
-    .with_context(|| format!("writing {}", path.display()))
+    let header = [
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "discounted_purchases",
+        "expected_spend",
+        "clv",
+    ];
+    let cells = summary.customers.iter().zip(rows).map(|(c, r)| {
+        let h = c.history;
+        vec![
+            c.customer_id.as_str().into(),
+            h.frequency.into(),
+            h.recency.into(),
+            h.age.into(),
+            c.monetary_value.unwrap_or(0.0).into(),
+            r.p_alive.into(),
+            r.expected_purchases.into(),
+            r.discounted_purchases.into(),
+            r.expected_spend.into(),
+            r.clv.into(),
+        ]
+    });
+    write_table(path, &header, cells)
 }
 
 /// Totals and the top customers by CLV, on stderr.

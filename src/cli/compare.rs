@@ -10,7 +10,6 @@ use btyd::data::time::parse_date_arg;
 use btyd::data::{build_summary, Summary, SummaryOptions, TimeUnit, Transactions};
 use btyd::fit::FitOptions;
 use btyd::io::plot::{self, Labels, Series};
-use btyd::io::{atomic_write, write_error};
 use btyd::models::ModelKind;
 use btyd::validate::{
     evaluate_model, incremental, rank, Evaluated, FrequencyClasses, ModelEvaluation, RankBy,
@@ -19,6 +18,7 @@ use btyd::validate::{
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::summary::{print_report, read_log, LogArgs};
+use super::table::{Cell, Table};
 
 /// Arguments of `btyd compare`.
 #[derive(Debug, clap::Args)]
@@ -374,73 +374,6 @@ fn print_by_frequency(evaluations: &[ModelEvaluation], classes: FrequencyClasses
     row("actual", &first.by_frequency.actual);
     for (kind, v) in &models {
         row(kind.as_str(), &v.by_frequency.predicted);
-    }
-}
-
-/// A CSV cell.
-enum Cell {
-    Text(String),
-    Num(f64),
-    Empty,
-}
-
-impl From<&str> for Cell {
-    fn from(s: &str) -> Self {
-        Cell::Text(s.to_string())
-    }
-}
-
-impl From<f64> for Cell {
-    fn from(v: f64) -> Self {
-        Cell::Num(v)
-    }
-}
-
-impl From<Option<f64>> for Cell {
-    fn from(v: Option<f64>) -> Self {
-        v.map_or(Cell::Empty, Cell::Num)
-    }
-}
-
-/// A table written as CSV; numbers must be finite (missing values are empty cells).
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Vec<Cell>>,
-}
-
-impl Table {
-    fn new(header: Vec<String>) -> Self {
-        Table {
-            header,
-            rows: Vec::new(),
-        }
-    }
-
-    fn write(&self, path: &Path) -> anyhow::Result<()> {
-        for row in &self.rows {
-            for (name, cell) in self.header.iter().zip(row) {
-                if let Cell::Num(v) = cell {
-                    if !v.is_finite() {
-                        bail!("{}: column {name} would hold {v}", path.display());
-                    }
-                }
-            }
-        }
-        atomic_write(path, |w| {
-            let mut out = csv::Writer::from_writer(w);
-            let csv_err = |e: csv::Error| write_error(std::io::Error::other(e));
-            out.write_record(&self.header).map_err(csv_err)?;
-            for row in &self.rows {
-                out.write_record(row.iter().map(|c| match c {
-                    Cell::Text(s) => s.clone(),
-                    Cell::Num(v) => v.to_string(),
-                    Cell::Empty => String::new(),
-                }))
-                .map_err(csv_err)?;
-            }
-            out.flush().map_err(write_error)
-        })
-        .with_context(|| format!("writing {}", path.display()))
     }
 }
 

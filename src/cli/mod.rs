@@ -6,6 +6,7 @@ mod demo;
 mod fit;
 mod predict;
 mod summary;
+mod table;
 
 use clap::{Parser, Subcommand};
 

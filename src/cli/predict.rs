@@ -2,11 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use btyd::data::Summary;
-use btyd::io::{atomic_write, write_error, ModelFile};
+use btyd::io::ModelFile;
 use btyd::models::read_bgbb_patterns;
 use btyd::predict::{predict_purchases, CustomerPrediction};
+
+use super::table::{write_table, Cell};
 
 /// Arguments of `btyd predict`.
 #[derive(Debug, clap::Args)]
@@ -54,46 +55,40 @@ pub fn write_predictions(
 ) -> anyhow::Result<()> {
     let money = summary.has_monetary_value();
     let holdout = summary.has_holdout();
-    atomic_write(path, |w| {
-        let mut out = csv::Writer::from_writer(w);
-        let mut header = vec!["customer_id", "frequency", "recency", "T"];
+    let mut header = vec!["customer_id", "frequency", "recency", "T"];
+    if money {
+        header.push("monetary_value");
+    }
+    header.extend(["p_alive", "expected_purchases"]);
+    if holdout {
+        header.extend([
+            "frequency_holdout",
+            "monetary_value_holdout",
+            "duration_holdout",
+        ]);
+    }
+    let rows = summary.customers.iter().zip(preds).map(|(c, p)| {
+        let h = c.history;
+        let mut row: Vec<Cell> = vec![
+            c.customer_id.as_str().into(),
+            h.frequency.into(),
+            h.recency.into(),
+            h.age.into(),
+        ];
         if money {
-            header.push("monetary_value");
+            row.push(c.monetary_value.into());
         }
-        header.extend(["p_alive", "expected_purchases"]);
-        if holdout {
-            header.extend([
-                "frequency_holdout",
-                "monetary_value_holdout",
-                "duration_holdout",
+        row.extend([p.p_alive.into(), p.expected_purchases.into()]);
+        if let (true, Some(ho)) = (holdout, c.holdout) {
+            row.extend([
+                ho.frequency.into(),
+                ho.monetary_value.into(),
+                ho.duration.into(),
             ]);
         }
-        let csv_err = |e: csv::Error| write_error(std::io::Error::other(e));
-        out.write_record(&header).map_err(csv_err)?;
-        for (c, p) in summary.customers.iter().zip(preds) {
-            let h = c.history;
-            let mut row = vec![
-                c.customer_id.clone(),
-                h.frequency.to_string(),
-                h.recency.to_string(),
-                h.age.to_string(),
-            ];
-            if let (true, Some(m)) = (money, c.monetary_value) {
-                row.push(m.to_string());
-            }
-            row.extend([p.p_alive.to_string(), p.expected_purchases.to_string()]);
-            if let (true, Some(ho)) = (holdout, c.holdout) {
-                row.extend([
-                    ho.frequency.to_string(),
-                    ho.monetary_value.to_string(),
-                    ho.duration.to_string(),
-                ]);
-            }
-            out.write_record(&row).map_err(csv_err)?;
-        }
-        out.flush().map_err(write_error)
-    })
-    .with_context(|| format!("writing {}", path.display()))
+        row
+    });
+    write_table(path, &header, rows)
 }
 
 /// BG/BB on (x, t_x, n) patterns: P(alive in period n + 1) and E[X(n, n + horizon)] per pattern,
@@ -106,35 +101,33 @@ fn predict_discrete(args: &PredictArgs, file: &ModelFile) -> anyhow::Result<()> 
     }
     let periods = h as u32;
     let patterns = read_bgbb_patterns(&args.summary)?;
-    let mut total = 0.0;
-    atomic_write(&args.output, |w| {
-        let mut out = csv::Writer::from_writer(w);
-        let csv_err = |e: csv::Error| write_error(std::io::Error::other(e));
-        out.write_record([
-            "frequency",
-            "recency",
-            "periods",
-            "weights",
-            "p_alive",
-            "expected_purchases",
-        ])
-        .map_err(csv_err)?;
-        for (b, wt) in patterns.obs.iter().zip(&patterns.weights) {
+    let rows: Vec<(f64, Vec<Cell>)> = patterns
+        .obs
+        .iter()
+        .zip(&patterns.weights)
+        .map(|(b, &weight)| {
             let e = model.expected_purchases(b, periods);
-            total += wt * e;
-            out.write_record([
-                b.frequency().to_string(),
-                b.recency().to_string(),
-                b.periods().to_string(),
-                wt.to_string(),
-                model.p_alive(b).to_string(),
-                e.to_string(),
-            ])
-            .map_err(csv_err)?;
-        }
-        out.flush().map_err(write_error)
-    })
-    .with_context(|| format!("writing {}", args.output.display()))?;
+            let row = vec![
+                f64::from(b.frequency()).into(),
+                f64::from(b.recency()).into(),
+                f64::from(b.periods()).into(),
+                weight.into(),
+                model.p_alive(b).into(),
+                e.into(),
+            ];
+            (weight * e, row)
+        })
+        .collect();
+    let total: f64 = rows.iter().map(|r| r.0).sum();
+    let header = [
+        "frequency",
+        "recency",
+        "periods",
+        "weights",
+        "p_alive",
+        "expected_purchases",
+    ];
+    write_table(&args.output, &header, rows.into_iter().map(|r| r.1))?;
     eprintln!(
         "{} customers in {} patterns: {total:.1} expected purchases in the next {periods} periods; written to {}",
         patterns.total_weight(),
