@@ -11,7 +11,7 @@ fn main() {
             // The reader of our stdout went away (`btyd summary ... -o - | head`): not an error.
             std::process::exit(0);
         }
-        eprintln!("Error: {err:#}");
+        eprintln!("Error: {}", message(&err));
         std::process::exit(1);
     }
 }
@@ -24,4 +24,21 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
         };
         io.is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// The error and its causes joined by ": ", skipping a cause whose text the message already
+/// holds (btyd's errors include their source's text, so `{:#}` would print it twice).
+fn message(err: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in err.chain() {
+        let part = cause.to_string();
+        if text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

@@ -260,6 +260,10 @@ fn model_commands_fail_cleanly() {
         &["fit", "nope.csv", "--model", "bg-nbd", "-o", "m.json"],
         &["nope.csv"],
     );
+    // The cause is printed once, not once per level of the error chain.
+    let out = w.run(&["fit", "nope.csv", "--model", "bg-nbd", "-o", "m.json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("No such file").count(), 1, "{stderr}");
     // No repeat purchases at all: no interior maximum, a clear error rather than a model.
     w.write(
         "zeros.csv",

@@ -291,6 +291,37 @@ fn rejects_invalid_summary_rows() {
         );
         assert!(err.contains(needle), "{row}: {err}");
     }
+    // Several bad rows: every one is counted and listed with its line (up to 10).
+    let text = format!(
+        "customer_id,frequency,recency,T\n{}\n",
+        (10..)
+            .zip(cases)
+            .map(|(id, c)| format!("{id}{}", &c.0[1..]))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let err = btyd::io::read_summary_from(text.as_bytes(), "bad.csv", btyd::data::TimeUnit::Week)
+        .expect_err("all bad")
+        .to_string();
+    assert!(err.starts_with("bad.csv: 5 invalid rows:"), "{err}");
+    for (line, (_, needle)) in (2..).zip(cases) {
+        assert!(
+            err.contains(&format!("line {line}")) && err.contains(needle),
+            "{err}"
+        );
+    }
+    // A repeated customer id names the line of its first appearance, however often it repeats.
+    let text = "customer_id,frequency,recency,T\n7,0,0,10\n7,0,0,10\n7,0,0,10\n";
+    let err = btyd::io::read_summary_from(text.as_bytes(), "dup.csv", btyd::data::TimeUnit::Week)
+        .expect_err("duplicates")
+        .to_string();
+    assert!(err.contains("2 invalid rows"), "{err}");
+    assert_eq!(
+        err.matches("duplicate customer id '7' (first on line 2)")
+            .count(),
+        2,
+        "{err}"
+    );
     let empty = btyd::data::Patterns::<History> {
         obs: vec![],
         weights: vec![],

@@ -94,6 +94,51 @@ impl<R: Read> CsvTable<R> {
     }
 }
 
+/// How many invalid rows an error message lists.
+const MAX_REPORTED_ROWS: usize = 10;
+
+/// The invalid rows of a file: all are counted, the first [`MAX_REPORTED_ROWS`] kept.
+#[derive(Default)]
+pub(crate) struct RowErrors {
+    count: usize,
+    first: Vec<Error>,
+}
+
+impl RowErrors {
+    /// Records one invalid row.
+    pub(crate) fn push(&mut self, e: Error) {
+        self.count += 1;
+        if self.first.len() < MAX_REPORTED_ROWS {
+            self.first.push(e);
+        }
+    }
+
+    /// Ok without errors; the error itself for one bad row; for several, one error at the file
+    /// listing the first ones, each with its line and field.
+    pub(crate) fn into_result(mut self, file: &Location) -> Result<()> {
+        match self.count {
+            0 => Ok(()),
+            1 => Err(self.first.remove(0)),
+            n => Err(Error::InvalidData {
+                location: file.clone(),
+                reason: format!(
+                    "{n} invalid rows{}:\n  {}",
+                    if n > self.first.len() {
+                        format!(" (the first {})", self.first.len())
+                    } else {
+                        String::new()
+                    },
+                    self.first
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n  ")
+                ),
+            }),
+        }
+    }
+}
+
 fn csv_error(source: &Path, e: csv::Error) -> Error {
     Error::Csv {
         location: Location {

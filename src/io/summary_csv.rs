@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::csv_table::CsvTable;
+use super::csv_table::{CsvTable, RowErrors};
 use super::write_error;
 use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
@@ -161,64 +161,73 @@ pub fn read_summary_from<R: Read>(
 
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut customers = Vec::new();
+    let mut errors = RowErrors::default();
     while table.next_record()? {
-        let line = table.line();
-        let at = |col: usize| table.at(col);
-        let number = |col: usize| table.number(col);
-        let id = table.text(id_col).to_string();
-        if id.is_empty() {
-            return Err(Error::InvalidData {
-                location: at(id_col),
-                reason: "empty customer id".into(),
-            });
-        }
-        if let Some(first) = seen.insert(id.clone(), line) {
-            return Err(Error::InvalidData {
-                location: at(id_col),
-                reason: format!("duplicate customer id '{id}' (first on line {first})"),
-            });
-        }
-        let [x, t_x, t] = history_cols;
-        let history = History {
-            frequency: number(x)?,
-            recency: number(t_x)?,
-            age: number(t)?,
-        };
-        history.validate().map_err(|reason| Error::InvalidData {
-            location: table.file().at_line(line),
-            reason,
-        })?;
-        let monetary_value = monetary_col.map(number).transpose()?;
-        let holdout = match holdout_cols {
-            Some((f, m, d)) => {
-                let h = Holdout {
-                    frequency: number(f)?,
-                    monetary_value: m.map(number).transpose()?.unwrap_or(0.0),
-                    duration: number(d)?,
-                };
-                if h.frequency < 0.0 || h.frequency.fract() != 0.0 {
-                    return Err(Error::InvalidData {
-                        location: at(f),
-                        reason: format!("{} is not a non-negative whole number", h.frequency),
-                    });
-                }
-                if h.duration < 0.0 {
-                    return Err(Error::InvalidData {
-                        location: at(d),
-                        reason: format!("{} is negative", h.duration),
-                    });
-                }
-                Some(h)
+        let mut row = || -> Result<CustomerSummary> {
+            let line = table.line();
+            let at = |col: usize| table.at(col);
+            let number = |col: usize| table.number(col);
+            let id = table.text(id_col).to_string();
+            if id.is_empty() {
+                return Err(Error::InvalidData {
+                    location: at(id_col),
+                    reason: "empty customer id".into(),
+                });
             }
-            None => None,
+            if let Some(&first) = seen.get(&id) {
+                return Err(Error::InvalidData {
+                    location: at(id_col),
+                    reason: format!("duplicate customer id '{id}' (first on line {first})"),
+                });
+            }
+            seen.insert(id.clone(), line);
+            let [x, t_x, t] = history_cols;
+            let history = History {
+                frequency: number(x)?,
+                recency: number(t_x)?,
+                age: number(t)?,
+            };
+            history.validate().map_err(|reason| Error::InvalidData {
+                location: table.file().at_line(line),
+                reason,
+            })?;
+            let monetary_value = monetary_col.map(number).transpose()?;
+            let holdout = match holdout_cols {
+                Some((f, m, d)) => {
+                    let h = Holdout {
+                        frequency: number(f)?,
+                        monetary_value: m.map(number).transpose()?.unwrap_or(0.0),
+                        duration: number(d)?,
+                    };
+                    if h.frequency < 0.0 || h.frequency.fract() != 0.0 {
+                        return Err(Error::InvalidData {
+                            location: at(f),
+                            reason: format!("{} is not a non-negative whole number", h.frequency),
+                        });
+                    }
+                    if h.duration < 0.0 {
+                        return Err(Error::InvalidData {
+                            location: at(d),
+                            reason: format!("{} is negative", h.duration),
+                        });
+                    }
+                    Some(h)
+                }
+                None => None,
+            };
+            Ok(CustomerSummary {
+                customer_id: id,
+                history,
+                monetary_value,
+                holdout,
+            })
         };
-        customers.push(CustomerSummary {
-            customer_id: id,
-            history,
-            monetary_value,
-            holdout,
-        });
+        match row() {
+            Ok(c) => customers.push(c),
+            Err(e) => errors.push(e),
+        }
     }
+    errors.into_result(&table.file())?;
     if customers.is_empty() {
         return Err(Error::InvalidData {
             location: table.file(),

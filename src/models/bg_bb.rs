@@ -58,7 +58,7 @@ use super::{check_positive, LogLikelihood};
 use crate::data::compress::PatternKey;
 use crate::data::{compress, Patterns};
 use crate::error::{Error, Location, Result};
-use crate::io::csv_table::CsvTable;
+use crate::io::csv_table::{CsvTable, RowErrors};
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
 
 /// One customer's discrete-time history (x, t_x, n): `frequency` x transactions at the
@@ -233,42 +233,50 @@ pub fn read_bgbb_patterns_from<R: Read>(
     let weight_col = table.find(WEIGHTS);
 
     let mut rows = Vec::new();
+    let mut errors = RowErrors::default();
     while table.next_record()? {
-        let line = table.line();
-        let file = || table.file();
-        let at = |col: usize| table.at(col);
-        let count = |col: usize| -> Result<u32> {
-            let text = table.text(col);
-            text.parse::<u32>().map_err(|_| Error::InvalidData {
-                location: at(col),
-                reason: format!("'{text}' is not a non-negative whole number"),
-            })
-        };
-        let [x, t_x, n] = cols;
-        let b = Binary::new(count(x)?, count(t_x)?, count(n)?).map_err(|e| match e {
-            Error::InvalidData { reason, .. } => Error::InvalidData {
-                location: file().at_line(line),
-                reason,
-            },
-            other => other,
-        })?;
-        let weight = match weight_col {
-            None => 1.0,
-            Some(col) => {
+        let row = || -> Result<(Binary, f64)> {
+            let line = table.line();
+            let file = || table.file();
+            let at = |col: usize| table.at(col);
+            let count = |col: usize| -> Result<u32> {
                 let text = table.text(col);
-                match text.parse::<f64>() {
-                    Ok(w) if w.is_finite() && w >= 0.0 => w,
-                    _ => {
-                        return Err(Error::InvalidData {
-                            location: at(col),
-                            reason: format!("'{text}' is not a finite non-negative weight"),
-                        })
+                text.parse::<u32>().map_err(|_| Error::InvalidData {
+                    location: at(col),
+                    reason: format!("'{text}' is not a non-negative whole number"),
+                })
+            };
+            let [x, t_x, n] = cols;
+            let b = Binary::new(count(x)?, count(t_x)?, count(n)?).map_err(|e| match e {
+                Error::InvalidData { reason, .. } => Error::InvalidData {
+                    location: file().at_line(line),
+                    reason,
+                },
+                other => other,
+            })?;
+            let weight = match weight_col {
+                None => 1.0,
+                Some(col) => {
+                    let text = table.text(col);
+                    match text.parse::<f64>() {
+                        Ok(w) if w.is_finite() && w >= 0.0 => w,
+                        _ => {
+                            return Err(Error::InvalidData {
+                                location: at(col),
+                                reason: format!("'{text}' is not a finite non-negative weight"),
+                            })
+                        }
                     }
                 }
-            }
+            };
+            Ok((b, weight))
         };
-        rows.push((b, weight));
+        match row() {
+            Ok(r) => rows.push(r),
+            Err(e) => errors.push(e),
+        }
     }
+    errors.into_result(&table.file())?;
     let patterns = compress(rows);
     if patterns.is_empty() {
         return Err(Error::InvalidData {
