@@ -141,15 +141,20 @@ fn summary_step(demo: &mut Demo) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// BG/NBD fitted on the calibration summary, written to `bg_nbd.json`.
-fn bg_nbd_step(demo: &mut Demo) -> anyhow::Result<()> {
-    let file = fit_model(ModelKind::BgNbd, demo.summary()?, &FitOptions::default())?;
+/// Fits `kind` on the calibration summary, prints its table and writes `name`.
+fn fit_step(demo: &mut Demo, kind: ModelKind, name: &str) -> anyhow::Result<ModelFile> {
+    let file = fit_model(kind, demo.summary()?, &FitOptions::default())?;
     print_fit(&file);
-    let path = demo.out.join("bg_nbd.json");
+    let path = demo.out.join(name);
     file.write(&path)?;
     eprintln!("wrote {}", path.display());
     demo.files.push(path);
-    demo.bg_nbd = Some(file);
+    Ok(file)
+}
+
+/// BG/NBD fitted on the calibration summary, written to `bg_nbd.json`.
+fn bg_nbd_step(demo: &mut Demo) -> anyhow::Result<()> {
+    demo.bg_nbd = Some(fit_step(demo, ModelKind::BgNbd, "bg_nbd.json")?);
     Ok(())
 }
 
@@ -190,17 +195,7 @@ fn predict_step(demo: &mut Demo) -> anyhow::Result<()> {
 
 /// Gamma-Gamma fitted on the calibration repeaters' mean spend, written to `gamma_gamma.json`.
 fn gamma_gamma_step(demo: &mut Demo) -> anyhow::Result<()> {
-    let file = fit_model(
-        ModelKind::GammaGamma,
-        demo.summary()?,
-        &FitOptions::default(),
-    )?;
-    print_fit(&file);
-    let path = demo.out.join("gamma_gamma.json");
-    file.write(&path)?;
-    eprintln!("wrote {}", path.display());
-    demo.files.push(path);
-    demo.gamma_gamma = Some(file);
+    demo.gamma_gamma = Some(fit_step(demo, ModelKind::GammaGamma, "gamma_gamma.json")?);
     Ok(())
 }
 
