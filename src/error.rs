@@ -100,6 +100,52 @@ pub enum Error {
         #[source]
         source: csv::Error,
     },
+    /// An option or argument outside its range (a horizon, a discount rate, a step length, a
+    /// frequency cut, a calibration end after the observation end, ...).
+    #[error("{name} {value}: {reason}")]
+    InvalidOption {
+        /// What the value is, e.g. "discount rate" or "--frequency-cut".
+        name: &'static str,
+        /// The value as given.
+        value: String,
+        /// Why it is rejected.
+        reason: String,
+    },
+    /// A model of another kind than the operation needs (e.g. a spend model given as the
+    /// purchase model).
+    #[error("{found} is not {expected}")]
+    WrongModel {
+        /// The model that was given, e.g. "gamma-gamma".
+        found: String,
+        /// What was needed, e.g. "a purchase model".
+        expected: &'static str,
+    },
+    /// A parameter vector of the wrong length for a model.
+    #[error("{model} takes {expected} parameters, got {found}")]
+    ParameterCount {
+        /// The model.
+        model: &'static str,
+        /// Its number of parameters.
+        expected: usize,
+        /// The number given.
+        found: usize,
+    },
+    /// There is nothing to work on: no customers, no repeat customers, no complete period.
+    #[error("{what}: {reason}")]
+    NoData {
+        /// The operation, e.g. "cannot fit Gamma-Gamma".
+        what: String,
+        /// What is missing.
+        reason: String,
+    },
+    /// A model's simulator could not draw (a distribution rejected its parameters or an age).
+    #[error("cannot simulate {model}: {reason}")]
+    Simulation {
+        /// The model.
+        model: &'static str,
+        /// Why.
+        reason: String,
+    },
     /// An option or argument that does not make sense (e.g. calibration end after observation end).
     #[error("{0}")]
     InvalidArgument(String),

@@ -53,8 +53,7 @@ use std::path::{Path, PathBuf};
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution};
 
-use super::bg_nbd::distr_error;
-use super::{check_positive, LogLikelihood};
+use super::{distr_error, check_positive, LogLikelihood};
 use crate::data::compress::PatternKey;
 use crate::data::{compress, Patterns};
 use crate::error::{Error, Location, Result};
@@ -668,8 +667,8 @@ impl BgBb {
     /// # Errors
     /// Parameters the beta sampler rejects.
     pub fn simulate<R: Rng + ?Sized>(&self, periods: &[u32], rng: &mut R) -> Result<Vec<Binary>> {
-        let buy = Beta::new(self.alpha, self.beta).map_err(distr_error)?;
-        let drop = Beta::new(self.gamma, self.delta).map_err(distr_error)?;
+        let buy = Beta::new(self.alpha, self.beta).map_err(distr_error(Self::NAME))?;
+        let drop = Beta::new(self.gamma, self.delta).map_err(distr_error(Self::NAME))?;
         let mut out = Vec::with_capacity(periods.len());
         for &n in periods {
             let p: f64 = buy.sample(rng);

@@ -86,10 +86,6 @@ impl BgNbd {
     }
 }
 
-pub(crate) fn distr_error(e: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("cannot simulate: {e}"))
-}
-
 impl LogLikelihood for BgNbd {
     const NAME: &'static str = "BG/NBD";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];

@@ -28,7 +28,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
-use super::{check_positive, LogLikelihood, SpendModel};
+use super::{distr_error, check_positive, LogLikelihood, SpendModel};
 use crate::data::compress::PatternKey;
 use crate::data::{compress, Patterns, Summary};
 use crate::error::{Error, Location, Result};
@@ -285,7 +285,7 @@ impl GammaGamma {
         frequencies: &[f64],
         rng: &mut R,
     ) -> Result<Vec<Spend>> {
-        let nu_dist = Gamma::new(self.q, 1.0 / self.v).map_err(super::bg_nbd::distr_error)?;
+        let nu_dist = Gamma::new(self.q, 1.0 / self.v).map_err(distr_error(Self::NAME))?;
         let mut out = Vec::with_capacity(frequencies.len());
         for &x in frequencies {
             if !x.is_finite() || x < 1.0 || x.fract() != 0.0 {
@@ -294,7 +294,7 @@ impl GammaGamma {
                 )));
             }
             let nu: f64 = nu_dist.sample(rng);
-            let z = Gamma::new(self.p, 1.0 / nu).map_err(super::bg_nbd::distr_error)?;
+            let z = Gamma::new(self.p, 1.0 / nu).map_err(distr_error(Self::NAME))?;
             let n = x as u64;
             let total: f64 = (0..n).map(|_| z.sample(rng)).sum();
             let m = total / x;

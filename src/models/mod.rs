@@ -229,6 +229,15 @@ pub(crate) fn check_positive(model: &'static str, name: &'static str, value: f64
     Ok(value)
 }
 
+/// The error of a simulator of `model` whose distribution rejected its parameters, for
+/// `map_err`.
+pub(crate) fn distr_error<E: fmt::Display>(model: &'static str) -> impl Fn(E) -> Error {
+    move |e| Error::Simulation {
+        model,
+        reason: e.to_string(),
+    }
+}
+
 /// Checks a prediction horizon: finite and non-negative.
 pub(crate) fn check_horizon(horizon: f64) -> Result<f64> {
     if horizon.is_finite() && horizon >= 0.0 {

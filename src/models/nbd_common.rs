@@ -27,8 +27,7 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
-use super::bg_nbd::distr_error;
-use super::check_horizon;
+use super::{check_horizon, distr_error};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1, logistic};
@@ -94,6 +93,14 @@ pub(crate) struct FrequencyTerms {
 }
 
 impl Nbd {
+    /// The model's name, from its dropout variant.
+    fn name(&self) -> &'static str {
+        match self.dropout {
+            Dropout::AfterRepeat => "BG/NBD",
+            Dropout::AlsoAtStart => "MBG/NBD",
+        }
+    }
+
     fn shift(&self) -> f64 {
         debug_assert!(self.r > 0.0 && self.alpha > 0.0 && self.a > 0.0 && self.b > 0.0);
         self.dropout.shift()
@@ -347,8 +354,8 @@ impl Nbd {
     /// drops out at time 0 with probability p; purchases then arrive at exponential(λ) gaps, and
     /// after each repeat purchase the customer drops out with probability p.
     pub fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Vec<History>> {
-        let rate = Gamma::new(self.r, 1.0 / self.alpha).map_err(distr_error)?;
-        let drop = Beta::new(self.a, self.b).map_err(distr_error)?;
+        let rate = Gamma::new(self.r, 1.0 / self.alpha).map_err(distr_error(self.name()))?;
+        let drop = Beta::new(self.a, self.b).map_err(distr_error(self.name()))?;
         let mut out = Vec::with_capacity(ages.len());
         for &age in ages {
             let lambda: f64 = rate.sample(rng);
@@ -359,7 +366,7 @@ impl Nbd {
                 Dropout::AlsoAtStart => rng.random::<f64>() < p,
             };
             if lambda > 0.0 && !dead_at_start {
-                let gap = Exp::new(lambda).map_err(distr_error)?;
+                let gap = Exp::new(lambda).map_err(distr_error(self.name()))?;
                 loop {
                     t += gap.sample(rng);
                     if t > age {

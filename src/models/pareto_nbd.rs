@@ -45,8 +45,7 @@ use std::f64::consts::LN_2;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, Gamma, Poisson};
 
-use super::bg_nbd::distr_error;
-use super::{check_horizon, check_positive, LogLikelihood, PurchaseModel};
+use super::{distr_error, check_horizon, check_positive, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{
@@ -502,21 +501,21 @@ impl ParetoNbd {
     /// # Errors
     /// [`Error::InvalidArgument`] for a negative or non-finite age.
     pub fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Vec<History>> {
-        let rate = Gamma::new(self.r, 1.0 / self.alpha).map_err(distr_error)?;
-        let drop = Gamma::new(self.s, 1.0 / self.beta).map_err(distr_error)?;
+        let rate = Gamma::new(self.r, 1.0 / self.alpha).map_err(distr_error(Self::NAME))?;
+        let drop = Gamma::new(self.s, 1.0 / self.beta).map_err(distr_error(Self::NAME))?;
         let mut out = Vec::with_capacity(ages.len());
         for &age in ages {
             let lambda: f64 = rate.sample(rng);
             let mu: f64 = drop.sample(rng);
             let lifetime = if mu > 0.0 {
-                Exp::new(mu).map_err(distr_error)?.sample(rng)
+                Exp::new(mu).map_err(distr_error(Self::NAME))?.sample(rng)
             } else {
                 f64::INFINITY
             };
             let span = lifetime.min(age);
             let mean = lambda * span;
             let n: f64 = if mean > 0.0 {
-                Poisson::new(mean).map_err(distr_error)?.sample(rng)
+                Poisson::new(mean).map_err(distr_error(Self::NAME))?.sample(rng)
             } else {
                 0.0
             };
