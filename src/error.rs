@@ -120,6 +120,15 @@ pub enum Error {
         /// What was needed, e.g. "a purchase model".
         expected: &'static str,
     },
+    /// Data of another form than the model or operation needs (e.g. opportunity patterns given
+    /// to a continuous-time model).
+    #[error("this needs {expected}, but the input is {found}")]
+    WrongData {
+        /// What the input is.
+        found: &'static str,
+        /// What is needed.
+        expected: &'static str,
+    },
     /// A parameter vector of the wrong length for a model.
     #[error("{model} takes {expected} parameters, got {found}")]
     ParameterCount {
@@ -143,6 +152,14 @@ pub enum Error {
     Simulation {
         /// The model.
         model: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A chart that cannot be drawn from the values given.
+    #[error("cannot draw the chart '{chart}': {reason}")]
+    Plot {
+        /// The chart's title.
+        chart: String,
         /// Why.
         reason: String,
     },

@@ -164,11 +164,7 @@ fn check_xml_rejects_malformed_documents() {
 
 /// The purchase models `compare` fits by default.
 fn purchase_models() -> Vec<ModelKind> {
-    ModelKind::ALL
-        .iter()
-        .copied()
-        .filter(|k| k.is_purchase_model())
-        .collect()
+    ModelKind::with_role(btyd::models::Role::Purchase)
 }
 
 fn slug(k: ModelKind) -> String {

@@ -367,7 +367,7 @@ fn model_commands_fail_cleanly() {
             "-o",
             "c.csv",
         ],
-        &["--infinite needs --continuous"],
+        &["an infinite horizon needs the continuous convention"],
     );
     // CLV needs monetary values for the repeat customers.
     let mut no_money = clv.to_vec();
@@ -591,12 +591,30 @@ fn bg_bb_from_a_transaction_log_to_clv() {
         "-o",
         "gg.json",
     ]);
-    let (_, pred) = table(&w.succeeds(&["predict", "bgbb.json", "monthly.csv", "--horizon", "9"]));
-    let total: f64 = pred
+    // Per customer, keyed by customer_id, like the summary it reads.
+    let (header, pred) =
+        table(&w.succeeds(&["predict", "bgbb.json", "monthly.csv", "--horizon", "9"]));
+    assert_eq!(header, btyd::io::schema::customer_predictions(true, false));
+    assert_eq!(pred.len(), 2357);
+    assert_eq!(pred[0][0], rows[0][0]);
+    let total: f64 = pred.iter().map(|r| r[6].parse::<f64>().unwrap()).sum();
+    assert!(total > 0.0 && total < 2357.0 * 9.0, "{total}");
+    // The same total as predicting the weighted patterns of the same histories.
+    let mut patterns = String::from("frequency,recency,periods\n");
+    for r in &rows {
+        patterns.push_str(&format!("{},{},{}\n", r[1], r[2], r[3]));
+    }
+    w.write("patterns.csv", patterns);
+    let (_, by_pattern) =
+        table(&w.succeeds(&["predict", "bgbb.json", "patterns.csv", "--horizon", "9"]));
+    let pattern_total: f64 = by_pattern
         .iter()
         .map(|r| r[3].parse::<f64>().unwrap() * r[5].parse::<f64>().unwrap())
         .sum();
-    assert!(total > 0.0 && total < 2357.0 * 9.0, "{total}");
+    assert!(
+        (total - pattern_total).abs() < 1e-9 * total,
+        "{total} {pattern_total}"
+    );
 
     let clv = |extra: &[&str], out: &str| {
         let mut args = vec![

@@ -4,7 +4,8 @@
 mod common;
 
 use btyd::data::History;
-use btyd::models::{BgBb, BgNbd, Binary, GammaGamma, MbgNbd, ParetoNbd, Spend};
+use btyd::data::OpportunityHistory;
+use btyd::models::{BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Spend};
 use proptest::prelude::*;
 
 /// A positive parameter, log-uniform over [0.05, 20].
@@ -22,7 +23,7 @@ fn history() -> impl Strategy<Value = History> {
 }
 
 /// A valid BG/BB history (x, t_x, n) with n up to 60.
-fn binary() -> impl Strategy<Value = Binary> {
+fn binary() -> impl Strategy<Value = OpportunityHistory> {
     (0u32..=60, 0.0f64..=1.0, 0.0f64..=1.0).prop_map(|(n, f_t, f_x)| {
         let t_x = (f_t * f64::from(n)).round() as u32;
         let x = if t_x == 0 {
@@ -30,7 +31,7 @@ fn binary() -> impl Strategy<Value = Binary> {
         } else {
             1 + (f_x * f64::from(t_x - 1)).round() as u32
         };
-        Binary::new(x, t_x, n).unwrap()
+        OpportunityHistory::new(x, t_x, n).unwrap()
     })
 }
 

@@ -8,11 +8,10 @@
 mod common;
 
 use btyd::data::Patterns;
+use btyd::data::{opportunity_history, opportunity_patterns, OpportunityHistory};
 use btyd::fit::{fit, FitOptions};
-use btyd::models::{
-    binary_from_purchase_periods, patterns_from_purchase_periods, read_bgbb_patterns,
-    read_bgbb_patterns_from, BgBb, Binary, LogLikelihood,
-};
+use btyd::io::{read_opportunity_patterns, read_opportunity_patterns_from};
+use btyd::models::{BgBb, LogLikelihood, OpportunityModel};
 use common::{dataset, rel};
 
 /// The [R] MLE on the donations data (published-values §5.2; BTYD's vignette prints
@@ -21,12 +20,12 @@ fn mle() -> BgBb {
     BgBb::new(1.203522, 0.749716, 0.656718, 2.783442).unwrap()
 }
 
-fn donations() -> Patterns<Binary> {
-    read_bgbb_patterns(&dataset("donations.csv")).unwrap()
+fn donations() -> Patterns<OpportunityHistory> {
+    read_opportunity_patterns(&dataset("donations.csv")).unwrap()
 }
 
-fn b(x: u32, t_x: u32, n: u32) -> Binary {
-    Binary::new(x, t_x, n).unwrap()
+fn b(x: u32, t_x: u32, n: u32) -> OpportunityHistory {
+    OpportunityHistory::new(x, t_x, n).unwrap()
 }
 
 /// Paper (§5, Table 2 area) and lifetimes' `test_params_out_is_close_to_Hardie_paper`:
@@ -313,15 +312,15 @@ fn compressed_likelihood_equals_per_donor_sum() {
 /// repeat, repeated entries count once.
 #[test]
 fn patterns_from_transaction_periods() {
-    let c = binary_from_purchase_periods(&[0, 3, 1, 3], 6).unwrap();
-    assert_eq!((c.frequency(), c.recency(), c.periods()), (2, 3, 6));
-    let none = binary_from_purchase_periods(&[0], 6).unwrap();
+    let c = opportunity_history(&[0, 3, 1, 3], 6).unwrap();
+    assert_eq!((c.frequency(), c.recency(), c.opportunities()), (2, 3, 6));
+    let none = opportunity_history(&[0], 6).unwrap();
     assert_eq!((none.frequency(), none.recency()), (0, 0));
     let customers: Vec<Vec<u32>> = vec![vec![0, 1, 2], vec![0], vec![0, 2, 1], vec![0, 6]];
-    let p = patterns_from_purchase_periods(&customers, 6).unwrap();
+    let p = opportunity_patterns(&customers, 6).unwrap();
     assert_eq!(p.obs, vec![b(0, 0, 6), b(1, 6, 6), b(2, 2, 6)]);
     assert_eq!(p.weights, vec![1.0, 1.0, 2.0]);
-    let err = patterns_from_purchase_periods(&[vec![0, 1], vec![0, 7]], 6)
+    let err = opportunity_patterns(&[vec![0, 1], vec![0, 7]], 6)
         .unwrap_err()
         .to_string();
     assert!(
@@ -343,7 +342,7 @@ fn reader_rejects_invalid_rows() {
     ];
     for (row, field, needle) in cases {
         let text = format!("frequency,recency,periods,weights\n1,1,6,2\n{row}\n");
-        let err = read_bgbb_patterns_from(text.as_bytes(), "bad.csv")
+        let err = read_opportunity_patterns_from(text.as_bytes(), "bad.csv")
             .expect_err(row)
             .to_string();
         assert!(
@@ -352,14 +351,15 @@ fn reader_rejects_invalid_rows() {
         );
         assert!(err.contains(field) && err.contains(needle), "{row}: {err}");
     }
-    let missing = read_bgbb_patterns_from("frequency,recency\n1,1\n".as_bytes(), "m.csv")
+    let missing = read_opportunity_patterns_from("frequency,recency\n1,1\n".as_bytes(), "m.csv")
         .unwrap_err()
         .to_string();
     assert!(missing.contains("'periods'"), "{missing}");
-    let empty = read_bgbb_patterns_from("frequency,recency,periods\n".as_bytes(), "e.csv");
+    let empty = read_opportunity_patterns_from("frequency,recency,periods\n".as_bytes(), "e.csv");
     assert!(empty.is_err());
     // Without a weights column every row is one customer.
-    let p = read_bgbb_patterns_from("x,t_x,n\n1,2,6\n1,2,6\n0,0,6\n".as_bytes(), "u.csv").unwrap();
+    let p = read_opportunity_patterns_from("x,t_x,n\n1,2,6\n1,2,6\n0,0,6\n".as_bytes(), "u.csv")
+        .unwrap();
     assert_eq!(p.weights, vec![1.0, 2.0]);
-    assert!(read_bgbb_patterns(std::path::Path::new("/nonexistent/donations.csv")).is_err());
+    assert!(read_opportunity_patterns(std::path::Path::new("/nonexistent/donations.csv")).is_err());
 }

@@ -14,9 +14,8 @@ use btyd::data::{
     build_summary, read_transactions, ColumnSpec, ReadOptions, Summary, SummaryOptions, TimeUnit,
     Transactions,
 };
-use btyd::fit::FitOptions;
-use btyd::io::ModelFile;
-use btyd::models::{BgNbd, ModelKind, PurchaseModel};
+use btyd::fit::{fit_model, FitOptions};
+use btyd::models::{AnyModel, BgNbd, ModelKind};
 use btyd::validate::{
     calibration_fit, evaluate_holdout, evaluate_model, rank, FrequencyClasses, RankBy, Tracking,
 };
@@ -118,18 +117,17 @@ fn tracking() -> Tracking {
     .unwrap()
 }
 
-fn fitted(kind: ModelKind, summary: &Summary) -> Box<dyn PurchaseModel> {
-    ModelFile::fit(kind, summary, &FitOptions::default())
+fn fitted(kind: ModelKind, summary: &Summary) -> AnyModel {
+    fit_model(kind, summary, summary.unit, &FitOptions::default())
         .unwrap()
-        .purchase_model()
-        .unwrap()
+        .model
 }
 
 #[test]
 fn actual_holdout_and_by_frequency_match_the_data_definitions() {
     let s = cdnow_sample_summary();
     let m = fitted(ModelKind::BgNbd, &s);
-    let e = evaluate_holdout(m.as_ref(), &s).unwrap();
+    let e = evaluate_holdout(m.purchase().unwrap(), &s).unwrap();
     // [PV] §1 and §2.3: 1,882 holdout repeat transactions.
     assert_eq!(e.actual_total, 1882.0);
     let by = e.by_frequency(&s, FrequencyClasses::default()).unwrap();
@@ -149,7 +147,7 @@ fn holdout_forecasts_match_lifetimes_and_the_paper() {
     let s = cdnow_sample_summary();
     for r in REFERENCES {
         let m = fitted(r.kind, &s);
-        let e = evaluate_holdout(m.as_ref(), &s).unwrap();
+        let e = evaluate_holdout(m.purchase().unwrap(), &s).unwrap();
         let name = r.kind.as_str();
         assert!(
             (e.predicted_total - r.holdout_sum).abs() < TOTAL_TOL,
@@ -190,7 +188,7 @@ fn calibration_histogram_and_chi_square() {
     let classes = FrequencyClasses::default();
     for r in REFERENCES {
         let m = fitted(r.kind, &s);
-        let f = calibration_fit(m.as_ref(), &s, classes).unwrap();
+        let f = calibration_fit(m.purchase().unwrap(), &s, classes).unwrap();
         // [PV] §1: the calibration repeat histogram.
         assert_eq!(
             f.observed,
@@ -241,7 +239,7 @@ fn expected_tracking_matches_lifetimes() {
     let t = tracking();
     for r in REFERENCES {
         let m = fitted(r.kind, &s);
-        let cum = t.expected_cumulative(m.as_ref()).unwrap();
+        let cum = t.expected_cumulative(m.purchase().unwrap()).unwrap();
         let got = cum[77];
         assert!(
             (got - r.cumulative_78).abs() < TRACKING_RTOL * r.cumulative_78,

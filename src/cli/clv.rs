@@ -3,13 +3,11 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use btyd::data::{Summary, TimeUnit};
-use btyd::io::{read_summary, ModelFile};
-use btyd::models::{GammaGamma, PurchaseModel};
-use btyd::predict::clv::{clv, ClvOptions, CustomerClv, DiscountRate, Horizon};
-use btyd::predict::clv_discrete;
-
-use super::table::write_table;
+use btyd::data::{CustomerData, TimeUnit};
+use btyd::io::{read_customer_data, write_clv, ModelFile};
+use btyd::models::AnyModel;
+use btyd::predict::clv::{ClvOptions, Convention, CustomerClv, DiscountRate, Horizon};
+use btyd::predict::customer_values;
 
 /// Arguments of `btyd clv`.
 #[derive(Debug, clap::Args)]
@@ -61,50 +59,37 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
     let purchase_file = ModelFile::read(&args.purchase_model)?;
     let spend_file = ModelFile::read(&args.spend_model)?;
     let unit = check_units(&args, &purchase_file, &spend_file)?;
+    let purchases = purchase_file
+        .model()
+        .with_context(|| args.purchase_model.display().to_string())?;
     let spend = spend_model(&spend_file, &args.spend_model, args.force)?;
-    let summary = read_summary(&args.summary, unit)?;
+    let data = read_customer_data(purchases.role(), &args.summary, unit)?;
     let discount = if args.annual {
         DiscountRate::Annual(args.discount_rate)
     } else {
         DiscountRate::PerUnit(args.discount_rate)
     };
-    if purchase_file.model.is_discrete() {
-        if args.continuous || args.step.is_some() {
-            bail!("bg-bb discounts per opportunity (one {unit}): --continuous and --step do not apply");
-        }
-        let model = purchase_file.discrete_model()?;
-        let horizon = match args.horizon {
-            Some(h) => Horizon::Finite(h),
-            None => Horizon::Infinite,
-        };
-        let rows = clv_discrete(&model, &spend, &summary, horizon, discount, args.margin)?;
-        write_clv(&args.output, &summary, &rows)?;
-        print_clv_report(&rows, args.top);
-        return Ok(());
-    }
-    if args.infinite && !args.continuous {
-        bail!("--infinite needs --continuous: discrete steps need a finite --horizon");
-    }
-    let purchases = purchase_file
-        .purchase_model()
-        .with_context(|| args.purchase_model.display().to_string())?;
-    let opts = if args.continuous {
-        let horizon = match args.horizon {
-            Some(h) => Horizon::Finite(h),
-            None => Horizon::Infinite,
-        };
-        ClvOptions::continuous(horizon, discount)
-    } else {
-        let horizon = args
-            .horizon
-            .context("--horizon is required with the discrete convention")?;
-        match args.step {
-            Some(step) => ClvOptions::discrete(horizon, step, discount),
-            None => ClvOptions::monthly(horizon, unit, discount),
-        }
-    }
-    .with_margin(args.margin);
-    let rows = compute_clv(purchases.as_ref(), &spend, &summary, &opts)?;
+    let horizon = match args.horizon {
+        Some(h) => Horizon::Finite(h),
+        None => Horizon::Infinite,
+    };
+    let convention = match (args.continuous, args.step) {
+        (true, _) => Convention::Continuous,
+        (false, Some(step)) => Convention::Discrete { step },
+        (false, None) => Convention::ModelSteps,
+    };
+    let opts = ClvOptions {
+        horizon,
+        convention,
+        discount,
+        margin: args.margin,
+    };
+    let rows = customer_values(&purchases, spend.spend()?, &data, &opts)?;
+    let summary = match &data {
+        CustomerData::Summary(s) => s.clone(),
+        CustomerData::Opportunities(s) => s.to_summary(),
+        CustomerData::OpportunityPatterns(_) => bail!("CLV needs customers, not patterns"),
+    };
     write_clv(&args.output, &summary, &rows)?;
     print_clv_report(&rows, args.top);
     Ok(())
@@ -140,70 +125,27 @@ fn check_units(
 }
 
 /// The spend model of a file, refused when its mean spend is infinite unless forced.
-pub fn spend_model(file: &ModelFile, path: &Path, force: bool) -> anyhow::Result<GammaGamma> {
-    let gg = file
-        .spend_model()
-        .with_context(|| path.display().to_string())?;
-    if !gg.has_finite_mean() {
+pub fn spend_model(file: &ModelFile, path: &Path, force: bool) -> anyhow::Result<AnyModel> {
+    let model = file.model().with_context(|| path.display().to_string())?;
+    let spend = model.spend().with_context(|| path.display().to_string())?;
+    if spend.mean_spend().is_none() {
+        let q = match model {
+            AnyModel::GammaGamma(gg) => gg.q(),
+            _ => f64::NAN,
+        };
         if !force {
             bail!(
-                "{}: q = {} <= 1, so the Gamma-Gamma mean spend is infinite and CLV is not \
+                "{}: q = {q} <= 1, so the Gamma-Gamma mean spend is infinite and CLV is not \
                  defined; refit (e.g. with --penalizer) or pass --force to use it anyway",
                 path.display(),
-                gg.q()
             );
         }
         eprintln!(
-            "warning: {}: q = {} <= 1 (infinite mean spend); forced",
+            "warning: {}: q = {q} <= 1 (infinite mean spend); forced",
             path.display(),
-            gg.q()
         );
     }
-    Ok(gg)
-}
-
-/// CLV of every customer.
-pub fn compute_clv(
-    purchases: &dyn PurchaseModel,
-    spend: &GammaGamma,
-    summary: &Summary,
-    opts: &ClvOptions,
-) -> anyhow::Result<Vec<CustomerClv>> {
-    Ok(clv(purchases, spend, summary, opts)?)
-}
-
-/// Writes `customer_id, frequency, recency, T, monetary_value, p_alive, expected_purchases,
-/// discounted_purchases, expected_spend, clv` (expected_purchases is empty for an infinite
-/// horizon).
-pub fn write_clv(path: &Path, summary: &Summary, rows: &[CustomerClv]) -> anyhow::Result<()> {
-    let header = [
-        "customer_id",
-        "frequency",
-        "recency",
-        "T",
-        "monetary_value",
-        "p_alive",
-        "expected_purchases",
-        "discounted_purchases",
-        "expected_spend",
-        "clv",
-    ];
-    let cells = summary.customers.iter().zip(rows).map(|(c, r)| {
-        let h = c.history;
-        vec![
-            c.customer_id.as_str().into(),
-            h.frequency.into(),
-            h.recency.into(),
-            h.age.into(),
-            c.monetary_value.unwrap_or(0.0).into(),
-            r.p_alive.into(),
-            r.expected_purchases.into(),
-            r.discounted_purchases.into(),
-            r.expected_spend.into(),
-            r.clv.into(),
-        ]
-    });
-    write_table(path, &header, cells)
+    Ok(model)
 }
 
 /// Totals and the top customers by CLV, on stderr.

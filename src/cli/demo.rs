@@ -2,7 +2,7 @@
 //! steps. Each step is a function of the shared [`Demo`] state; later stages (fitting,
 //! prediction, CLV) append their step to [`STEPS`] and their results to [`Demo`].
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
 use btyd::data::time::parse_date_arg;
@@ -11,18 +11,17 @@ use btyd::data::{
     TimeUnit, Transactions,
 };
 
-use btyd::fit::FitOptions;
-use btyd::io::ModelFile;
-use btyd::models::ModelKind;
-use btyd::predict::predict_purchases;
-
+use btyd::fit::{fit_model, FitOptions, FittedModel};
 use btyd::io::plot::{self, Labels};
-use btyd::predict::clv::{ClvOptions, CustomerClv, DiscountRate};
+use btyd::io::{write_clv, write_predictions, ModelFile};
+use btyd::models::ModelKind;
+use btyd::predict::clv::{clv, ClvOptions, CustomerClv, DiscountRate};
+use btyd::predict::predict_purchases;
+use btyd::validate::CompareOptions;
 
-use super::clv::{compute_clv, print_clv_report, spend_model, write_clv};
-use super::compare::{compare, CompareOptions};
-use super::fit::{fit_model, print_fit};
-use super::predict::write_predictions;
+use super::clv::print_clv_report;
+use super::compare::run_comparison;
+use super::fit::print_fit;
 use super::summary::{print_report, save};
 
 /// The CDNOW 1/10 sample (Fader, Hardie & Lee 2005): 2,357 customers, no header, whitespace
@@ -42,8 +41,8 @@ struct Demo {
     out: PathBuf,
     transactions: Option<Transactions>,
     summary: Option<Summary>,
-    bg_nbd: Option<ModelFile>,
-    gamma_gamma: Option<ModelFile>,
+    bg_nbd: Option<FittedModel>,
+    gamma_gamma: Option<FittedModel>,
     clv: Option<Vec<CustomerClv>>,
     /// Every file written, in order, for the closing report.
     files: Vec<PathBuf>,
@@ -142,14 +141,16 @@ fn summary_step(demo: &mut Demo) -> anyhow::Result<()> {
 }
 
 /// Fits `kind` on the calibration summary, prints its table and writes `name`.
-fn fit_step(demo: &mut Demo, kind: ModelKind, name: &str) -> anyhow::Result<ModelFile> {
-    let file = fit_model(kind, demo.summary()?, &FitOptions::default())?;
-    print_fit(&file);
+fn fit_step(demo: &mut Demo, kind: ModelKind, name: &str) -> anyhow::Result<FittedModel> {
+    let summary = demo.summary()?;
+    let fitted = fit_model(kind, summary, summary.unit, &FitOptions::default())
+        .with_context(|| format!("fitting {kind}"))?;
+    print_fit(&fitted);
     let path = demo.out.join(name);
-    file.write(&path)?;
+    ModelFile::from_fitted(&fitted).write(&path)?;
     eprintln!("wrote {}", path.display());
     demo.files.push(path);
-    Ok(file)
+    Ok(fitted)
 }
 
 /// BG/NBD fitted on the calibration summary, written to `bg_nbd.json`.
@@ -166,14 +167,15 @@ fn predict_step(demo: &mut Demo) -> anyhow::Result<()> {
         .bg_nbd
         .as_ref()
         .context("the BG/NBD step has not run")?
-        .purchase_model()?;
+        .model
+        .purchase()?;
     let horizon = summary
         .customers
         .first()
         .and_then(|c| c.holdout)
         .map(|h| h.duration)
         .context("the summary has no holdout period")?;
-    let preds = predict_purchases(model.as_ref(), summary, horizon)?;
+    let preds = predict_purchases(model, summary, horizon)?;
     let path = demo.out.join("predictions.csv");
     write_predictions(&path, summary, &preds)?;
     let predicted: f64 = preds.iter().map(|p| p.expected_purchases).sum();
@@ -211,12 +213,14 @@ fn clv_step(demo: &mut Demo) -> anyhow::Result<()> {
         .bg_nbd
         .as_ref()
         .context("the BG/NBD step has not run")?
-        .purchase_model()?;
-    let spend_file = demo
+        .model
+        .purchase()?;
+    let spend = demo
         .gamma_gamma
         .as_ref()
-        .context("the Gamma-Gamma step has not run")?;
-    let spend = spend_model(spend_file, Path::new("gamma_gamma.json"), false)?;
+        .context("the Gamma-Gamma step has not run")?
+        .model
+        .spend()?;
     let year = summary.unit.per_year();
     let opts = ClvOptions::monthly(
         year,
@@ -224,7 +228,7 @@ fn clv_step(demo: &mut Demo) -> anyhow::Result<()> {
         DiscountRate::Annual(DEMO_ANNUAL_DISCOUNT),
     )
     .with_margin(DEMO_MARGIN);
-    let rows = compute_clv(purchases.as_ref(), &spend, summary, &opts)?;
+    let rows = clv(purchases, spend, summary, &opts)?;
     let path = demo.out.join("clv.csv");
     write_clv(&path, summary, &rows)?;
     eprintln!(
@@ -256,7 +260,7 @@ fn compare_step(demo: &mut Demo) -> anyhow::Result<()> {
         .context("the summary step has not run")?;
     let dir = demo.out.join("comparison");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let comparison = compare(tx, summary, &CompareOptions::all_models(), &dir)?;
+    let (comparison, files) = run_comparison(tx, summary, &CompareOptions::all_models(), &dir)?;
     let best = comparison
         .order
         .first()
@@ -276,7 +280,7 @@ fn compare_step(demo: &mut Demo) -> anyhow::Result<()> {
             demo.findings.push(format!("{} failed: {err}", e.kind));
         }
     }
-    demo.files.extend(comparison.files);
+    demo.files.extend(files);
     Ok(())
 }
 

@@ -1,19 +1,20 @@
 //! `btyd fit`: fit a model to a summary CSV and write a model file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use anyhow::Context;
-use btyd::data::{Summary, TimeUnit};
-use btyd::fit::FitOptions;
-use btyd::io::{read_summary, ModelFile};
-use btyd::models::{read_bgbb_patterns, ModelKind};
+use btyd::data::TimeUnit;
+use btyd::fit::{fit_model, FitOptions, FittedModel};
+use btyd::io::{read_customer_data, ModelFile};
+use btyd::models::ModelKind;
 
 /// Arguments of `btyd fit`.
 #[derive(Debug, clap::Args)]
 pub struct FitArgs {
     /// Customer summary CSV (customer_id, frequency, recency, T[, monetary_value]);
-    /// gamma-gamma uses the repeat customers' monetary_value; bg-bb reads discrete-time
-    /// patterns (frequency, recency, periods[, weights]) as in datasets/donations.csv.
+    /// gamma-gamma uses the repeat customers' monetary_value; bg-bb reads the discrete-time
+    /// summary of `btyd summary --discrete` or weighted patterns (frequency, recency, periods[,
+    /// weights]) as in datasets/donations.csv.
     summary: PathBuf,
     /// Which model to fit.
     #[arg(long, value_parser = parse_model)]
@@ -22,7 +23,7 @@ pub struct FitArgs {
     #[arg(short, long)]
     output: PathBuf,
     /// Time unit of the summary's recency and T: day, week, month or a number of days (for
-    /// bg-bb: the length of one period).
+    /// bg-bb: the length of one opportunity).
     #[arg(long, default_value = "week")]
     time_unit: TimeUnit,
     /// L2 penalty coefficient on the parameters (as lifetimes' penalizer_coef).
@@ -48,42 +49,32 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         allow_unconverged: args.allow_unconverged,
         ..FitOptions::default()
     };
-    let file = if args.model.is_discrete() {
-        let patterns = read_bgbb_patterns(&args.summary)?;
-        ModelFile::fit_discrete(&patterns, args.time_unit, &opts)
-            .with_context(|| format!("fitting {}", args.model))?
-    } else {
-        let summary = read_summary(&args.summary, args.time_unit)?;
-        fit_model(args.model, &summary, &opts)?
-    };
-    print_fit(&file);
-    file.write(&args.output)
+    let data = read_customer_data(args.model.role(), &args.summary, args.time_unit)?;
+    let fitted = fit_model(args.model, &data, args.time_unit, &opts)
+        .with_context(|| format!("fitting {}", args.model))?;
+    print_fit(&fitted);
+    ModelFile::from_fitted(&fitted)
+        .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
     eprintln!("model written to {}", args.output.display());
     Ok(())
 }
 
-/// Fits `kind` on a summary and returns its model file contents.
-pub fn fit_model(
-    kind: ModelKind,
-    summary: &Summary,
-    opts: &FitOptions,
-) -> anyhow::Result<ModelFile> {
-    ModelFile::fit(kind, summary, opts).with_context(|| format!("fitting {kind}"))
-}
-
 /// Prints the parameter table and fit statistics, lifetimes' `summary` style.
-pub fn print_fit(file: &ModelFile) {
+pub fn print_fit(fitted: &FittedModel) {
     println!(
         "{} fitted on {} customers ({} patterns), time unit {}",
-        file.model, file.n_customers, file.n_patterns, file.time_unit
+        fitted.kind(),
+        fitted.n_obs,
+        fitted.n_patterns,
+        fitted.time_unit
     );
     println!(
         "{:<10} {:>12} {:>12} {:>12} {:>12}",
         "parameter", "estimate", "std error", "lower 95%", "upper 95%"
     );
     let cell = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
-    for p in &file.parameters {
+    for p in fitted.param_table() {
         println!(
             "{:<10} {:>12.6} {:>12} {:>12} {:>12}",
             p.name,
@@ -95,19 +86,14 @@ pub fn print_fit(file: &ModelFile) {
     }
     println!(
         "log-likelihood {:.4}   AIC {:.4}   BIC {:.4}   converged {}   ({} iterations, gradient norm {:.1e})",
-        file.log_likelihood,
-        file.aic,
-        file.bic,
-        if file.converged { "yes" } else { "no" },
-        file.iterations,
-        file.grad_norm
+        fitted.log_likelihood,
+        fitted.aic(),
+        fitted.bic(),
+        if fitted.converged { "yes" } else { "no" },
+        fitted.iterations,
+        fitted.grad_norm
     );
-    for w in &file.warnings {
+    for w in &fitted.warnings {
         println!("warning: {w}");
     }
-}
-
-/// Reads a summary CSV with a model file's time unit.
-pub fn read_summary_for(path: &Path, model: &ModelFile) -> anyhow::Result<Summary> {
-    Ok(read_summary(path, model.time_unit)?)
 }

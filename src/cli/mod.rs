@@ -6,7 +6,6 @@ mod demo;
 mod fit;
 mod predict;
 mod summary;
-mod table;
 
 use clap::{Parser, Subcommand};
 

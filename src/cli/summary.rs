@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use btyd::data::discrete_summary;
+use btyd::data::opportunity_summary;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{
     build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
@@ -94,8 +94,8 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     };
     let tx = read_log(&args.log, &read)?;
     if args.discrete {
-        let (summary, report) = discrete_summary(&tx, &opts)?;
-        save(&summary, &args.output)?;
+        let (summary, report) = opportunity_summary(&tx, &opts)?;
+        save(&summary.to_summary(), &args.output)?;
         eprintln!(
             "{} customers: frequency and recency in opportunities of one {} after the first \
              purchase, T = number of opportunities up to {}; {} customers without a complete \

@@ -32,6 +32,18 @@ fn key_bits(v: f64) -> u64 {
     (v + 0.0).to_bits()
 }
 
+/// An observation type a model is fitted on: it knows how to find its weighted patterns in
+/// customer data (continuous-time histories in a summary, opportunity histories in an
+/// opportunity summary or pattern file, spend in either summary).
+pub trait Observation: PatternKey + std::fmt::Debug + Send + Sync {
+    /// The weighted unique observations of this type in `data`.
+    ///
+    /// # Errors
+    /// [`crate::Error::WrongData`] when `data` does not hold this kind of observation; the
+    /// observation type's own validation errors.
+    fn patterns(data: super::CustomerDataRef<'_>) -> crate::Result<Patterns<Self>>;
+}
+
 /// Unique observations and how many customers share each (weights may be fractional when the
 /// input carried weights).
 #[derive(Debug, Clone, PartialEq)]

@@ -14,15 +14,18 @@
 
 mod chunks;
 pub mod compress;
-pub mod discrete;
+pub mod opportunities;
 mod shards;
 pub mod split;
 pub mod summary;
 pub mod time;
 pub mod transactions;
 
-pub use compress::{compress, Patterns};
-pub use discrete::{discrete_summary, DiscreteReport};
+pub use compress::{compress, Observation, PatternKey, Patterns};
+pub use opportunities::{
+    opportunity_history, opportunity_patterns, opportunity_summary, OpportunityCustomer,
+    OpportunityHistory, OpportunityReport, OpportunitySummary,
+};
 pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
 pub use transactions::{
@@ -152,5 +155,112 @@ impl Summary {
     /// Whether every row has holdout columns.
     pub fn has_holdout(&self) -> bool {
         !self.customers.is_empty() && self.customers.iter().all(|c| c.holdout.is_some())
+    }
+}
+
+/// Customer data as read from a file: what a model is fitted on or predicts for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CustomerData {
+    /// A continuous-time summary, (x, t_x, T) per customer: the purchase models, and the
+    /// spend model on its monetary values.
+    Summary(Summary),
+    /// A per-customer discrete-time summary of transaction opportunities, (x, t_x, n): BG/BB,
+    /// and the spend model on its monetary values.
+    Opportunities(OpportunitySummary),
+    /// Weighted (x, t_x, n) patterns without customer ids (e.g. `donations.csv`): BG/BB.
+    OpportunityPatterns(Patterns<OpportunityHistory>),
+}
+
+/// A borrowed view of [`CustomerData`], so a fit or a prediction can run on a summary the
+/// caller keeps.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CustomerDataRef<'a> {
+    /// See [`CustomerData::Summary`].
+    Summary(&'a Summary),
+    /// See [`CustomerData::Opportunities`].
+    Opportunities(&'a OpportunitySummary),
+    /// See [`CustomerData::OpportunityPatterns`].
+    OpportunityPatterns(&'a Patterns<OpportunityHistory>),
+}
+
+impl CustomerDataRef<'_> {
+    /// What the data are, for messages ("a continuous-time summary", ...).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            CustomerDataRef::Summary(_) => "a continuous-time customer summary",
+            CustomerDataRef::Opportunities(_) => "a discrete-time (opportunity) summary",
+            CustomerDataRef::OpportunityPatterns(_) => "discrete-time (opportunity) patterns",
+        }
+    }
+
+    /// The time unit of recency and T, or the length of one opportunity; `None` for patterns.
+    pub fn unit(&self) -> Option<TimeUnit> {
+        match self {
+            CustomerDataRef::Summary(s) => Some(s.unit),
+            CustomerDataRef::Opportunities(s) => Some(s.period),
+            CustomerDataRef::OpportunityPatterns(_) => None,
+        }
+    }
+}
+
+impl<'a> From<&'a CustomerData> for CustomerDataRef<'a> {
+    fn from(data: &'a CustomerData) -> Self {
+        match data {
+            CustomerData::Summary(s) => CustomerDataRef::Summary(s),
+            CustomerData::Opportunities(s) => CustomerDataRef::Opportunities(s),
+            CustomerData::OpportunityPatterns(p) => CustomerDataRef::OpportunityPatterns(p),
+        }
+    }
+}
+
+impl<'a> From<&'a Summary> for CustomerDataRef<'a> {
+    fn from(s: &'a Summary) -> Self {
+        CustomerDataRef::Summary(s)
+    }
+}
+
+impl<'a> From<&'a OpportunitySummary> for CustomerDataRef<'a> {
+    fn from(s: &'a OpportunitySummary) -> Self {
+        CustomerDataRef::Opportunities(s)
+    }
+}
+
+impl<'a> From<&'a Patterns<OpportunityHistory>> for CustomerDataRef<'a> {
+    fn from(p: &'a Patterns<OpportunityHistory>) -> Self {
+        CustomerDataRef::OpportunityPatterns(p)
+    }
+}
+
+/// The error for data of the wrong form, e.g. opportunity patterns given to BG/NBD.
+pub(crate) fn wrong_data(data: CustomerDataRef<'_>, needs: &'static str) -> Error {
+    Error::WrongData {
+        found: data.describe(),
+        expected: needs,
+    }
+}
+
+impl Observation for History {
+    fn patterns(data: CustomerDataRef<'_>) -> Result<Patterns<Self>> {
+        match data {
+            CustomerDataRef::Summary(s) => Ok(compress(s.histories().map(|h| (h, 1.0)))),
+            other => Err(wrong_data(
+                other,
+                "a continuous-time summary (customer_id, frequency, recency, T)",
+            )),
+        }
+    }
+}
+
+impl Observation for OpportunityHistory {
+    fn patterns(data: CustomerDataRef<'_>) -> Result<Patterns<Self>> {
+        match data {
+            CustomerDataRef::Opportunities(s) => Ok(s.patterns()),
+            CustomerDataRef::OpportunityPatterns(p) => Ok(p.clone()),
+            other => Err(wrong_data(
+                other,
+                "discrete-time opportunities (btyd summary --discrete, or frequency, recency, \
+                 periods, weights patterns)",
+            )),
+        }
     }
 }

@@ -34,9 +34,9 @@ use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 use rayon::prelude::*;
 
-use crate::data::Patterns;
+use crate::data::{CustomerDataRef, Observation, Patterns, TimeUnit};
 use crate::error::{Error, Result};
-use crate::models::LogLikelihood;
+use crate::models::{AnyModel, LogLikelihood, ModelKind, ModelRole, ModelVisitor};
 use covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd, Z_95};
 use transform::{from_log, grad_to_log, scaled_start, to_log};
 
@@ -126,8 +126,8 @@ pub struct Fitted<M> {
     pub iterations: u64,
     /// Gradient norm of the mean negative log-likelihood (in θ = ln p) at the estimate.
     pub grad_norm: f64,
-    /// argmin's termination reason for the accepted run.
-    pub termination: String,
+    /// Why the accepted run stopped, and whether its end point passed the Newton check.
+    pub termination: Termination,
     /// Whether the accepted run converged.
     pub converged: bool,
     /// How many starting points were tried.
@@ -136,9 +136,225 @@ pub struct Fitted<M> {
     pub penalizer: f64,
     /// Wall time of the fit.
     pub elapsed: Duration,
+    /// Warnings about the fit (no standard errors, no convergence, a model-specific caveat such
+    /// as an infinite mean spend), kept with the model and shown again wherever it is used.
+    pub warnings: Vec<String>,
 }
 
-impl<M: LogLikelihood> Fitted<M> {
+/// Why L-BFGS stopped: argmin's termination reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StopReason {
+    /// The solver's own tolerance (gradient norm or cost change) was met.
+    SolverConverged,
+    /// The iteration limit was reached.
+    MaxItersReached,
+    /// A target cost was reached.
+    TargetCostReached,
+    /// Interrupted, timed out, or another solver-specific exit, with argmin's text.
+    Other(String),
+}
+
+impl StopReason {
+    fn from_argmin(reason: Option<&argmin::core::TerminationReason>) -> Self {
+        use argmin::core::TerminationReason as R;
+        match reason {
+            Some(R::SolverConverged) => StopReason::SolverConverged,
+            Some(R::MaxItersReached) => StopReason::MaxItersReached,
+            Some(R::TargetCostReached) => StopReason::TargetCostReached,
+            Some(other) => StopReason::Other(other.text().to_string()),
+            None => StopReason::Other("not terminated".into()),
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            StopReason::SolverConverged => "Solver converged",
+            StopReason::MaxItersReached => "Maximum number of iterations reached",
+            StopReason::TargetCostReached => "Target cost value reached",
+            StopReason::Other(text) => text,
+        })
+    }
+}
+
+/// How a fit ended: the optimiser's stop and the verdict of the Newton check of its end point
+/// (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Termination {
+    /// L-BFGS stopped and a Newton step would gain less than [`FitOptions::ll_tolerance`].
+    Converged(StopReason),
+    /// L-BFGS stopped where the Hessian is not positive definite: no interior maximum there.
+    NoInteriorMaximum(StopReason),
+    /// L-BFGS stopped where a Newton step would still gain `gain` in log-likelihood.
+    NewtonGain {
+        /// Why L-BFGS stopped.
+        stop: StopReason,
+        /// The log-likelihood a Newton step would still gain.
+        gain: f64,
+    },
+    /// Recorded text of a fit read back from a model file that this version does not parse.
+    Recorded(String),
+}
+
+impl Termination {
+    /// Whether the fit converged.
+    pub fn converged(&self) -> bool {
+        matches!(self, Termination::Converged(_))
+    }
+
+    /// The termination as recorded in a model file: the inverse of its `Display`.
+    pub fn parse(text: &str) -> Self {
+        let stops = [
+            StopReason::SolverConverged,
+            StopReason::MaxItersReached,
+            StopReason::TargetCostReached,
+        ];
+        stops
+            .into_iter()
+            .find(|s| s.to_string() == text)
+            .map_or_else(
+                || Termination::Recorded(text.to_string()),
+                Termination::Converged,
+            )
+    }
+}
+
+impl std::fmt::Display for Termination {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Termination::Converged(stop) => write!(f, "{stop}"),
+            Termination::NoInteriorMaximum(stop) => write!(
+                f,
+                "L-BFGS stopped ({stop}) where the Hessian is not positive definite: the \
+                 likelihood has no interior maximum there (e.g. too few repeat purchases, or a \
+                 parameter running to 0 or infinity)"
+            ),
+            Termination::NewtonGain { stop, gain } => write!(
+                f,
+                "L-BFGS stopped ({stop}) where a Newton step would still gain {gain:.2e} in \
+                 log-likelihood"
+            ),
+            Termination::Recorded(text) => f.write_str(text),
+        }
+    }
+}
+
+/// A model's parameters by name: what the parameter table, AIC and BIC need of the model in a
+/// [`Fitted`].
+pub trait Parameters {
+    /// The parameters' symbols.
+    fn param_names(&self) -> &'static [&'static str];
+    /// The parameter values, in the order of the names.
+    fn param_values(&self) -> Vec<f64>;
+}
+
+impl<M: LogLikelihood> Parameters for M {
+    fn param_names(&self) -> &'static [&'static str] {
+        M::PARAM_NAMES
+    }
+    fn param_values(&self) -> Vec<f64> {
+        self.params()
+    }
+}
+
+impl Parameters for AnyModel {
+    fn param_names(&self) -> &'static [&'static str] {
+        self.kind().param_names()
+    }
+    fn param_values(&self) -> Vec<f64> {
+        self.params()
+    }
+}
+
+impl<M> Fitted<M> {
+    /// The same fit with the model mapped, e.g. into an [`AnyModel`].
+    pub fn map_model<N>(self, f: impl FnOnce(M) -> N) -> Fitted<N> {
+        Fitted {
+            model: f(self.model),
+            log_likelihood: self.log_likelihood,
+            n_obs: self.n_obs,
+            n_patterns: self.n_patterns,
+            covariance: self.covariance,
+            covariance_error: self.covariance_error,
+            iterations: self.iterations,
+            grad_norm: self.grad_norm,
+            termination: self.termination,
+            converged: self.converged,
+            starts_tried: self.starts_tried,
+            penalizer: self.penalizer,
+            elapsed: self.elapsed,
+            warnings: self.warnings,
+        }
+    }
+}
+
+/// A fitted model of any kind, with the time unit of the data it was fitted on: what `fit`
+/// writes to a model file and what predictions, CLV and comparisons use.
+#[derive(Debug, Clone)]
+pub struct FittedModel {
+    /// The model and the fit's diagnostics.
+    pub fit: Fitted<AnyModel>,
+    /// The time unit of recency and T (for BG/BB: the length of one opportunity); the model's
+    /// rates are per this unit.
+    pub time_unit: TimeUnit,
+}
+
+impl std::ops::Deref for FittedModel {
+    type Target = Fitted<AnyModel>;
+    fn deref(&self) -> &Self::Target {
+        &self.fit
+    }
+}
+
+impl FittedModel {
+    /// The model's kind.
+    pub fn kind(&self) -> ModelKind {
+        self.fit.model.kind()
+    }
+}
+
+/// Fits a model of `kind` on customer data: the purchase models on the (x, t_x, T) histories of
+/// a summary, BG/BB on opportunity histories, Gamma-Gamma on the repeat customers' (x, m̄).
+/// Warnings are recorded for missing standard errors, non-convergence (with
+/// [`FitOptions::allow_unconverged`]) and a spend model with an infinite mean.
+///
+/// `unit` is the time unit of the data, recorded with the model; the data's own unit is used
+/// when it has one.
+///
+/// # Errors
+/// [`Error::WrongData`] when the data do not suit the model; those of [`fit`].
+pub fn fit_model<'a>(
+    kind: ModelKind,
+    data: impl Into<CustomerDataRef<'a>>,
+    unit: TimeUnit,
+    opts: &FitOptions,
+) -> Result<FittedModel> {
+    let data = data.into();
+    let time_unit = data.unit().unwrap_or(unit);
+    let fit = kind.visit(FitKind { data, opts })?;
+    Ok(FittedModel { fit, time_unit })
+}
+
+/// [`fit_model`] as a [`ModelVisitor`]: the driver written once for every model type.
+struct FitKind<'a, 'o> {
+    data: CustomerDataRef<'a>,
+    opts: &'o FitOptions,
+}
+
+impl ModelVisitor for FitKind<'_, '_> {
+    type Output = Result<Fitted<AnyModel>>;
+    fn visit<M>(self) -> Self::Output
+    where
+        M: LogLikelihood + ModelRole + Into<AnyModel>,
+    {
+        let patterns = <M::Obs as Observation>::patterns(self.data)?;
+        let fitted: Fitted<M> = fit(&patterns, self.opts)?;
+        Ok(fitted.map_model(Into::into))
+    }
+}
+
+impl<M: Parameters> Fitted<M> {
     /// Standard errors (square roots of the covariance diagonal), when available.
     pub fn std_errors(&self) -> Option<Vec<f64>> {
         self.covariance
@@ -148,20 +364,21 @@ impl<M: LogLikelihood> Fitted<M> {
 
     /// Akaike information criterion, 2k − 2 LL.
     pub fn aic(&self) -> f64 {
-        2.0 * M::PARAM_NAMES.len() as f64 - 2.0 * self.log_likelihood
+        2.0 * self.model.param_names().len() as f64 - 2.0 * self.log_likelihood
     }
 
     /// Bayesian information criterion, k ln N − 2 LL (N = number of customers).
     pub fn bic(&self) -> f64 {
-        M::PARAM_NAMES.len() as f64 * self.n_obs.ln() - 2.0 * self.log_likelihood
+        self.model.param_names().len() as f64 * self.n_obs.ln() - 2.0 * self.log_likelihood
     }
 
     /// The parameter table: estimate, standard error and 95% interval per parameter.
     pub fn param_table(&self) -> Vec<ParamEstimate> {
         let se = self.std_errors();
-        M::PARAM_NAMES
+        self.model
+            .param_names()
             .iter()
-            .zip(self.model.params())
+            .zip(self.model.param_values())
             .enumerate()
             .map(|(i, (&name, estimate))| {
                 let s = se.as_ref().map(|s| s[i]);
@@ -282,8 +499,7 @@ struct Run {
     cost: f64,
     grad_norm: f64,
     iterations: u64,
-    termination: String,
-    converged: bool,
+    termination: Termination,
     /// Inverse Hessian of the mean objective at `theta`, when it is positive definite.
     inverse_hessian: Option<Vec<Vec<f64>>>,
 }
@@ -383,9 +599,7 @@ fn run_from<M: LogLikelihood>(
         .get_best_param()
         .map(|p| p.to_vec())
         .ok_or_else(|| Error::Optimizer("argmin returned no parameter".into()))?;
-    let termination = state
-        .get_termination_reason()
-        .map_or_else(|| "not terminated".to_string(), |r| r.text().to_string());
+    let stop = StopReason::from_argmin(state.get_termination_reason());
     let iterations = state.get_iter();
     let budget = opts.max_iters.saturating_sub(iterations);
     let max_steps = usize::try_from(budget).map_or(NEWTON_STEPS, |b| b.min(NEWTON_STEPS));
@@ -397,20 +611,12 @@ fn run_from<M: LogLikelihood>(
         gain,
     } = newton_check(&obj, theta, max_steps)?;
     let grad_norm = grad.iter().map(|v| v * v).sum::<f64>().sqrt();
-    let converged = gain <= opts.ll_tolerance;
-    let termination = if converged {
-        termination
+    let termination = if gain <= opts.ll_tolerance {
+        Termination::Converged(stop)
     } else if gain.is_infinite() {
-        format!(
-            "L-BFGS stopped ({termination}) where the Hessian is not positive definite: the \
-             likelihood has no interior maximum there (e.g. too few repeat purchases, or a \
-             parameter running to 0 or infinity)"
-        )
+        Termination::NoInteriorMaximum(stop)
     } else {
-        format!(
-            "L-BFGS stopped ({termination}) where a Newton step would still gain {gain:.2e} in \
-             log-likelihood"
-        )
+        Termination::NewtonGain { stop, gain }
     };
     Ok(Run {
         theta,
@@ -418,7 +624,6 @@ fn run_from<M: LogLikelihood>(
         grad_norm,
         iterations,
         termination,
-        converged,
         inverse_hessian,
     })
 }
@@ -435,10 +640,10 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
     let started = Instant::now();
     let n = data.total_weight();
     if data.is_empty() || !n.is_finite() || n <= 0.0 {
-        return Err(Error::InvalidArgument(format!(
-            "cannot fit {}: no data",
-            M::NAME
-        )));
+        return Err(Error::NoData {
+            what: format!("cannot fit {}", M::NAME),
+            reason: "no data".into(),
+        });
     }
     let mean_age = data
         .obs
@@ -465,10 +670,10 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
         tried += 1;
         match run_from::<M>(data, start, opts) {
             Ok(run) => {
-                let done = run.converged;
+                let done = run.termination.converged();
                 if best.as_ref().is_none_or(|b| {
-                    run.converged & !b.converged
-                        || (run.converged == b.converged && run.cost < b.cost)
+                    let (r, b_ok) = (run.termination.converged(), b.termination.converged());
+                    r & !b_ok || (r == b_ok && run.cost < b.cost)
                 }) {
                     best = Some(run);
                 }
@@ -483,10 +688,11 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
         Some(r) => r,
         None => return Err(last_err.unwrap_or_else(|| Error::Optimizer("no start point".into()))),
     };
-    if !run.converged && !opts.allow_unconverged {
+    let converged = run.termination.converged();
+    if !converged && !opts.allow_unconverged {
         return Err(Error::NotConverged {
             model: M::NAME,
-            reason: run.termination,
+            reason: run.termination.to_string(),
             iterations: run.iterations,
             grad_norm: run.grad_norm,
         });
@@ -514,6 +720,17 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
     } else {
         (None, None)
     };
+    let mut warnings = Vec::new();
+    if let Some(e) = &covariance_error {
+        warnings.push(format!("no standard errors: {e}"));
+    }
+    if !converged {
+        warnings.push(format!(
+            "the optimiser did not converge: {}",
+            run.termination
+        ));
+    }
+    warnings.extend(model.warnings());
     Ok(Fitted {
         model,
         log_likelihood,
@@ -524,10 +741,11 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
         iterations: run.iterations,
         grad_norm: run.grad_norm,
         termination: run.termination,
-        converged: run.converged,
+        converged,
         starts_tried: tried,
         penalizer: opts.penalizer,
         elapsed: started.elapsed(),
+        warnings,
     })
 }
 

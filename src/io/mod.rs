@@ -1,13 +1,24 @@
-//! Input and output files: summary CSVs and the atomic-write helper every output goes through.
+//! Input and output files: summary and pattern CSVs, model files, output tables, plots, and the
+//! atomic-write helper every output goes through. This module converts values to and from
+//! files; it never fits or decides anything.
 
+pub mod comparison;
 pub(crate) mod csv_table;
 pub mod model_file;
+mod opportunity_csv;
+pub mod outputs;
 pub mod plot;
+pub mod schema;
 mod summary_csv;
+pub mod table;
 
 pub use model_file::ModelFile;
-
+pub use opportunity_csv::{
+    read_customer_data, read_opportunity_patterns, read_opportunity_patterns_from,
+};
+pub use outputs::{write_clv, write_predictions};
 pub use summary_csv::{read_summary, read_summary_from, write_summary};
+pub use table::{write_table, Cell, Table};
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -130,10 +141,13 @@ mod tests {
 
         let err = atomic_write(&out, |w| {
             w.write_all(b"partial").map_err(write_error)?;
-            Err(Error::InvalidArgument("boom".into()))
+            Err(Error::NoData {
+                what: "boom".into(),
+                reason: "test".into(),
+            })
         })
         .unwrap_err();
-        assert_eq!(err.to_string(), "boom");
+        assert_eq!(err.to_string(), "boom: test");
         assert_eq!(fs::read_to_string(&out).unwrap(), "a,b\n", "old file kept");
         assert_eq!(entries(dir.path()), ["out.csv"], "no temp file left");
 

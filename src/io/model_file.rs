@@ -16,16 +16,14 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{compress, History, Patterns, Summary, TimeUnit};
+use crate::data::TimeUnit;
 use crate::error::{Error, Location, Result};
-use crate::fit::{fit, FitOptions, Fitted};
-use crate::models::{
-    spend_observations, BgBb, BgNbd, Binary, GammaGamma, LogLikelihood, MbgNbd, ModelKind,
-    ParetoNbd, PurchaseModel,
-};
+use crate::fit::{Fitted, FittedModel, Termination};
+use crate::models::{AnyModel, ModelKind};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "btyd-model";
@@ -91,11 +89,7 @@ pub struct ModelFile {
 
 impl ModelFile {
     /// The file contents for a fitted model.
-    pub fn from_fitted<M: LogLikelihood>(
-        fitted: &Fitted<M>,
-        kind: ModelKind,
-        time_unit: TimeUnit,
-    ) -> Self {
+    pub fn from_fitted(fitted: &FittedModel) -> Self {
         let parameters = fitted
             .param_table()
             .into_iter()
@@ -111,8 +105,8 @@ impl ModelFile {
             format: FORMAT.to_string(),
             format_version: FORMAT_VERSION,
             btyd_version: env!("CARGO_PKG_VERSION").to_string(),
-            model: kind,
-            time_unit,
+            model: fitted.kind(),
+            time_unit: fitted.time_unit,
             parameters,
             covariance: fitted.covariance.clone(),
             log_likelihood: fitted.log_likelihood,
@@ -123,85 +117,58 @@ impl ModelFile {
             converged: fitted.converged,
             iterations: fitted.iterations,
             grad_norm: fitted.grad_norm,
-            termination: fitted.termination.clone(),
+            termination: fitted.termination.to_string(),
             penalizer: fitted.penalizer,
-            warnings: Vec::new(),
+            warnings: fitted.warnings.clone(),
         }
     }
 
-    /// Fits a model of kind `kind` on a summary: purchase models on every customer's
-    /// (x, t_x, T), the spend model on the repeat customers' (x, monetary_value). Warnings are
-    /// recorded for missing standard errors, non-convergence (with
-    /// [`FitOptions::allow_unconverged`]) and a spend model with an infinite mean.
+    /// The fitted model this file holds: the model rebuilt from its estimates (parameters
+    /// checked by name) with the recorded diagnostics. The file does not record the fit's wall
+    /// time or the number of starting points tried (zero in the result).
     ///
     /// # Errors
-    /// Those of [`crate::fit::fit`] and, for the spend model, [`spend_observations`].
-    pub fn fit(kind: ModelKind, summary: &Summary, opts: &FitOptions) -> Result<Self> {
-        match kind {
-            ModelKind::BgNbd => Self::fit_purchase::<BgNbd>(kind, summary, opts),
-            ModelKind::ParetoNbd => Self::fit_purchase::<ParetoNbd>(kind, summary, opts),
-            ModelKind::MbgNbd => Self::fit_purchase::<MbgNbd>(kind, summary, opts),
-            ModelKind::BgBb => Err(Error::InvalidArgument(
-                "bg-bb is a discrete-time model: fit it on (frequency, recency, periods, weights) \
-                 patterns such as datasets/donations.csv (ModelFile::fit_discrete)"
-                    .into(),
-            )),
-            ModelKind::GammaGamma => {
-                let fitted: Fitted<GammaGamma> = fit(&spend_observations(summary)?, opts)?;
-                let mut file = Self::with_warnings(&fitted, kind, summary.unit);
-                if !fitted.model.has_finite_mean() {
-                    file.warnings.push(format!(
-                        "q = {:.4} <= 1: the mean spend per transaction is infinite, so expected \
-                         spend and CLV are not defined (btyd clv refuses this model unless --force)",
-                        fitted.model.q()
-                    ));
-                }
-                Ok(file)
-            }
-        }
+    /// [`Error::InvalidData`] when the parameter names do not match the model; parameter errors.
+    pub fn to_fitted(&self) -> Result<FittedModel> {
+        Ok(FittedModel {
+            fit: Fitted {
+                model: self.model()?,
+                log_likelihood: self.log_likelihood,
+                n_obs: self.n_customers,
+                n_patterns: self.n_patterns,
+                covariance: self.covariance.clone(),
+                covariance_error: None,
+                iterations: self.iterations,
+                grad_norm: self.grad_norm,
+                termination: Termination::parse(&self.termination),
+                converged: self.converged,
+                starts_tried: 0,
+                penalizer: self.penalizer,
+                elapsed: Duration::ZERO,
+                warnings: self.warnings.clone(),
+            },
+            time_unit: self.time_unit,
+        })
     }
 
-    /// Fits BG/BB on (x, t_x, n) patterns; `period` is the length of one transaction
-    /// opportunity, recorded as the model's time unit.
+    /// The model with the file's estimates, its parameters checked by name.
     ///
     /// # Errors
-    /// Those of [`crate::fit::fit`].
-    pub fn fit_discrete(
-        patterns: &Patterns<Binary>,
-        period: TimeUnit,
-        opts: &FitOptions,
-    ) -> Result<Self> {
-        let fitted: Fitted<BgBb> = fit(patterns, opts)?;
-        Ok(Self::with_warnings(&fitted, ModelKind::BgBb, period))
-    }
-
-    fn fit_purchase<M: LogLikelihood<Obs = History>>(
-        kind: ModelKind,
-        summary: &Summary,
-        opts: &FitOptions,
-    ) -> Result<Self> {
-        let data = compress(summary.histories().map(|h| (h, 1.0)));
-        let fitted: Fitted<M> = fit(&data, opts)?;
-        Ok(Self::with_warnings(&fitted, kind, summary.unit))
-    }
-
-    /// [`ModelFile::from_fitted`] with warnings for missing standard errors and non-convergence.
-    fn with_warnings<M: LogLikelihood>(
-        fitted: &Fitted<M>,
-        kind: ModelKind,
-        unit: TimeUnit,
-    ) -> Self {
-        let mut file = Self::from_fitted(fitted, kind, unit);
-        if let Some(e) = &fitted.covariance_error {
-            file.warnings.push(format!("no standard errors: {e}"));
+    /// [`Error::InvalidData`] when the names are not the model's; parameter errors.
+    pub fn model(&self) -> Result<AnyModel> {
+        let names: Vec<&str> = self.parameters.iter().map(|p| p.name.as_str()).collect();
+        let expected = self.model.param_names();
+        if names != expected {
+            return Err(Error::InvalidData {
+                location: Location::default().at_field("parameters"),
+                reason: format!(
+                    "model file for {} has parameters {names:?}, expected {expected:?}",
+                    self.model.name()
+                ),
+            });
         }
-        if !fitted.converged {
-            file.warnings.push(format!(
-                "the optimiser did not converge: {}",
-                fitted.termination
-            ));
-        }
-        file
+        let values: Vec<f64> = self.parameters.iter().map(|p| p.estimate).collect();
+        AnyModel::from_params(self.model, &values)
     }
 
     /// Writes the file atomically as pretty-printed JSON.
@@ -247,60 +214,5 @@ impl ModelFile {
             )));
         }
         Ok(mf)
-    }
-
-    /// The parameters in the order of `M::PARAM_NAMES`, checked by name.
-    pub fn params_for<M: LogLikelihood>(&self) -> Result<M> {
-        let names: Vec<&str> = self.parameters.iter().map(|p| p.name.as_str()).collect();
-        if names != M::PARAM_NAMES {
-            return Err(Error::InvalidArgument(format!(
-                "model file for {} has parameters {names:?}, expected {:?}",
-                M::NAME,
-                M::PARAM_NAMES
-            )));
-        }
-        let values: Vec<f64> = self.parameters.iter().map(|p| p.estimate).collect();
-        M::from_params(&values)
-    }
-
-    /// The purchase model this file holds.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when the file holds a spend model; parameter errors.
-    pub fn purchase_model(&self) -> Result<Box<dyn PurchaseModel>> {
-        match self.model {
-            ModelKind::BgNbd => Ok(Box::new(self.params_for::<BgNbd>()?)),
-            ModelKind::ParetoNbd => Ok(Box::new(self.params_for::<ParetoNbd>()?)),
-            ModelKind::MbgNbd => Ok(Box::new(self.params_for::<MbgNbd>()?)),
-            other => Err(Error::InvalidArgument(format!(
-                "{other} is not a purchase model"
-            ))),
-        }
-    }
-
-    /// The BG/BB model this file holds.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when the file holds another model; parameter errors.
-    pub fn discrete_model(&self) -> Result<BgBb> {
-        match self.model {
-            ModelKind::BgBb => self.params_for::<BgBb>(),
-            other => Err(Error::InvalidArgument(format!(
-                "{other} is not a discrete-time model (expected bg-bb)"
-            ))),
-        }
-    }
-
-    /// The Gamma-Gamma spend model this file holds.
-    ///
-    /// # Errors
-    /// [`Error::InvalidArgument`] when the file holds another model; parameter errors.
-    pub fn spend_model(&self) -> Result<GammaGamma> {
-        match self.model {
-            ModelKind::GammaGamma => self.params_for::<GammaGamma>(),
-            other => Err(Error::InvalidArgument(format!(
-                "{other} is not a spend model (expected gamma-gamma)"
-            ))),
-        }
     }
 }

@@ -10,9 +10,8 @@ use std::path::Path;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use crate::data::History;
 use crate::error::{Error, Result};
-use crate::models::PurchaseModel;
+use crate::predict::PAliveMatrix;
 
 /// Width and height of every chart, in pixels.
 pub const SIZE: (u32, u32) = (900, 560);
@@ -79,7 +78,10 @@ pub struct Labels<'a> {
 
 /// A drawing error, naming the chart.
 fn draw_error(title: &str, e: impl std::fmt::Display) -> Error {
-    Error::InvalidArgument(format!("cannot draw the chart '{title}': {e}"))
+    Error::Plot {
+        chart: title.to_string(),
+        reason: e.to_string(),
+    }
 }
 
 /// Draws onto an SVG string of [`SIZE`].
@@ -124,7 +126,7 @@ fn category_label(categories: &[String], v: f64) -> String {
 /// actual against each model's expectation).
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] when a series does not have one value per category.
+/// [`Error::Plot`] when a series does not have one value per category.
 pub fn grouped_bars_svg(
     labels: Labels<'_>,
     categories: &[String],
@@ -171,7 +173,7 @@ pub fn grouped_bars_svg(
 /// Lines with points over categories (e.g. mean holdout purchases by calibration frequency).
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] when a series does not have one value per category.
+/// [`Error::Plot`] when a series does not have one value per category.
 pub fn category_lines_svg(
     labels: Labels<'_>,
     categories: &[String],
@@ -187,7 +189,7 @@ pub fn category_lines_svg(
 /// marker at `(time, legend text)` such as the end of the calibration period.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] when a series does not have one value per time point.
+/// [`Error::Plot`] when a series does not have one value per time point.
 pub fn time_lines_svg(
     labels: Labels<'_>,
     times: &[f64],
@@ -303,7 +305,7 @@ fn check_lengths(title: &str, n: usize, series: &[Series]) -> Result<()> {
 /// the clip is stated under the chart's title.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] when there is no finite value, `bins` is 0 or `clip` is not in
+/// [`Error::Plot`] when there is no finite value, `bins` is 0 or `clip` is not in
 /// (0, 1].
 pub fn histogram_svg(labels: Labels<'_>, values: &[f64], bins: usize, clip: f64) -> Result<String> {
     let mut v: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
@@ -381,49 +383,20 @@ fn ramp(v: f64) -> RGBColor {
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
 }
 
-/// The P(alive | x, t_x, T) matrix of a purchase model as a heat map, frequency (x = 0, …,
-/// `max_frequency`) against recency (t_x in `recency_cells` equal cells over [0, T]) at a fixed
-/// age T, as lifetimes' `plot_probability_alive_matrix`. Only valid histories are painted:
-/// x = 0 only at recency 0. `unit` names the time unit (plural) in the axis description.
+/// A P(alive | x, t_x, T) matrix ([`crate::predict::p_alive_matrix`]) as a heat map,
+/// frequency against recency at its fixed age T, as lifetimes' `plot_probability_alive_matrix`.
+/// `unit` names the time unit (plural) in the axis description.
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] when `age` is not positive and finite or `recency_cells` is 0.
-pub fn p_alive_matrix_svg(
-    model: &dyn PurchaseModel,
-    max_frequency: u32,
-    age: f64,
-    recency_cells: usize,
-    unit: &str,
-) -> Result<String> {
-    let title = format!(
-        "{}: P(alive) by frequency and recency (T = {age:.1} {unit})",
-        model.name()
-    );
-    if !(age.is_finite() && age > 0.0) || recency_cells == 0 {
-        return Err(draw_error(
-            &title,
-            format!("age {age}, {recency_cells} recency cells"),
-        ));
-    }
-    let w = age / recency_cells as f64;
-    let mut cells = Vec::new();
-    for x in 0..=max_frequency {
-        for j in 0..recency_cells {
-            let (r0, r1) = (j as f64 * w, (j + 1) as f64 * w);
-            let recency = if x == 0 { 0.0 } else { 0.5 * (r0 + r1) };
-            if x == 0 && j > 0 {
-                continue;
-            }
-            let p = model.p_alive(&History {
-                frequency: f64::from(x),
-                recency,
-                age,
-            });
-            if p.is_finite() {
-                cells.push((x, r0, r1, p));
-            }
-        }
-    }
+/// [`Error::Plot`] when the chart cannot be drawn.
+pub fn p_alive_matrix_svg(matrix: &PAliveMatrix, unit: &str) -> Result<String> {
+    let PAliveMatrix {
+        model,
+        age,
+        max_frequency,
+        ref cells,
+    } = *matrix;
+    let title = format!("{model}: P(alive) by frequency and recency (T = {age:.1} {unit})");
     let x_desc = format!("recency t_x: time of the last purchase after the first ({unit})");
     svg(&title, |root| {
         let (main, bar) = root.split_horizontally(SIZE.0 - 110);

@@ -119,7 +119,7 @@ pub fn read_summary(path: &Path, unit: TimeUnit) -> Result<Summary> {
 }
 
 /// The accepted header names of each column, first the one btyd writes.
-const ID: &[&str] = &["customer_id", "ID", "id"];
+pub(crate) const ID: &[&str] = &["customer_id", "ID", "id"];
 const FREQUENCY: &[&str] = &["frequency", "x"];
 const RECENCY: &[&str] = &["recency", "t_x"];
 const AGE: &[&str] = &["T", "age"];

@@ -19,9 +19,9 @@
 //! | β | `beta` | second shape of the transaction-probability distribution |
 //! | γ | `gamma` | first shape of the dropout-probability distribution (E(θ) = γ/(γ+δ)) |
 //! | δ | `delta` | second shape of the dropout-probability distribution |
-//! | x | [`Binary::frequency`] | number of opportunities with a transaction |
-//! | t_x | [`Binary::recency`] | last opportunity with a transaction (0 if x = 0) |
-//! | n | [`Binary::periods`] | number of opportunities observed |
+//! | x | [`OpportunityHistory::frequency`] | number of opportunities with a transaction |
+//! | t_x | [`OpportunityHistory::recency`] | last opportunity with a transaction (0 if x = 0) |
+//! | n | [`OpportunityHistory::opportunities`] | number of opportunities observed |
 //!
 //! # Numerical variant
 //! The likelihood is a sum of n − t_x + 1 products of beta functions, evaluated as a
@@ -33,258 +33,27 @@
 //! and note 010; the paper's equation numbers are not cited because its text was not available
 //! to us.
 //!
-//! BG/BB is a discrete-time model, so its predictions are inherent methods taking numbers of
+//! BG/BB is a discrete-time model: its predictions are those of
+//! [`OpportunityModel`](crate::models::OpportunityModel), taking whole numbers of
 //! opportunities, not the continuous-time [`crate::models::PurchaseModel`].
 //!
 //! # Examples
 //! ```
-//! use btyd::models::{BgBb, Binary};
+//! use btyd::prelude::*;
 //! // The donations MLE; P(alive in 2002) of a donor who gave in all six years 1996–2001
 //! // (Fader, Hardie & Shang 2010, Table 6: 0.93).
 //! let m = BgBb::new(1.203522, 0.749716, 0.656718, 2.783442)?;
-//! assert!((m.p_alive(&Binary::new(6, 6, 6)?) - 0.9304).abs() < 5e-5);
+//! assert!((m.p_alive(&OpportunityHistory::new(6, 6, 6)?) - 0.9304).abs() < 5e-5);
 //! # Ok::<(), btyd::Error>(())
 //! ```
-
-use std::fs::File;
-use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution};
 
-use super::{distr_error, check_positive, LogLikelihood};
-use crate::data::compress::PatternKey;
-use crate::data::{compress, Patterns};
-use crate::error::{Error, Location, Result};
-use crate::io::csv_table::{CsvTable, RowErrors};
+use super::{check_positive, distr_error, LogLikelihood, ModelRole, OpportunityModel, Role};
+use crate::data::{OpportunityHistory, Patterns};
+use crate::error::{Error, Result};
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
-
-/// One customer's discrete-time history (x, t_x, n): `frequency` x transactions at the
-/// `periods` n opportunities after the first transaction, the last at opportunity `recency` t_x.
-///
-/// Valid by construction: 0 ≤ x ≤ t_x ≤ n, and t_x = 0 exactly when x = 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Binary {
-    frequency: u32,
-    recency: u32,
-    periods: u32,
-}
-
-impl Binary {
-    /// A history (x, t_x, n), checked: x ≤ t_x ≤ n and t_x = 0 exactly when x = 0.
-    ///
-    /// # Errors
-    /// [`Error::InvalidData`] naming the rule that fails.
-    pub fn new(frequency: u32, recency: u32, periods: u32) -> Result<Self> {
-        let reason = if recency > periods {
-            Some(format!(
-                "recency {recency} is greater than the number of periods {periods}"
-            ))
-        } else if frequency > recency {
-            Some(format!(
-                "frequency {frequency} is greater than recency {recency} (at most one \
-                 transaction per period)"
-            ))
-        } else if (frequency == 0) != (recency == 0) {
-            Some(format!(
-                "recency {recency} and frequency {frequency}: recency is 0 exactly when \
-                 frequency is 0"
-            ))
-        } else {
-            None
-        };
-        match reason {
-            Some(reason) => Err(Error::InvalidData {
-                location: Location::default(),
-                reason,
-            }),
-            None => Ok(Binary {
-                frequency,
-                recency,
-                periods,
-            }),
-        }
-    }
-
-    /// x: number of opportunities with a transaction.
-    pub fn frequency(&self) -> u32 {
-        self.frequency
-    }
-    /// t_x: the last opportunity with a transaction (0 when x = 0).
-    pub fn recency(&self) -> u32 {
-        self.recency
-    }
-    /// n: number of opportunities observed.
-    pub fn periods(&self) -> u32 {
-        self.periods
-    }
-}
-
-impl PatternKey for Binary {
-    fn key(&self) -> [u64; 3] {
-        [
-            u64::from(self.frequency),
-            u64::from(self.recency),
-            u64::from(self.periods),
-        ]
-    }
-}
-
-/// The (x, t_x, n) history of one customer from the opportunities at which it transacted.
-///
-/// `purchases` lists opportunities 0..=n, where 0 is the first transaction (the start, which
-/// does not count in x); repeated entries count once (one transaction per opportunity at most).
-/// x is the number of distinct opportunities in 1..=n and t_x the last of them (0 if none).
-///
-/// # Errors
-/// [`Error::InvalidData`] when an opportunity is after `periods`.
-///
-/// # Examples
-/// ```
-/// use btyd::models::binary_from_purchase_periods;
-/// let b = binary_from_purchase_periods(&[0, 2, 2, 5], 6)?;
-/// assert_eq!((b.frequency(), b.recency(), b.periods()), (2, 5, 6));
-/// # Ok::<(), btyd::Error>(())
-/// ```
-pub fn binary_from_purchase_periods(purchases: &[u32], periods: u32) -> Result<Binary> {
-    if let Some(&late) = purchases.iter().find(|&&p| p > periods) {
-        return Err(Error::InvalidData {
-            location: Location::default(),
-            reason: format!(
-                "transaction at opportunity {late}, after the last opportunity {periods}"
-            ),
-        });
-    }
-    let mut repeat: Vec<u32> = purchases.iter().copied().filter(|&p| p > 0).collect();
-    repeat.sort_unstable();
-    repeat.dedup();
-    let x = u32::try_from(repeat.len()).map_err(|_| Error::InvalidData {
-        location: Location::default(),
-        reason: "too many transactions".into(),
-    })?;
-    Binary::new(x, repeat.last().copied().unwrap_or(0), periods)
-}
-
-/// Weighted (x, t_x, n) patterns from each customer's transaction opportunities (see
-/// [`binary_from_purchase_periods`]), every customer observed for `periods` opportunities.
-///
-/// # Errors
-/// [`Error::InvalidData`] naming the (0-based) customer whose opportunities are invalid.
-pub fn patterns_from_purchase_periods<I, P>(customers: I, periods: u32) -> Result<Patterns<Binary>>
-where
-    I: IntoIterator<Item = P>,
-    P: AsRef<[u32]>,
-{
-    let mut obs = Vec::new();
-    for (i, c) in customers.into_iter().enumerate() {
-        let b = binary_from_purchase_periods(c.as_ref(), periods).map_err(|e| match e {
-            Error::InvalidData { location, reason } => Error::InvalidData {
-                location,
-                reason: format!("customer {i}: {reason}"),
-            },
-            other => other,
-        })?;
-        obs.push((b, 1.0));
-    }
-    Ok(compress(obs))
-}
-
-/// The accepted header names of each column of a BG/BB summary, first the canonical one.
-const FREQUENCY: &[&str] = &["frequency", "x"];
-const RECENCY: &[&str] = &["recency", "t_x"];
-const PERIODS: &[&str] = &["periods", "n", "n_periods", "T"];
-const WEIGHTS: &[&str] = &["weights", "weight", "count"];
-
-/// Reads BG/BB patterns from a CSV file in the format of lifetimes' and Hardie's
-/// `donations.csv`: columns `frequency`, `recency`, `periods` and optionally `weights` (the
-/// number of customers with that pattern, 1 when absent).
-///
-/// # Errors
-/// As [`read_bgbb_patterns_from`], plus [`Error::Io`] when the file cannot be opened.
-pub fn read_bgbb_patterns(path: &Path) -> Result<Patterns<Binary>> {
-    let file = File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    read_bgbb_patterns_from(file, path)
-}
-
-/// Reads BG/BB patterns from any reader (see [`read_bgbb_patterns`]); `name` is used in error
-/// messages. Header aliases: `frequency`|`x`, `recency`|`t_x`, `periods`|`n`|`n_periods`|`T`
-/// (`T` as written by `btyd summary --discrete`), `weights`|`weight`|`count`; other columns
-/// (such as `customer_id`, `monetary_value`) are ignored.
-///
-/// # Errors
-/// [`Error::InvalidData`] with file, line and field for a missing column, a count that is not a
-/// non-negative whole number, a weight that is not finite and non-negative, a row failing
-/// [`Binary::new`], or a file without rows; [`Error::Csv`] for malformed CSV.
-pub fn read_bgbb_patterns_from<R: Read>(
-    reader: R,
-    name: impl Into<PathBuf>,
-) -> Result<Patterns<Binary>> {
-    let mut table = CsvTable::new(reader, name)?;
-    let cols = [
-        table.required(FREQUENCY)?,
-        table.required(RECENCY)?,
-        table.required(PERIODS)?,
-    ];
-    let weight_col = table.find(WEIGHTS);
-
-    let mut rows = Vec::new();
-    let mut errors = RowErrors::default();
-    while table.next_record()? {
-        let row = || -> Result<(Binary, f64)> {
-            let line = table.line();
-            let file = || table.file();
-            let at = |col: usize| table.at(col);
-            let count = |col: usize| -> Result<u32> {
-                let text = table.text(col);
-                text.parse::<u32>().map_err(|_| Error::InvalidData {
-                    location: at(col),
-                    reason: format!("'{text}' is not a non-negative whole number"),
-                })
-            };
-            let [x, t_x, n] = cols;
-            let b = Binary::new(count(x)?, count(t_x)?, count(n)?).map_err(|e| match e {
-                Error::InvalidData { reason, .. } => Error::InvalidData {
-                    location: file().at_line(line),
-                    reason,
-                },
-                other => other,
-            })?;
-            let weight = match weight_col {
-                None => 1.0,
-                Some(col) => {
-                    let text = table.text(col);
-                    match text.parse::<f64>() {
-                        Ok(w) if w.is_finite() && w >= 0.0 => w,
-                        _ => {
-                            return Err(Error::InvalidData {
-                                location: at(col),
-                                reason: format!("'{text}' is not a finite non-negative weight"),
-                            })
-                        }
-                    }
-                }
-            };
-            Ok((b, weight))
-        };
-        match row() {
-            Ok(r) => rows.push(r),
-            Err(e) => errors.push(e),
-        }
-    }
-    errors.into_result(&table.file())?;
-    let patterns = compress(rows);
-    if patterns.is_empty() {
-        return Err(Error::InvalidData {
-            location: table.file(),
-            reason: "no customers: the file has no rows with a positive weight".into(),
-        });
-    }
-    Ok(patterns)
-}
 
 /// The BG/BB model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -430,16 +199,16 @@ impl BgBb {
     /// # Numerics
     /// Log-sum-exp over the terms; the terms of the sum follow from one another by
     /// B(p, q+1) = B(p, q)·q/(p+q), so one set of log-beta and digamma calls serves them all.
-    fn ln_likelihood_with(&self, c: &Constants, h: &Binary) -> (f64, [f64; 4]) {
+    fn ln_likelihood_with(&self, c: &Constants, h: &OpportunityHistory) -> (f64, [f64; 4]) {
         let BgBb {
             alpha,
             beta,
             gamma,
             delta,
         } = *self;
-        let x = f64::from(h.frequency);
-        let t_x = f64::from(h.recency);
-        let n = f64::from(h.periods);
+        let x = f64::from(h.frequency());
+        let t_x = f64::from(h.recency());
+        let n = f64::from(h.opportunities());
         let mut acc = LogSumExp::new();
         // Alive through all n opportunities.
         let psi_ax = digamma(alpha + x);
@@ -456,7 +225,7 @@ impl BgBb {
             ],
         );
         // Died at the start of opportunity t_x + i + 1, i = 0..n−t_x−1.
-        let terms = h.periods - h.recency;
+        let terms = h.opportunities() - h.recency();
         if terms > 0 {
             let mut m = t_x - x; // β-argument offset t_x − x + i
             let mut k = t_x; // δ-argument offset t_x + i
@@ -501,10 +270,49 @@ impl BgBb {
 
     /// ln B(α+x+1, β+n−x)/B(α, β): the expected transaction probability factor of the
     /// conditional predictions.
-    fn ln_p_factor(&self, h: &Binary) -> f64 {
-        let x = f64::from(h.frequency);
-        let n = f64::from(h.periods);
+    fn ln_p_factor(&self, h: &OpportunityHistory) -> f64 {
+        let x = f64::from(h.frequency());
+        let n = f64::from(h.opportunities());
         ln_beta(self.alpha + x + 1.0, self.beta + n - x) - ln_beta(self.alpha, self.beta)
+    }
+
+    /// Draws one customer per entry of `periods`, observed for that many opportunities, by
+    /// simulating the BG/BB story (Fader, Hardie & Shang 2010, §2): p ~ Beta(α, β) and
+    /// θ ~ Beta(γ, δ); at the start of each opportunity a living customer dies with probability
+    /// θ, and otherwise transacts with probability p.
+    ///
+    /// # Errors
+    /// Parameters the beta sampler rejects.
+    pub fn simulate<R: Rng + ?Sized>(
+        &self,
+        periods: &[u32],
+        rng: &mut R,
+    ) -> Result<Vec<OpportunityHistory>> {
+        let buy = Beta::new(self.alpha, self.beta).map_err(distr_error(Self::NAME))?;
+        let drop = Beta::new(self.gamma, self.delta).map_err(distr_error(Self::NAME))?;
+        let mut out = Vec::with_capacity(periods.len());
+        for &n in periods {
+            let p: f64 = buy.sample(rng);
+            let theta: f64 = drop.sample(rng);
+            let (mut x, mut t_x) = (0u32, 0u32);
+            for t in 1..=n {
+                if rng.random::<f64>() < theta {
+                    break;
+                }
+                if rng.random::<f64>() < p {
+                    x += 1;
+                    t_x = t;
+                }
+            }
+            out.push(OpportunityHistory::new(x, t_x, n)?);
+        }
+        Ok(out)
+    }
+}
+
+impl OpportunityModel for BgBb {
+    fn name(&self) -> &'static str {
+        Self::NAME
     }
 
     /// E[X(n)]: expected number of transactions in the first n opportunities of a new customer.
@@ -520,7 +328,7 @@ impl BgBb {
     ///
     /// # Examples
     /// ```
-    /// use btyd::models::BgBb;
+    /// use btyd::prelude::*;
     /// // BTYD vignette p.32 (bgbb.Expectation(params, n = 10)): 3.179805.
     /// let m = BgBb::new(1.203522, 0.749716, 0.656718, 2.783442)?;
     /// assert!((m.expected_purchases_new(10) - 3.1798).abs() < 1e-4);
@@ -528,13 +336,13 @@ impl BgBb {
     /// ```
     #[doc(alias = "expected_number_of_transactions_in_first_n_periods")]
     #[doc(alias = "bgbb.Expectation")]
-    pub fn expected_purchases_new(&self, periods: u32) -> f64 {
+    fn expected_purchases_new(&self, opportunities: u32) -> f64 {
         self.alpha / (self.alpha + self.beta)
             * self.delta
-            * survival_sum(self.gamma, self.delta, periods)
+            * survival_sum(self.gamma, self.delta, opportunities)
     }
 
-    /// E[X(n, n+n*) | x, t_x, n]: expected transactions in the next `future_periods` n*
+    /// E[X(n, n+n*) | x, t_x, n]: expected transactions in the next `future` n*
     /// opportunities of a customer with history (x, t_x, n).
     ///
     /// # Formula
@@ -549,13 +357,13 @@ impl BgBb {
     /// summed with ln1p (no cancellation at γ ≈ 1). Cost O(n + n*).
     #[doc(alias = "conditional_expected_number_of_purchases_up_to_time")]
     #[doc(alias = "bgbb.ConditionalExpectedTransactions")]
-    pub fn expected_purchases(&self, h: &Binary, future_periods: u32) -> f64 {
+    fn expected_purchases(&self, h: &OpportunityHistory, future: u32) -> f64 {
         let (ln_l, _) = self.ln_likelihood_with(&self.constants(), h);
-        let n = f64::from(h.periods);
-        let ln_alive_through_n = -ln_rising_ratio(self.gamma, self.delta, h.periods);
+        let n = f64::from(h.opportunities());
+        let ln_alive_through_n = -ln_rising_ratio(self.gamma, self.delta, h.opportunities());
         (self.ln_p_factor(h) - ln_l + ln_alive_through_n).exp()
             * self.delta
-            * survival_sum(self.gamma, self.delta + n, future_periods)
+            * survival_sum(self.gamma, self.delta + n, future)
     }
 
     /// P(alive at opportunity n+1 | x, t_x, n).
@@ -569,11 +377,11 @@ impl BgBb {
     /// The ratio is formed in logs.
     #[doc(alias = "conditional_probability_alive")]
     #[doc(alias = "bgbb.PAlive")]
-    pub fn p_alive(&self, h: &Binary) -> f64 {
+    fn p_alive(&self, h: &OpportunityHistory) -> f64 {
         let c = self.constants();
         let (ln_l, _) = self.ln_likelihood_with(&c, h);
-        let x = f64::from(h.frequency);
-        let n = f64::from(h.periods);
+        let x = f64::from(h.frequency());
+        let n = f64::from(h.opportunities());
         let ln_alive = ln_beta(self.alpha + x, self.beta + n - x)
             + ln_beta(self.gamma, self.delta + n + 1.0)
             - c.ln_norm;
@@ -593,8 +401,8 @@ impl BgBb {
     /// Log-sum-exp of the log terms, binomial coefficients from ln Γ.
     #[doc(alias = "probability_of_n_purchases_up_to_time")]
     #[doc(alias = "bgbb.pmf")]
-    pub fn p_purchases(&self, x: u32, periods: u32) -> f64 {
-        if x > periods {
+    fn p_purchases(&self, x: u32, opportunities: u32) -> f64 {
+        if x > opportunities {
             return 0.0;
         }
         let BgBb {
@@ -605,10 +413,10 @@ impl BgBb {
         } = *self;
         let xf = f64::from(x);
         let ln_choose = |i: f64| ln_gamma(i + 1.0) - ln_gamma(xf + 1.0) - ln_gamma(i - xf + 1.0);
-        let nf = f64::from(periods);
+        let nf = f64::from(opportunities);
         let mut terms =
             vec![ln_choose(nf) + ln_beta(alpha + xf, beta + nf - xf) + ln_beta(gamma, delta + nf)];
-        terms.extend((x..periods).map(|i| {
+        terms.extend((x..opportunities).map(|i| {
             let i = f64::from(i);
             ln_choose(i) + ln_beta(alpha + xf, beta + i - xf) + ln_beta(gamma + 1.0, delta + i)
         }));
@@ -630,19 +438,21 @@ impl BgBb {
     /// geometrically at z = 1/(1+d) < 1).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] unless d is finite and positive; [`Error::Numerical`] if ₂F₁
+    /// [`Error::InvalidOption`] unless d is finite and positive; [`Error::Numerical`] if ₂F₁
     /// fails.
     #[doc(alias = "discounted_expected_residual_transactions")]
     #[doc(alias = "bgbb.DERT")]
-    pub fn dert(&self, h: &Binary, discount: f64) -> Result<f64> {
+    fn dert(&self, h: &OpportunityHistory, discount: f64) -> Result<f64> {
         if !(discount.is_finite() && discount > 0.0) {
-            return Err(Error::InvalidArgument(format!(
-                "BG/BB DERT: discount rate {discount} must be finite and positive"
-            )));
+            return Err(Error::InvalidOption {
+                name: "BG/BB DERT discount rate",
+                value: discount.to_string(),
+                reason: "must be finite and positive".into(),
+            });
         }
         let c = self.constants();
         let (ln_l, _) = self.ln_likelihood_with(&c, h);
-        let n = f64::from(h.periods);
+        let n = f64::from(h.opportunities());
         let BgBb { gamma, delta, .. } = *self;
         let (ln_f, sign) = ln_hyp2f1(
             1.0,
@@ -658,49 +468,28 @@ impl BgBb {
             - ln_l;
         Ok(ln_dert.exp())
     }
+}
 
-    /// Draws one customer per entry of `periods`, observed for that many opportunities, by
-    /// simulating the BG/BB story (Fader, Hardie & Shang 2010, §2): p ~ Beta(α, β) and
-    /// θ ~ Beta(γ, δ); at the start of each opportunity a living customer dies with probability
-    /// θ, and otherwise transacts with probability p.
-    ///
-    /// # Errors
-    /// Parameters the beta sampler rejects.
-    pub fn simulate<R: Rng + ?Sized>(&self, periods: &[u32], rng: &mut R) -> Result<Vec<Binary>> {
-        let buy = Beta::new(self.alpha, self.beta).map_err(distr_error(Self::NAME))?;
-        let drop = Beta::new(self.gamma, self.delta).map_err(distr_error(Self::NAME))?;
-        let mut out = Vec::with_capacity(periods.len());
-        for &n in periods {
-            let p: f64 = buy.sample(rng);
-            let theta: f64 = drop.sample(rng);
-            let (mut x, mut t_x) = (0u32, 0u32);
-            for t in 1..=n {
-                if rng.random::<f64>() < theta {
-                    break;
-                }
-                if rng.random::<f64>() < p {
-                    x += 1;
-                    t_x = t;
-                }
-            }
-            out.push(Binary::new(x, t_x, n)?);
-        }
-        Ok(out)
+impl ModelRole for BgBb {
+    const ROLE: Role = Role::Opportunity;
+    fn as_opportunity(&self) -> Option<&dyn OpportunityModel> {
+        Some(self)
     }
 }
 
 impl LogLikelihood for BgBb {
     const NAME: &'static str = "BG/BB";
     const PARAM_NAMES: &'static [&'static str] = &["alpha", "beta", "gamma", "delta"];
-    type Obs = Binary;
+    type Obs = OpportunityHistory;
 
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {
             [alpha, beta, gamma, delta] => BgBb::new(*alpha, *beta, *gamma, *delta),
-            _ => Err(Error::InvalidArgument(format!(
-                "BG/BB takes 4 parameters, got {}",
-                p.len()
-            ))),
+            _ => Err(Error::ParameterCount {
+                model: Self::NAME,
+                expected: 4,
+                found: p.len(),
+            }),
         }
     }
 
@@ -709,18 +498,23 @@ impl LogLikelihood for BgBb {
     }
 
     /// ln L(α, β, γ, δ | x, t_x, n); see `ln_likelihood_with` for the formula (note 010).
-    fn ln_likelihood(&self, h: &Binary) -> f64 {
+    fn ln_likelihood(&self, h: &OpportunityHistory) -> f64 {
         self.ln_likelihood_with(&self.constants(), h).0
     }
 
-    fn ln_likelihood_grad(&self, h: &Binary, grad: &mut [f64]) -> f64 {
+    fn ln_likelihood_grad(&self, h: &OpportunityHistory, grad: &mut [f64]) -> f64 {
         let (ll, g) = self.ln_likelihood_with(&self.constants(), h);
         grad.copy_from_slice(&g);
         ll
     }
 
     /// Computes ln B(α, β) + ln B(γ, δ) and its digammas once per batch.
-    fn ln_likelihood_batch(&self, obs: &[Binary], weights: &[f64], grad: &mut [f64]) -> f64 {
+    fn ln_likelihood_batch(
+        &self,
+        obs: &[OpportunityHistory],
+        weights: &[f64],
+        grad: &mut [f64],
+    ) -> f64 {
         let c = self.constants();
         let mut ll = 0.0;
         for (h, &w) in obs.iter().zip(weights) {
@@ -734,7 +528,7 @@ impl LogLikelihood for BgBb {
     }
 
     /// BTYD's start (α, β, γ, δ) = (1, 1, 1, 1) (`bgbb.EstimateParameters`).
-    fn initial_params(_data: &Patterns<Binary>) -> Vec<f64> {
+    fn initial_params(_data: &Patterns<OpportunityHistory>) -> Vec<f64> {
         vec![1.0, 1.0, 1.0, 1.0]
     }
 
@@ -769,11 +563,14 @@ mod tests {
 
     #[test]
     fn binary_validation() {
-        assert!(Binary::new(0, 0, 0).is_ok());
-        assert!(Binary::new(3, 5, 6).is_ok());
+        assert!(OpportunityHistory::new(0, 0, 0).is_ok());
+        assert!(OpportunityHistory::new(3, 5, 6).is_ok());
         for (x, t_x, n) in [(1, 0, 6), (0, 2, 6), (4, 3, 6), (2, 7, 6)] {
             assert!(
-                matches!(Binary::new(x, t_x, n), Err(Error::InvalidData { .. })),
+                matches!(
+                    OpportunityHistory::new(x, t_x, n),
+                    Err(Error::InvalidData { .. })
+                ),
                 "{x} {t_x} {n}"
             );
         }
@@ -799,7 +596,7 @@ mod tests {
                 let i = f64::from(i);
                 l += bf(a + xf, b + tf - xf + i) / bf(a, b) * bf(g + 1.0, d + tf + i) / bf(g, d);
             }
-            let h = Binary::new(x, t_x, n).unwrap();
+            let h = OpportunityHistory::new(x, t_x, n).unwrap();
             assert!((m.ln_likelihood(&h) - l.ln()).abs() < 1e-12, "{h:?}");
         }
     }

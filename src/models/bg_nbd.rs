@@ -146,6 +146,13 @@ impl LogLikelihood for BgNbd {
     }
 }
 
+impl super::ModelRole for BgNbd {
+    const ROLE: super::Role = super::Role::Purchase;
+    fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
+        Some(self)
+    }
+}
+
 impl PurchaseModel for BgNbd {
     fn name(&self) -> &'static str {
         Self::NAME

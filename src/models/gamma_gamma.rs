@@ -28,9 +28,10 @@
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
-use super::{distr_error, check_positive, LogLikelihood, SpendModel};
-use crate::data::compress::PatternKey;
-use crate::data::{compress, Patterns, Summary};
+use super::{check_positive, distr_error, LogLikelihood, ModelRole, Role, SpendModel};
+use crate::data::{
+    compress, wrong_data, CustomerDataRef, Observation, PatternKey, Patterns, Summary,
+};
 use crate::error::{Error, Location, Result};
 use crate::special::{digamma, ln_beta};
 
@@ -88,6 +89,21 @@ impl PatternKey for Spend {
     }
 }
 
+impl Observation for Spend {
+    /// The repeat customers' (x, m̄) of a continuous-time or opportunity summary (see
+    /// [`spend_observations`]).
+    fn patterns(data: CustomerDataRef<'_>) -> Result<Patterns<Self>> {
+        match data {
+            CustomerDataRef::Summary(s) => spend_observations(s),
+            CustomerDataRef::Opportunities(s) => spend_observations(&s.to_summary()),
+            other => Err(wrong_data(
+                other,
+                "a customer summary with monetary_value (the Gamma-Gamma spend model)",
+            )),
+        }
+    }
+}
+
 /// Most failing rows named in one data error.
 const MAX_REPORTED_ROWS: usize = 10;
 
@@ -99,7 +115,7 @@ const MAX_REPORTED_ROWS: usize = 10;
 /// [`Error::InvalidData`] on field `monetary_value` when the summary has no monetary values at
 /// all, or when repeat customers have a missing, non-positive or non-finite monetary value (the
 /// message names up to 10 customer ids and the number of such customers);
-/// [`Error::InvalidArgument`] when there is no repeat customer.
+/// [`Error::NoData`] when there is no repeat customer.
 pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
     let location = || Location::default().at_field("monetary_value");
     if summary.customers.iter().all(|c| c.monetary_value.is_none()) {
@@ -146,9 +162,10 @@ pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
         });
     }
     if obs.is_empty() {
-        return Err(Error::InvalidArgument(
-            "cannot fit Gamma-Gamma: no repeat customer (frequency >= 1) in the summary".into(),
-        ));
+        return Err(Error::NoData {
+            what: "cannot fit Gamma-Gamma".into(),
+            reason: "no repeat customer (frequency >= 1) in the summary".into(),
+        });
     }
     Ok(compress(obs))
 }
@@ -279,7 +296,7 @@ impl GammaGamma {
     /// their mean.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] when a frequency is not a whole number ≥ 1.
+    /// [`Error::Simulation`] when a frequency is not a whole number ≥ 1.
     pub fn simulate<R: Rng + ?Sized>(
         &self,
         frequencies: &[f64],
@@ -289,9 +306,10 @@ impl GammaGamma {
         let mut out = Vec::with_capacity(frequencies.len());
         for &x in frequencies {
             if !x.is_finite() || x < 1.0 || x.fract() != 0.0 {
-                return Err(Error::InvalidArgument(format!(
-                    "cannot simulate Gamma-Gamma spend for frequency {x}: need a whole number >= 1"
-                )));
+                return Err(Error::Simulation {
+                    model: Self::NAME,
+                    reason: format!("spend for frequency {x}: need a whole number >= 1"),
+                });
             }
             let nu: f64 = nu_dist.sample(rng);
             let z = Gamma::new(self.p, 1.0 / nu).map_err(distr_error(Self::NAME))?;
@@ -299,8 +317,9 @@ impl GammaGamma {
             let total: f64 = (0..n).map(|_| z.sample(rng)).sum();
             let m = total / x;
             // A draw can underflow to 0 for extreme parameters; that is not a valid observation.
-            out.push(Spend::new(x, m).map_err(|e| {
-                Error::InvalidArgument(format!("cannot simulate Gamma-Gamma spend: {e}"))
+            out.push(Spend::new(x, m).map_err(|e| Error::Simulation {
+                model: Self::NAME,
+                reason: e.to_string(),
             })?);
         }
         Ok(out)
@@ -315,10 +334,11 @@ impl LogLikelihood for GammaGamma {
     fn from_params(params: &[f64]) -> Result<Self> {
         match params {
             [p, q, v] => GammaGamma::new(*p, *q, *v),
-            _ => Err(Error::InvalidArgument(format!(
-                "Gamma-Gamma takes 3 parameters, got {}",
-                params.len()
-            ))),
+            _ => Err(Error::ParameterCount {
+                model: Self::NAME,
+                expected: 3,
+                found: params.len(),
+            }),
         }
     }
 
@@ -402,6 +422,25 @@ impl LogLikelihood for GammaGamma {
     fn time_dimension() -> &'static [i32] {
         &[0, 0, 0]
     }
+
+    /// With q ≤ 1 the mean spend per transaction is infinite.
+    fn warnings(&self) -> Vec<String> {
+        if self.has_finite_mean() {
+            return Vec::new();
+        }
+        vec![format!(
+            "q = {:.4} <= 1: the mean spend per transaction is infinite, so expected spend and \
+             CLV are not defined (btyd clv refuses this model unless --force)",
+            self.q
+        )]
+    }
+}
+
+impl ModelRole for GammaGamma {
+    const ROLE: Role = Role::Spend;
+    fn as_spend(&self) -> Option<&dyn SpendModel> {
+        Some(self)
+    }
 }
 
 impl SpendModel for GammaGamma {
@@ -420,8 +459,8 @@ impl SpendModel for GammaGamma {
     ///
     /// # Errors
     /// [`Error::InvalidData`] for a negative or non-integer x, or x ≥ 1 with m̄ not finite and
-    /// positive; [`Error::InvalidArgument`] when the mean does not exist (x = 0 and q ≤ 1, or
-    /// px + q ≤ 1).
+    /// positive; [`Error::InvalidParameter`] (q) when the population mean does not exist
+    /// (x = 0 and q ≤ 1), [`Error::Numerical`] when px + q ≤ 1.
     ///
     /// # Examples
     /// ```
@@ -435,20 +474,21 @@ impl SpendModel for GammaGamma {
     fn expected_spend(&self, frequency: f64, monetary_value: f64) -> Result<f64> {
         let GammaGamma { p, q, v } = *self;
         if frequency == 0.0 {
-            return self.mean_spend().ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "Gamma-Gamma q = {q} <= 1: the mean spend of a customer without repeat \
-                     purchases is infinite"
-                ))
+            return self.mean_spend().ok_or(Error::InvalidParameter {
+                model: Self::NAME,
+                name: "q",
+                value: q,
+                reason: "is <= 1: the mean spend of a customer without repeat purchases is \
+                         infinite",
             });
         }
         let s = Spend::new(frequency, monetary_value)?;
         let denom = p * s.frequency + q - 1.0;
         if denom <= 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "Gamma-Gamma p x + q = {} <= 1: the conditional mean spend is infinite",
-                denom + 1.0
-            )));
+            return Err(Error::Numerical {
+                what: "Gamma-Gamma conditional mean spend (infinite: p x + q <= 1)",
+                inputs: format!("p x + q = {}", denom + 1.0),
+            });
         }
         Ok(p * (v + s.frequency * s.monetary_value) / denom)
     }

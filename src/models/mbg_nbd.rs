@@ -181,6 +181,13 @@ impl LogLikelihood for MbgNbd {
     }
 }
 
+impl super::ModelRole for MbgNbd {
+    const ROLE: super::Role = super::Role::Purchase;
+    fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
+        Some(self)
+    }
+}
+
 impl PurchaseModel for MbgNbd {
     fn name(&self) -> &'static str {
         Self::NAME

@@ -2,7 +2,18 @@
 //!
 //! A model is a plain value holding its validated parameters, named with the literature's
 //! symbols. [`LogLikelihood`] is all the fitting driver in [`crate::fit`] needs; the prediction
-//! traits ([`PurchaseModel`], [`SpendModel`]) are what [`crate::predict`] and the CLI use.
+//! traits are what [`crate::predict`] uses: [`PurchaseModel`] for the continuous-time purchase
+//! models, [`OpportunityModel`] for the discrete-time one (BG/BB, whose data are transaction
+//! opportunities), [`SpendModel`] for Gamma-Gamma. [`AnyModel`] holds a model of any kind and
+//! [`ModelKind`] names it; both come from one registry line per model (see `registry!` below).
+//!
+//! | model | module | role | data |
+//! |---|---|---|---|
+//! | BG/NBD | [`bg_nbd`] | purchase | (x, t_x, T) |
+//! | MBG/NBD | [`mbg_nbd`] | purchase | (x, t_x, T) |
+//! | Pareto/NBD | [`pareto_nbd`] | purchase | (x, t_x, T) |
+//! | BG/BB | [`bg_bb`] | opportunity | (x, t_x, n) |
+//! | Gamma-Gamma | [`gamma_gamma`] | spend | (x, m̄) |
 
 pub mod bg_bb;
 pub mod bg_nbd;
@@ -11,10 +22,7 @@ pub mod mbg_nbd;
 mod nbd_common;
 pub mod pareto_nbd;
 
-pub use bg_bb::{
-    binary_from_purchase_periods, patterns_from_purchase_periods, read_bgbb_patterns,
-    read_bgbb_patterns_from, BgBb, Binary,
-};
+pub use bg_bb::BgBb;
 pub use bg_nbd::BgNbd;
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
 pub use mbg_nbd::MbgNbd;
@@ -25,7 +33,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{History, Patterns};
+use crate::data::{History, Observation, OpportunityHistory, Patterns};
 use crate::error::{Error, Result};
 
 /// A model with a per-observation log-likelihood and its gradient, fitted by [`crate::fit`].
@@ -36,8 +44,9 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
     const NAME: &'static str;
     /// The parameters' symbols, in the order of [`LogLikelihood::params`].
     const PARAM_NAMES: &'static [&'static str];
-    /// One observation (pattern) the likelihood is defined on.
-    type Obs: Copy + Send + Sync;
+    /// One observation (pattern) the likelihood is defined on; [`Observation`] finds the
+    /// weighted patterns of this type in customer data.
+    type Obs: Observation;
 
     /// Builds the model from parameters in the order of `PARAM_NAMES`, validating them.
     fn from_params(params: &[f64]) -> Result<Self>;
@@ -79,6 +88,12 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
     fn time_scale(_obs: &Self::Obs) -> f64 {
         1.0
     }
+
+    /// Caveats about these parameter values that a user of the fitted model must see (e.g. a
+    /// spend model whose mean is infinite). Defaults to none.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// A continuous-time purchase (transaction-and-dropout) model over (x, t_x, T) histories.
@@ -108,58 +123,242 @@ pub trait PurchaseModel: std::fmt::Debug + Send + Sync {
     }
 }
 
-/// The models btyd fits, by their command-line and model-file names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum ModelKind {
+/// What a model describes, which decides the data it is fitted on and what it predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// A continuous-time purchase (transaction-and-dropout) model on (x, t_x, T) histories:
+    /// a [`PurchaseModel`].
+    Purchase,
+    /// A discrete-time purchase model on (x, t_x, n) histories of transaction opportunities:
+    /// an [`OpportunityModel`].
+    Opportunity,
+    /// A spend model on the repeat customers' (x, m̄): a [`SpendModel`].
+    Spend,
+}
+
+/// Which role a model type plays; each model implements it in its own module, overriding the
+/// one accessor of its role.
+pub trait ModelRole {
+    /// The model's role.
+    const ROLE: Role;
+    /// The model as a continuous-time purchase model, when it is one.
+    fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
+        None
+    }
+    /// The model as a discrete-time (opportunity) purchase model, when it is one.
+    fn as_opportunity(&self) -> Option<&dyn OpportunityModel> {
+        None
+    }
+    /// The model as a spend model, when it is one.
+    fn as_spend(&self) -> Option<&dyn SpendModel> {
+        None
+    }
+}
+
+/// Something done with a model type chosen at run time: [`ModelKind::visit`] calls
+/// [`ModelVisitor::visit`] with the kind's type, so generic code (the fit driver) is written
+/// once for every model.
+pub trait ModelVisitor {
+    /// What the visit returns.
+    type Output;
+    /// Runs with `M`, the model type of the kind.
+    fn visit<M>(self) -> Self::Output
+    where
+        M: LogLikelihood + ModelRole + Into<AnyModel>;
+}
+
+/// The registry of models: one line per model generates [`ModelKind`], [`AnyModel`] and their
+/// dispatch. Adding a model = its module + one line here. The order is the order in which the
+/// command line lists and compares the models.
+macro_rules! registry {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty) = $name:literal; )*) => {
+        /// The models btyd fits, by their command-line and model-file names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "kebab-case")]
+        #[non_exhaustive]
+        pub enum ModelKind {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ModelKind {
+            /// Every kind, in the order the CLI lists them.
+            pub const ALL: &'static [ModelKind] = &[$(ModelKind::$variant),*];
+
+            /// The command-line and model-file name, e.g. `bg-nbd`.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(ModelKind::$variant => $name,)*
+                }
+            }
+
+            /// The model's name as the literature writes it, e.g. `BG/NBD`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ModelKind::$variant => <$ty as LogLikelihood>::NAME,)*
+                }
+            }
+
+            /// What the model describes.
+            pub fn role(self) -> Role {
+                match self {
+                    $(ModelKind::$variant => <$ty as ModelRole>::ROLE,)*
+                }
+            }
+
+            /// The parameters' symbols, in the model's order.
+            pub fn param_names(self) -> &'static [&'static str] {
+                match self {
+                    $(ModelKind::$variant => <$ty as LogLikelihood>::PARAM_NAMES,)*
+                }
+            }
+
+            /// Runs `visitor` with this kind's model type.
+            pub fn visit<V: ModelVisitor>(self, visitor: V) -> V::Output {
+                match self {
+                    $(ModelKind::$variant => visitor.visit::<$ty>(),)*
+                }
+            }
+        }
+
+        /// A model of any kind, with its parameters: what a fit returns and a model file holds.
+        #[derive(Debug, Clone, Copy, PartialEq)]
+        #[non_exhaustive]
+        pub enum AnyModel {
+            $( $(#[$doc])* $variant($ty), )*
+        }
+
+        impl AnyModel {
+            /// The model's kind.
+            pub fn kind(&self) -> ModelKind {
+                match self {
+                    $(AnyModel::$variant(_) => ModelKind::$variant,)*
+                }
+            }
+
+            /// The model of `kind` with parameters in the order of [`ModelKind::param_names`].
+            ///
+            /// # Errors
+            /// [`Error::ParameterCount`] or [`Error::InvalidParameter`].
+            pub fn from_params(kind: ModelKind, params: &[f64]) -> Result<Self> {
+                match kind {
+                    $(ModelKind::$variant => <$ty as LogLikelihood>::from_params(params).map(AnyModel::$variant),)*
+                }
+            }
+
+            /// The parameters in the order of [`ModelKind::param_names`].
+            pub fn params(&self) -> Vec<f64> {
+                match self {
+                    $(AnyModel::$variant(m) => m.params(),)*
+                }
+            }
+
+            fn role_of(&self) -> &dyn RoleObject {
+                match self {
+                    $(AnyModel::$variant(m) => m,)*
+                }
+            }
+        }
+
+        $(
+            impl From<$ty> for AnyModel {
+                fn from(m: $ty) -> Self {
+                    AnyModel::$variant(m)
+                }
+            }
+        )*
+    };
+}
+
+registry! {
     /// BG/NBD (Fader, Hardie & Lee 2005a), `bg-nbd`.
-    BgNbd,
-    /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), `gamma-gamma`.
-    GammaGamma,
-    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007), `mbg-nbd`.
-    MbgNbd,
-    /// BG/BB (Fader, Hardie & Shang 2010), `bg-bb`: a discrete-time purchase model on
-    /// (x, t_x, n) data, not a continuous-time [`PurchaseModel`].
-    BgBb,
+    BgNbd(BgNbd) = "bg-nbd";
     /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987), `pareto-nbd`.
-    ParetoNbd,
+    ParetoNbd(ParetoNbd) = "pareto-nbd";
+    /// MBG/NBD (Batislam, Denizel & Filiztekin 2007), `mbg-nbd`.
+    MbgNbd(MbgNbd) = "mbg-nbd";
+    /// BG/BB (Fader, Hardie & Shang 2010), `bg-bb`: a discrete-time purchase model on
+    /// (x, t_x, n) histories of transaction opportunities.
+    BgBb(BgBb) = "bg-bb";
+    /// Gamma-Gamma spend model (Fader, Hardie & Lee 2005b), `gamma-gamma`.
+    GammaGamma(GammaGamma) = "gamma-gamma";
+}
+
+/// The object-safe part of [`ModelRole`], so [`AnyModel`] can reach any model's role accessors.
+trait RoleObject {
+    fn purchase(&self) -> Option<&dyn PurchaseModel>;
+    fn opportunity(&self) -> Option<&dyn OpportunityModel>;
+    fn spend(&self) -> Option<&dyn SpendModel>;
+}
+
+impl<M: ModelRole> RoleObject for M {
+    fn purchase(&self) -> Option<&dyn PurchaseModel> {
+        self.as_purchase()
+    }
+    fn opportunity(&self) -> Option<&dyn OpportunityModel> {
+        self.as_opportunity()
+    }
+    fn spend(&self) -> Option<&dyn SpendModel> {
+        self.as_spend()
+    }
+}
+
+impl AnyModel {
+    /// The model's name as the literature writes it, e.g. `BG/NBD`.
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// What the model describes.
+    pub fn role(&self) -> Role {
+        self.kind().role()
+    }
+
+    /// The continuous-time purchase model.
+    ///
+    /// # Errors
+    /// [`Error::WrongModel`] when the model is not one.
+    pub fn purchase(&self) -> Result<&dyn PurchaseModel> {
+        self.role_of()
+            .purchase()
+            .ok_or_else(|| self.wrong("a purchase model (continuous-time)"))
+    }
+
+    /// The discrete-time (opportunity) purchase model.
+    ///
+    /// # Errors
+    /// [`Error::WrongModel`] when the model is not one.
+    pub fn opportunity(&self) -> Result<&dyn OpportunityModel> {
+        self.role_of()
+            .opportunity()
+            .ok_or_else(|| self.wrong("a discrete-time purchase model (expected bg-bb)"))
+    }
+
+    /// The spend model.
+    ///
+    /// # Errors
+    /// [`Error::WrongModel`] when the model is not one.
+    pub fn spend(&self) -> Result<&dyn SpendModel> {
+        self.role_of()
+            .spend()
+            .ok_or_else(|| self.wrong("a spend model (expected gamma-gamma)"))
+    }
+
+    fn wrong(&self, expected: &'static str) -> Error {
+        Error::WrongModel {
+            found: self.kind().to_string(),
+            expected,
+        }
+    }
 }
 
 impl ModelKind {
-    /// Every kind, in the order the CLI lists them.
-    pub const ALL: &'static [ModelKind] = &[
-        ModelKind::BgNbd,
-        ModelKind::ParetoNbd,
-        ModelKind::MbgNbd,
-        ModelKind::BgBb,
-        ModelKind::GammaGamma,
-    ];
-
-    /// The command-line and model-file name, e.g. `bg-nbd`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ModelKind::BgNbd => "bg-nbd",
-            ModelKind::GammaGamma => "gamma-gamma",
-            ModelKind::MbgNbd => "mbg-nbd",
-            ModelKind::BgBb => "bg-bb",
-            ModelKind::ParetoNbd => "pareto-nbd",
-        }
-    }
-
-    /// Whether this is a purchase (transaction-and-dropout) model rather than a spend model.
-    /// Only continuous-time models implementing [`PurchaseModel`] count: BG/BB is a purchase
-    /// model in discrete time (see [`ModelKind::is_discrete`]) and returns false.
-    pub fn is_purchase_model(self) -> bool {
-        match self {
-            ModelKind::BgNbd | ModelKind::ParetoNbd | ModelKind::MbgNbd => true,
-            ModelKind::GammaGamma | ModelKind::BgBb => false,
-        }
-    }
-
-    /// Whether this is a discrete-time purchase model on (x, t_x, n) data (BG/BB).
-    pub fn is_discrete(self) -> bool {
-        matches!(self, ModelKind::BgBb)
+    /// Every kind with `role`, in [`ModelKind::ALL`] order.
+    pub fn with_role(role: Role) -> Vec<ModelKind> {
+        ModelKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.role() == role)
+            .collect()
     }
 }
 
@@ -179,16 +378,45 @@ impl FromStr for ModelKind {
             .find(|k| k.as_str() == key)
             .ok_or_else(|| {
                 let names: Vec<&str> = ModelKind::ALL.iter().map(|k| k.as_str()).collect();
-                Error::InvalidArgument(format!(
-                    "unknown model '{s}': expected one of {}",
-                    names.join(", ")
-                ))
+                Error::InvalidOption {
+                    name: "model",
+                    value: format!("'{s}'"),
+                    reason: format!("unknown model: expected one of {}", names.join(", ")),
+                }
             })
     }
 }
 
+/// A discrete-time purchase model over (x, t_x, n) histories of transaction opportunities
+/// (BG/BB): at most one transaction per opportunity, horizons in whole opportunities.
+///
+/// Object safe, so [`AnyModel::opportunity`] can hand out any such model.
+pub trait OpportunityModel: std::fmt::Debug + Send + Sync {
+    /// The model's name, e.g. `"BG/BB"`.
+    fn name(&self) -> &'static str;
+
+    /// E[X(n)]: expected transactions in the first n opportunities after the first purchase.
+    fn expected_purchases_new(&self, opportunities: u32) -> f64;
+
+    /// E[X(n, n + n*) | x, t_x, n]: expected transactions in the next `future` opportunities.
+    fn expected_purchases(&self, history: &OpportunityHistory, future: u32) -> f64;
+
+    /// P(alive at opportunity n + 1 | x, t_x, n).
+    fn p_alive(&self, history: &OpportunityHistory) -> f64;
+
+    /// P(X(n) = x): probability of x transactions in the first n opportunities.
+    fn p_purchases(&self, x: u32, opportunities: u32) -> f64;
+
+    /// DERT(d | x, t_x, n): discounted expected residual transactions at a discount rate d per
+    /// opportunity.
+    ///
+    /// # Errors
+    /// A rate that is not finite and positive; numerical failures.
+    fn dert(&self, history: &OpportunityHistory, discount: f64) -> Result<f64>;
+}
+
 /// A spend (monetary value) model: the expected value of a customer's future transactions.
-pub trait SpendModel {
+pub trait SpendModel: std::fmt::Debug + Send + Sync {
     /// E(Z | x, m̄): expected value of a future transaction of a customer with `frequency` (x)
     /// repeat purchases of mean value `monetary_value` (m̄); the population mean for x = 0.
     ///
@@ -243,8 +471,10 @@ pub(crate) fn check_horizon(horizon: f64) -> Result<f64> {
     if horizon.is_finite() && horizon >= 0.0 {
         Ok(horizon)
     } else {
-        Err(Error::InvalidArgument(format!(
-            "prediction horizon {horizon} must be finite and non-negative"
-        )))
+        Err(Error::InvalidOption {
+            name: "prediction horizon",
+            value: horizon.to_string(),
+            reason: "must be finite and non-negative".into(),
+        })
     }
 }

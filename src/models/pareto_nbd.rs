@@ -45,7 +45,7 @@ use std::f64::consts::LN_2;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, Gamma, Poisson};
 
-use super::{distr_error, check_horizon, check_positive, LogLikelihood, PurchaseModel};
+use super::{check_horizon, check_positive, distr_error, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{
@@ -515,7 +515,9 @@ impl ParetoNbd {
             let span = lifetime.min(age);
             let mean = lambda * span;
             let n: f64 = if mean > 0.0 {
-                Poisson::new(mean).map_err(distr_error(Self::NAME))?.sample(rng)
+                Poisson::new(mean)
+                    .map_err(distr_error(Self::NAME))?
+                    .sample(rng)
             } else {
                 0.0
             };
@@ -659,6 +661,13 @@ impl LogLikelihood for ParetoNbd {
 
     fn time_scale(h: &History) -> f64 {
         h.age
+    }
+}
+
+impl super::ModelRole for ParetoNbd {
+    const ROLE: super::Role = super::Role::Purchase;
+    fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
+        Some(self)
     }
 }
 

@@ -85,13 +85,15 @@ impl DiscountRate {
     /// Continuous: δ; PerStep: δ = ln(1 + d)/S.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a negative or non-finite rate, or `PerStep` without a step.
+    /// [`Error::InvalidOption`] for a negative or non-finite rate, or `PerStep` without a step.
     pub fn force_per_unit(self, unit: TimeUnit, step: Option<f64>) -> Result<f64> {
         let r = self.value();
         if !r.is_finite() || r < 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "discount rate {r} must be finite and non-negative"
-            )));
+            return Err(Error::InvalidOption {
+                name: "discount rate",
+                value: r.to_string(),
+                reason: "must be finite and non-negative".into(),
+            });
         }
         Ok(match self {
             DiscountRate::PerUnit(r) => r.ln_1p(),
@@ -100,11 +102,13 @@ impl DiscountRate {
             DiscountRate::PerStep(d) => match step {
                 Some(s) => d.ln_1p() / s,
                 None => {
-                    return Err(Error::InvalidArgument(
-                        "a discount rate per step needs the discrete convention with a step \
-                         length; give a rate per time unit or an annual rate"
+                    return Err(Error::InvalidOption {
+                        name: "discount rate",
+                        value: format!("{d} per step"),
+                        reason: "a discount rate per step needs the discrete convention with a \
+                                 step length; give a rate per time unit or an annual rate"
                             .into(),
-                    ))
+                    })
                 }
             },
         })
@@ -140,6 +144,10 @@ pub enum Convention {
         /// Step length in the summary's time unit.
         step: f64,
     },
+    /// Steps of the model's own length, discounted at their ends: one calendar month
+    /// (365.25/12 days, [`month_in`]) for continuous-time models, one opportunity for
+    /// discrete-time ones.
+    ModelSteps,
     /// Continuous discounting e^{−δt} (DERT).
     Continuous,
 }
@@ -197,48 +205,56 @@ impl ClvOptions {
     /// Validates the options and converts the discount rate for data in `unit`.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a negative or non-finite horizon, step, rate or margin, an
+    /// [`Error::InvalidOption`] for a negative or non-finite horizon, step, rate or margin, an
     /// infinite horizon with the discrete convention or without discounting, or more than a
     /// million steps.
     pub fn schedule(&self, unit: TimeUnit) -> Result<Schedule> {
         if !self.margin.is_finite() || self.margin <= 0.0 {
-            return Err(Error::InvalidArgument(format!(
-                "margin {} must be finite and positive",
-                self.margin
-            )));
+            return Err(Error::InvalidOption {
+                name: "margin",
+                value: self.margin.to_string(),
+                reason: "must be finite and positive".into(),
+            });
         }
         if let Horizon::Finite(h) = self.horizon {
             crate::models::check_horizon(h)?;
         }
-        let discounting = match (self.convention, self.horizon) {
-            (Convention::Discrete { step }, horizon) => {
+        let step = match self.convention {
+            Convention::Discrete { step } => Some(step),
+            Convention::ModelSteps => Some(month_in(unit)),
+            Convention::Continuous => None,
+        };
+        let discounting = match (step, self.horizon) {
+            (Some(step), horizon) => {
                 if !step.is_finite() || step <= 0.0 {
-                    return Err(Error::InvalidArgument(format!(
-                        "step length {step} must be finite and positive"
-                    )));
+                    return Err(Error::InvalidOption {
+                        name: "step length",
+                        value: step.to_string(),
+                        reason: "must be finite and positive".into(),
+                    });
                 }
                 let Horizon::Finite(h) = horizon else {
-                    return Err(Error::InvalidArgument(
-                        "an infinite horizon needs the continuous convention".into(),
-                    ));
+                    return Err(infinite_needs_continuous());
                 };
                 let steps = step_count(h, step);
                 if steps > MAX_STEPS {
-                    return Err(Error::InvalidArgument(format!(
-                        "horizon {h} in steps of {step} makes {steps} steps (at most {MAX_STEPS})"
-                    )));
+                    return Err(Error::InvalidOption {
+                        name: "horizon",
+                        value: h.to_string(),
+                        reason: format!(
+                            "in steps of {step} it makes {steps} steps (at most {MAX_STEPS})"
+                        ),
+                    });
                 }
                 Discounting::Discrete {
                     step,
                     rate_per_step: self.discount.per_step(unit, step)?,
                 }
             }
-            (Convention::Continuous, horizon) => {
+            (None, horizon) => {
                 let delta = self.discount.force_per_unit(unit, None)?;
                 if horizon == Horizon::Infinite && delta <= 0.0 {
-                    return Err(Error::InvalidArgument(
-                        "an infinite horizon needs a positive discount rate".into(),
-                    ));
+                    return Err(infinite_needs_discount(delta));
                 }
                 Discounting::Continuous { delta }
             }
@@ -248,6 +264,26 @@ impl ClvOptions {
             discounting,
             margin: self.margin,
         })
+    }
+}
+
+/// The error for an infinite horizon with discrete steps.
+fn infinite_needs_continuous() -> Error {
+    Error::InvalidOption {
+        name: "horizon",
+        value: "infinite".into(),
+        reason: "an infinite horizon needs the continuous convention (discrete steps need a \
+                 finite horizon)"
+            .into(),
+    }
+}
+
+/// The error for an infinite horizon without discounting.
+pub(super) fn infinite_needs_discount(rate: f64) -> Error {
+    Error::InvalidOption {
+        name: "discount rate",
+        value: rate.to_string(),
+        reason: "an infinite horizon needs a positive discount rate".into(),
     }
 }
 
@@ -366,9 +402,11 @@ pub fn dert_by_quadrature<M: PurchaseModel + ?Sized>(
     horizon: Horizon,
 ) -> Result<f64> {
     if !delta.is_finite() || delta < 0.0 {
-        return Err(Error::InvalidArgument(format!(
-            "discount rate δ = {delta} must be finite and non-negative"
-        )));
+        return Err(Error::InvalidOption {
+            name: "discount rate δ",
+            value: delta.to_string(),
+            reason: "must be finite and non-negative".into(),
+        });
     }
     let (end_term, upper) = match horizon {
         Horizon::Finite(h) => {
@@ -381,9 +419,7 @@ pub fn dert_by_quadrature<M: PurchaseModel + ?Sized>(
         }
         Horizon::Infinite => {
             if delta == 0.0 {
-                return Err(Error::InvalidArgument(
-                    "an infinite horizon needs a positive discount rate".into(),
-                ));
+                return Err(infinite_needs_discount(delta));
             }
             (0.0, 1.0)
         }
@@ -428,21 +464,18 @@ pub(super) fn for_customer(id: &str, e: Error) -> Error {
     }
 }
 
-/// m̄ of a customer for the spend model: its monetary value, or 0 (unused) without repeat
-/// purchases.
+/// m̄ of a customer with `frequency` x for the spend model: its monetary value, or 0 (unused)
+/// without repeat purchases.
 ///
 /// # Errors
 /// A repeat customer without monetary value, naming the customer.
-pub(super) fn observed_spend(customer: &CustomerSummary) -> Result<f64> {
-    match (customer.history.frequency, customer.monetary_value) {
+pub(super) fn spend_of(id: &str, frequency: f64, monetary_value: Option<f64>) -> Result<f64> {
+    match (frequency, monetary_value) {
         (0.0, _) => Ok(0.0),
         (_, Some(m)) => Ok(m),
         (x, None) => Err(Error::InvalidData {
             location: Location::default().at_field("monetary_value"),
-            reason: format!(
-                "customer '{}' (frequency {x}) has no monetary value",
-                customer.customer_id
-            ),
+            reason: format!("customer '{id}' (frequency {x}) has no monetary value"),
         }),
     }
 }
@@ -460,7 +493,7 @@ pub fn customer_clv<M: PurchaseModel + ?Sized, S: SpendModel + ?Sized>(
 ) -> Result<CustomerClv> {
     let id = customer.customer_id.as_str();
     let h = &customer.history;
-    let m = observed_spend(customer)?;
+    let m = spend_of(id, h.frequency, customer.monetary_value)?;
     let run = || -> Result<CustomerClv> {
         let expected_spend = spend.expected_spend(h.frequency, m)?;
         let expected_purchases = match schedule.horizon {
@@ -473,9 +506,7 @@ pub fn customer_clv<M: PurchaseModel + ?Sized, S: SpendModel + ?Sized>(
                 rate_per_step,
             } => {
                 let Horizon::Finite(t) = schedule.horizon else {
-                    return Err(Error::InvalidArgument(
-                        "an infinite horizon needs the continuous convention".into(),
-                    ));
+                    return Err(infinite_needs_continuous());
                 };
                 discounted_purchases_discrete(purchases, h, t, step, rate_per_step)?
             }

@@ -1,18 +1,25 @@
 //! Predictions from fitted models: per-customer purchases and customer lifetime value.
 //!
-//! [`purchases`] gives P(alive) and expected purchases per customer; [`clv`](mod@clv)
-//! multiplies a purchase model's discounted expected purchases by a spend model's expected
-//! spend and a margin, with the time unit and discounting explicit; [`quadrature`] is the small
-//! adaptive integrator it uses for continuous discounting.
+//! [`customers`] is the entry point for a model of any kind ([`predict_rows`],
+//! [`customer_values`]); [`purchases`] gives P(alive) and expected purchases per customer of a
+//! continuous-time model; [`clv`](mod@clv) multiplies a purchase model's discounted expected
+//! purchases by a spend model's expected spend and a margin, with the time unit and discounting
+//! explicit, and [`clv_opportunities`](mod@clv_opportunities) does the same per opportunity for
+//! a discrete-time model; [`tables`] computes grids such as the P(alive) matrix; [`quadrature`]
+//! is the small adaptive integrator of continuous discounting.
 
 pub mod clv;
-pub mod clv_discrete;
+pub mod clv_opportunities;
+pub mod customers;
 pub mod purchases;
 pub mod quadrature;
+pub mod tables;
 
 pub use clv::{
     clv, customer_clv, dert, dert_by_quadrature, discounted_purchases_discrete, month_in,
     ClvOptions, Convention, CustomerClv, DiscountRate, Discounting, Horizon, Schedule,
 };
-pub use clv_discrete::clv_discrete;
+pub use clv_opportunities::clv_opportunities;
+pub use customers::{customer_values, expected_total, predict_rows};
 pub use purchases::{predict_purchases, predict_purchases_with, CustomerPrediction};
+pub use tables::{p_alive_matrix, PAliveMatrix};

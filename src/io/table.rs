@@ -1,10 +1,10 @@
-//! CSV tables written by the commands: a header, rows of text and numbers, written atomically,
+//! CSV tables written by the commands (predictions, CLV, comparisons): a header, rows of text and numbers, written atomically,
 //! refusing non-finite numbers (a missing value is an empty cell, never `NaN`).
 
 use std::path::Path;
 
-use anyhow::{bail, Context};
-use btyd::io::{atomic_write, write_error};
+use super::{atomic_write, write_error};
+use crate::error::{Error, Location, Result};
 
 /// A CSV cell.
 pub enum Cell {
@@ -58,18 +58,24 @@ impl Table {
     }
 
     /// Writes the table (see [`write_table`]).
-    pub fn write(self, path: &Path) -> anyhow::Result<()> {
+    ///
+    /// # Errors
+    /// Those of [`write_table`].
+    pub fn write(self, path: &Path) -> Result<()> {
         write_table(path, &self.header, self.rows)
     }
 }
 
 /// Writes `header` and `rows` as CSV to `path` (`-` is stdout) through a temporary file; a
 /// non-finite number aborts the write, naming the column and row, and leaves no file.
+///
+/// # Errors
+/// [`Error::InvalidData`] naming the column and row of a non-finite number; [`Error::Io`].
 pub fn write_table<H: AsRef<str>>(
     path: &Path,
     header: &[H],
     rows: impl IntoIterator<Item = Vec<Cell>>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let mut bad = None;
     let written = atomic_write(path, |w| {
         let mut out = csv::Writer::from_writer(w);
@@ -98,9 +104,12 @@ pub fn write_table<H: AsRef<str>>(
         out.flush().map_err(write_error)
     });
     if let Some(reason) = bad {
-        bail!("{}: {reason}", path.display());
+        return Err(Error::InvalidData {
+            location: Location::file(path),
+            reason,
+        });
     }
-    written.with_context(|| format!("writing {}", path.display()))
+    written
 }
 
 #[cfg(test)]
@@ -124,8 +133,8 @@ mod tests {
         let err =
             write_table(&bad, &["id", "x"], vec![vec!["a".into(), f64::NAN.into()]]).unwrap_err();
         assert!(
-            format!("{err:#}").contains("column x of row 1 would hold NaN"),
-            "{err:#}"
+            err.to_string().contains("column x of row 1 would hold NaN"),
+            "{err}"
         );
         assert!(!bad.exists());
         assert_eq!(
