@@ -12,22 +12,20 @@
 //!
 //! All times are in the summary's [`TimeUnit`].
 
-mod chunks;
 pub mod compress;
 pub mod discrete;
-mod shards;
+pub mod log;
 pub mod split;
 pub mod summary;
 pub mod time;
-pub mod transactions;
 
 pub use compress::{compress, Patterns};
 pub use discrete::{discrete_summary, DiscreteReport};
-pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
-pub use time::{DateFormat, TimeUnit};
-pub use transactions::{
+pub use log::{
     read_transactions, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, Transactions,
 };
+pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
+pub use time::{DateFormat, TimeUnit};
 
 use chrono::NaiveDate;
 

@@ -19,10 +19,13 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::chunks::{split_whitespace, Chunk, ChunkReader, Layout, Next, Records, Tail};
-use super::shards::{add_chunks, finish, new_shards, ChunkRows, Shard};
 use super::time::DateFormat;
 use crate::error::{Error, Location, Result};
+use chunks::{split_whitespace, Chunk, ChunkReader, Layout, Next, Records, Tail};
+use shards::{add_chunks, finish, new_shards, ChunkRows, Shard};
+
+mod chunks;
+mod shards;
 
 /// A column of the log: a header name, or a 1-based index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -193,11 +196,11 @@ pub fn read_transactions(path: &Path, opts: &ReadOptions) -> Result<Transactions
 ///
 /// The log is read as a pipeline, so that a large one uses all cores and memory grows with
 /// customers × purchase days rather than with its size:
-/// 1. split: the input is read sequentially in blocks cut at line ends ([`super::chunks`]);
+/// 1. split: the input is read sequentially in blocks cut at line ends ([`chunks`]);
 /// 2. parse: a batch of such chunks is parsed in parallel, each chunk into rows grouped by a
 ///    hash of the customer id (stopping at its first bad line);
 /// 3. aggregate: each shard of customers takes its rows from every chunk of the batch, in file
-///    order, in parallel with the other shards ([`super::shards`]);
+///    order, in parallel with the other shards ([`shards`]);
 /// 4. finish: each customer's rows become its sorted, merged purchase days, and customers are
 ///    put in order of first appearance.
 ///
