@@ -21,34 +21,40 @@ impl Columns {
         header: Option<&[String]>,
         source: &Path,
     ) -> Result<Self> {
-        let find = |spec: &Option<ColumnSpec>, defaults: &[&str], role: &str| {
-            resolve_column(spec.as_ref(), defaults, role, header, source)
+        let find = |spec: &Option<ColumnSpec>, defaults: &[&str], column: &'static str| {
+            resolve_column(spec.as_ref(), defaults, column, header, source)
         };
-        let required = |found: Option<(usize, String)>, role: &str, defaults: &[&str]| {
+        let required = |found: Option<(usize, String)>, column: &'static str, defaults: &[&str]| {
             found.ok_or_else(|| match header {
                 Some(h) => invalid(
                     Location::file(source).at_line(1),
                     format!(
-                        "no {role} column: the header has none of {} (columns: {}); name it explicitly",
+                        "no {column}: the header has none of {} (columns: {}); name it explicitly",
                         defaults.join(", "),
                         h.join(", ")
                     ),
                 ),
-                None => Error::InvalidArgument(format!(
-                    "without a header the {role} column must be given as a 1-based index"
-                )),
+                None => Error::InvalidOption {
+                    name: column,
+                    value: "(not given)".into(),
+                    reason: "without a header it must be given as a 1-based index".into(),
+                },
             })
         };
         const CUSTOMER: &[&str] = &["customer_id", "id"];
         const DATE: &[&str] = &["date"];
         const AMOUNT: &[&str] = &["amount", "monetary_value", "value"];
         let (customer, customer_label) = required(
-            find(&opts.customer_col, CUSTOMER, "customer")?,
-            "customer",
+            find(&opts.customer_col, CUSTOMER, "customer column")?,
+            "customer column",
             CUSTOMER,
         )?;
-        let (date, date_label) = required(find(&opts.date_col, DATE, "date")?, "date", DATE)?;
-        let amount = find(&opts.amount_col, AMOUNT, "amount")?;
+        let (date, date_label) = required(
+            find(&opts.date_col, DATE, "date column")?,
+            "date column",
+            DATE,
+        )?;
+        let amount = find(&opts.amount_col, AMOUNT, "amount column")?;
         Ok(Columns {
             customer,
             customer_label,
@@ -60,11 +66,11 @@ impl Columns {
 }
 
 /// The 0-based index and label of a column: the given spec, else the first default name found
-/// in the header (`None` when neither applies).
+/// in the header (`None` when neither applies). `column` names it in errors, e.g. "date column".
 fn resolve_column(
     spec: Option<&ColumnSpec>,
     defaults: &[&str],
-    role: &str,
+    column: &'static str,
     header: Option<&[String]>,
     source: &Path,
 ) -> Result<Option<(usize, String)>> {
@@ -78,7 +84,7 @@ fn resolve_column(
                 return Err(invalid(
                     Location::file(source).at_line(1),
                     format!(
-                        "{role} column {i} does not exist: the header has {} columns",
+                        "{column} {i} does not exist: the header has {} columns",
                         h.len()
                     ),
                 ));
@@ -90,14 +96,16 @@ fn resolve_column(
             None => Err(invalid(
                 Location::file(source).at_line(1),
                 format!(
-                    "{role} column '{n}' not found in the header (columns: {})",
+                    "{column} '{n}' not found in the header (columns: {})",
                     h.join(", ")
                 ),
             )),
         },
-        (Some(ColumnSpec::Name(n)), None) => Err(Error::InvalidArgument(format!(
-            "{role} column '{n}' is a name, but the log has no header: give a 1-based index"
-        ))),
+        (Some(ColumnSpec::Name(n)), None) => Err(Error::InvalidOption {
+            name: column,
+            value: format!("'{n}'"),
+            reason: "is a name, but the log has no header: give a 1-based index".into(),
+        }),
         (None, Some(h)) => Ok(defaults
             .iter()
             .find_map(|d| h.iter().position(|c| c.eq_ignore_ascii_case(d)))

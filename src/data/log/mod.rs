@@ -78,7 +78,7 @@ pub fn read_transactions(path: &Path, opts: &ReadOptions) -> Result<Transactions
 /// # Errors
 /// [`Error::InvalidData`] (with file, line and field) for an empty log, a missing column, a
 /// field that is not UTF-8, an unparseable date, or an amount that is not a finite number
-/// (or negative, unless `allow_negative`); [`Error::InvalidArgument`] for column options that
+/// (or negative, unless `allow_negative`); [`Error::InvalidOption`] for column options that
 /// cannot apply (names without a header); [`Error::Csv`]/[`Error::Io`] for read failures.
 /// The error is always about the first bad line of the log.
 pub fn read_transactions_from<R: Read>(

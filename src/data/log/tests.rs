@@ -54,7 +54,31 @@ fn without_header_needs_indices() {
         ..ReadOptions::default()
     };
     let err = read("a 20200101\n", &opts).unwrap_err();
-    assert!(matches!(err, Error::InvalidArgument(_)), "{err}");
+    assert!(
+        matches!(
+            err,
+            Error::InvalidOption {
+                name: "customer column",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "customer column (not given): without a header it must be given as a 1-based index"
+    );
+    let opts_by_name = ReadOptions {
+        has_header: false,
+        customer_col: Some(ColumnSpec::Name("id".into())),
+        date_col: Some(ColumnSpec::Index(2)),
+        ..ReadOptions::default()
+    };
+    let err = read("a 20200101\n", &opts_by_name).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "customer column 'id': is a name, but the log has no header: give a 1-based index"
+    );
     let opts = ReadOptions {
         has_header: false,
         customer_col: Some(ColumnSpec::Index(1)),

@@ -26,18 +26,22 @@ impl FromStr for ColumnSpec {
     fn from_str(s: &str) -> Result<Self> {
         let s = s.trim();
         if s.is_empty() {
-            return Err(Error::InvalidArgument(
-                "a column name cannot be empty".into(),
-            ));
+            return Err(Error::InvalidOption {
+                name: "column name",
+                value: "''".into(),
+                reason: "cannot be empty".into(),
+            });
         }
         if !s.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(ColumnSpec::Name(s.to_string()));
         }
         match s.parse::<usize>() {
             Ok(i) if i >= 1 => Ok(ColumnSpec::Index(i)),
-            _ => Err(Error::InvalidArgument(format!(
-                "column index '{s}' must be a whole number from 1"
-            ))),
+            _ => Err(Error::InvalidOption {
+                name: "column index",
+                value: format!("'{s}'"),
+                reason: "must be a whole number from 1".into(),
+            }),
         }
     }
 }
@@ -74,9 +78,11 @@ impl FromStr for Delimiter {
             "whitespace" | "ws" | "space" | " " => Ok(Delimiter::Whitespace),
             "tab" | "\\t" | "\t" => Ok(Delimiter::Byte(b'\t')),
             _ if s.len() == 1 && s.is_ascii() => Ok(Delimiter::Byte(s.as_bytes()[0])),
-            _ => Err(Error::InvalidArgument(format!(
-                "delimiter '{s}' is not a single ASCII character, 'tab' or 'whitespace'"
-            ))),
+            _ => Err(Error::InvalidOption {
+                name: "delimiter",
+                value: format!("'{s}'"),
+                reason: "is not a single ASCII character, 'tab' or 'whitespace'".into(),
+            }),
         }
     }
 }
@@ -184,5 +190,18 @@ mod tests {
             Some(ColumnSpec::Name("date".into()))
         );
         assert!("0".parse::<ColumnSpec>().is_err());
+        let message = |e: Error| e.to_string();
+        assert_eq!(
+            "0".parse::<ColumnSpec>().map_err(message),
+            Err("column index '0': must be a whole number from 1".into())
+        );
+        assert_eq!(
+            " ".parse::<ColumnSpec>().map_err(message),
+            Err("column name '': cannot be empty".into())
+        );
+        assert_eq!(
+            ";;".parse::<Delimiter>().map_err(message),
+            Err("delimiter ';;': is not a single ASCII character, 'tab' or 'whitespace'".into())
+        );
     }
 }
