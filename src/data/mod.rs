@@ -12,25 +12,23 @@
 //!
 //! All times are in the summary's [`TimeUnit`].
 
-mod chunks;
 pub mod compress;
+pub mod log;
 pub mod opportunities;
-mod shards;
 pub mod split;
 pub mod summary;
 pub mod time;
-pub mod transactions;
 
 pub use compress::{compress, Observation, PatternKey, Patterns};
+pub use log::{
+    read_transactions, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, Transactions,
+};
 pub use opportunities::{
     opportunity_history, opportunity_patterns, opportunity_summary, OpportunityCustomer,
     OpportunityHistory, OpportunityReport, OpportunitySummary,
 };
 pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
-pub use transactions::{
-    read_transactions, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, Transactions,
-};
 
 use chrono::NaiveDate;
 

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use super::transactions::PurchaseDay;
+use super::log::PurchaseDay;
 use super::{Holdout, TimeUnit};
 use crate::error::{Error, Result};
 

@@ -14,8 +14,8 @@
 
 use chrono::NaiveDate;
 
+use super::log::{PurchaseDay, Transactions};
 use super::split::{check_calibration_end, holdout, mean_amount, split_days};
-use super::transactions::{PurchaseDay, Transactions};
 use super::{CustomerSummary, History, Summary, TimeUnit};
 use crate::error::{Error, Location, Result};
 
@@ -192,7 +192,7 @@ fn build<D: AsRef<[PurchaseDay]>>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::transactions::{read_transactions_from, ReadOptions};
+    use crate::data::log::{read_transactions_from, ReadOptions};
 
     fn date(s: &str) -> NaiveDate {
         crate::data::time::parse_date_arg(s, "test").unwrap()

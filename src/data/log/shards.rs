@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::transactions::{CustomerLog, PurchaseDay};
+use super::types::{CustomerLog, PurchaseDay};
 
 /// Number of shards (a power of two, at most 256 so that a shard number fits a byte).
 pub(super) const SHARDS: usize = 256;

@@ -16,6 +16,10 @@ use std::io::{self, Read};
 /// batch of chunks for all threads stays a few MiB.
 pub(super) const CHUNK_BYTES: usize = 1 << 20;
 
+/// Capacity of the buffered readers of the input (before chunking, and in the sequential
+/// reader).
+pub(super) const BUFFER: usize = 1 << 16;
+
 /// How records and fields are delimited in a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Layout {
@@ -281,6 +285,18 @@ mod tests {
             out.push((line, fields));
         }
         out
+    }
+
+    #[test]
+    fn splits_cdnow_lines_on_whitespace_runs() {
+        let mut f = Vec::new();
+        let line = b" 00004 0001 19970101  2   29.33\r\n";
+        split_whitespace(line, &mut f);
+        let fields: Vec<&[u8]> = f.iter().map(|&(s, e)| &line[s..e]).collect();
+        assert_eq!(
+            fields,
+            [&b"00004"[..], b"0001", b"19970101", b"2", b"29.33"]
+        );
     }
 
     #[test]

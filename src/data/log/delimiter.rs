@@ -1,0 +1,44 @@
+//! Delimiter detection from the first line of a log.
+
+use super::types::Delimiter;
+
+/// The first line of `buf` without its line ending.
+pub(super) fn first_line(buf: &[u8]) -> &[u8] {
+    let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
+    &buf[..end]
+}
+
+/// The delimiter for a log whose first line is `line`: the most frequent of `,` `;` tab `|`,
+/// ties going to the earlier one, or whitespace runs when none occurs.
+pub fn detect_delimiter(line: &[u8]) -> Delimiter {
+    let mut best: Option<(u8, usize)> = None;
+    for d in [b',', b';', b'\t', b'|'] {
+        let n = line.iter().filter(|&&b| b == d).count();
+        if n > 0 && best.is_none_or(|(_, m)| n > m) {
+            best = Some((d, n));
+        }
+    }
+    best.map_or(Delimiter::Whitespace, |(d, _)| Delimiter::Byte(d))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_delimiters() {
+        assert_eq!(detect_delimiter(b"id,date,amount"), Delimiter::Byte(b','));
+        assert_eq!(detect_delimiter(b"id;date;amount"), Delimiter::Byte(b';'));
+        assert_eq!(
+            detect_delimiter(b"id\tdate\tamount"),
+            Delimiter::Byte(b'\t')
+        );
+        assert_eq!(detect_delimiter(b"id|date|amount"), Delimiter::Byte(b'|'));
+        assert_eq!(detect_delimiter(b"a;b;c,d"), Delimiter::Byte(b';'));
+        assert_eq!(
+            detect_delimiter(b" 00004 0001 19970101  2   29.33\r"),
+            Delimiter::Whitespace
+        );
+        assert_eq!(detect_delimiter(b""), Delimiter::Whitespace);
+    }
+}

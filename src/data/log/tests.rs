@@ -1,0 +1,152 @@
+//! End-to-end tests of the reader.
+
+use super::*;
+use crate::error::{Error, Result};
+
+fn read(text: &str, opts: &ReadOptions) -> Result<Transactions> {
+    read_transactions_from(text.as_bytes(), "test.csv", opts)
+}
+
+#[test]
+fn merges_same_day_purchases_in_any_order() {
+    let log = "customer_id,date,amount\n\
+               a,2020-01-05,1\nb,2020-01-02,4\na,2020-01-01,2\na,2020-01-05,3\na,2020-01-03,5\n";
+    let tx = read(log, &ReadOptions::default()).unwrap();
+    assert_eq!(tx.rows, 5);
+    assert_eq!(tx.customers.len(), 2);
+    let a = &tx.customers[0];
+    assert_eq!(a.id, "a");
+    let days: Vec<(u32, f64)> = a
+        .days
+        .iter()
+        .map(|d| (chrono::Datelike::day(&d.date), d.amount))
+        .collect();
+    assert_eq!(days, [(1, 2.0), (3, 5.0), (5, 4.0)]);
+    assert_eq!(tx.last_date_line, 2);
+    assert_eq!(tx.purchase_days(), 4);
+}
+
+#[test]
+fn reports_file_line_and_field() {
+    let log = "id;date;value\nx;2020-01-01;1.5\nx;2020-02-30;1\n";
+    let err = read(log, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("test.csv, line 3, field 'date': cannot parse date '2020-02-30'"),
+        "{err}"
+    );
+    let log = "id,date,value\nx,2020-01-01,-1\n";
+    let err = read(log, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(
+        err.contains("line 2, field 'value'") && err.contains("negative"),
+        "{err}"
+    );
+    let opts = ReadOptions {
+        allow_negative: true,
+        ..ReadOptions::default()
+    };
+    assert_eq!(read(log, &opts).unwrap().customers[0].days[0].amount, -1.0);
+}
+
+#[test]
+fn without_header_needs_indices() {
+    let opts = ReadOptions {
+        has_header: false,
+        ..ReadOptions::default()
+    };
+    let err = read("a 20200101\n", &opts).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidOption {
+                name: "customer column",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "customer column (not given): without a header it must be given as a 1-based index"
+    );
+    let opts_by_name = ReadOptions {
+        has_header: false,
+        customer_col: Some(ColumnSpec::Name("id".into())),
+        date_col: Some(ColumnSpec::Index(2)),
+        ..ReadOptions::default()
+    };
+    let err = read("a 20200101\n", &opts_by_name).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "customer column 'id': is a name, but the log has no header: give a 1-based index"
+    );
+    let opts = ReadOptions {
+        has_header: false,
+        customer_col: Some(ColumnSpec::Index(1)),
+        date_col: Some(ColumnSpec::Index(2)),
+        ..ReadOptions::default()
+    };
+    let tx = read("a 20200101\n\n  b   20200102  \n", &opts).unwrap();
+    assert_eq!(tx.customers.len(), 2);
+    assert!(!tx.has_amounts);
+    let err = read("a 20200101\nb\n", &opts).unwrap_err().to_string();
+    assert!(err.contains("line 2, field '2': missing field"), "{err}");
+}
+
+/// A log spanning many chunks: customer `i % 1000` buys on day `i % 28 + 1` (7 distinct
+/// days each, as gcd(1000, 28) = 4).
+fn big_log(rows: usize, line: impl Fn(usize) -> Option<String>) -> String {
+    let mut log = String::from("id,date,amount\n");
+    for i in 0..rows {
+        let row =
+            line(i + 2).unwrap_or_else(|| format!("c{},2020-02-{:02},1.5\n", i % 1000, i % 28 + 1));
+        log.push_str(&row);
+    }
+    log
+}
+
+#[test]
+fn parallel_chunks_report_the_first_bad_line_and_keep_order() {
+    let bad = |n| Some(format!("c1,2020-02-3{n},1\n"));
+    let log = big_log(300_000, |line| match line {
+        250_000 => bad(0),
+        120_000 => bad(1),
+        _ => None,
+    });
+    let err = read(&log, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("test.csv, line 120000, field 'date'"),
+        "{err}"
+    );
+
+    let log = big_log(300_000, |_| None);
+    let tx = read(&log, &ReadOptions::default()).unwrap();
+    assert_eq!(tx.rows, 300_000);
+    assert_eq!(tx.customers.len(), 1000);
+    assert!(tx
+        .customers
+        .iter()
+        .enumerate()
+        .all(|(i, c)| c.id == format!("c{i}")));
+    assert!(tx.customers.iter().all(|c| c.days.len() == 7));
+    let sums: f64 = tx.customers[0].days.iter().map(|d| d.amount).sum();
+    assert_eq!(sums, 300.0 * 1.5);
+}
+
+#[test]
+fn quoted_fields_after_the_first_chunk_use_the_csv_parser() {
+    let log = big_log(200_000, |line| match line {
+        150_000 => Some("\"new, \"\"quoted\"\"\",2020-02-01,2\n".into()),
+        190_000 => Some("c1,2020-02-31,1\n".into()),
+        _ => None,
+    });
+    let err = read(&log, &ReadOptions::default()).unwrap_err().to_string();
+    assert!(
+        err.starts_with("test.csv, line 190000, field 'date'"),
+        "{err}"
+    );
+    let log = log.replace("2020-02-31", "2020-02-28");
+    let tx = read(&log, &ReadOptions::default()).unwrap();
+    assert_eq!(tx.customers.len(), 1001);
+    assert_eq!(tx.customers[1000].id, "new, \"quoted\"");
+    assert_eq!(tx.rows, 200_000);
+}
