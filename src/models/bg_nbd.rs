@@ -20,7 +20,7 @@
 
 use rand::Rng;
 
-use super::nbd_common::{self, Dropout, Nbd};
+use super::bg_nbd_family::{self, Dropout, Nbd};
 use super::{check_positive, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -114,7 +114,7 @@ impl LogLikelihood for BgNbd {
     /// ```
     /// # Numerics
     /// ln L = ln A1 + ln A2 + ln A3 + softplus(ln(A4/A3)) (note 027); the gradient is in
-    /// `nbd_common`, shared with MBG/NBD.
+    /// `bg_nbd_family`, shared with MBG/NBD.
     fn ln_likelihood(&self, h: &History) -> f64 {
         let core = self.core();
         core.ln_likelihood_one(h, None)
@@ -134,7 +134,7 @@ impl LogLikelihood for BgNbd {
     /// BTYD's and CLVTools' start (r, α, a, b) = (1, 3, 1, 3), with α moved to the data's time
     /// scale (3 × mean T / 39, CDNOW's weeks being the reference scale).
     fn initial_params(data: &Patterns<History>) -> Vec<f64> {
-        nbd_common::initial_params(data)
+        bg_nbd_family::initial_params(data)
     }
 
     fn time_dimension() -> &'static [i32] {

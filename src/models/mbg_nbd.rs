@@ -24,7 +24,7 @@
 //!
 //! # Numerical variant
 //! Every formula is BG/NBD's with x + 1 dropout opportunities instead of x (see
-//! `nbd_common.rs`, which both models use): the log-likelihood is evaluated in the stable form
+//! `bg_nbd_family.rs`, which both models use): the log-likelihood is evaluated in the stable form
 //! of Hardie's note 027 (softplus of the log ratio of the two terms), P(alive) as a logistic of
 //! the log-odds, and the expectations through the log-space ₂F₁ of [`crate::special`]. The
 //! formulas are those of published-values §6.4; equation numbers of the 2007 paper are not
@@ -45,7 +45,7 @@
 
 use rand::Rng;
 
-use super::nbd_common::{self, Dropout, Nbd};
+use super::bg_nbd_family::{self, Dropout, Nbd};
 use super::{check_positive, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -169,7 +169,7 @@ impl LogLikelihood for MbgNbd {
     /// BG/NBD's start (r, α, a, b) = (1, 3, 1, 3) of BTYD and CLVTools, with α moved to the
     /// data's time scale (3 × mean T / 39, CDNOW's weeks being the reference scale).
     fn initial_params(data: &Patterns<History>) -> Vec<f64> {
-        nbd_common::initial_params(data)
+        bg_nbd_family::initial_params(data)
     }
 
     fn time_dimension() -> &'static [i32] {

@@ -6,9 +6,9 @@
 
 pub mod bg_bb;
 pub mod bg_nbd;
+mod bg_nbd_family;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
-mod nbd_common;
 pub mod pareto_nbd;
 
 pub use bg_bb::{

@@ -1,4 +1,4 @@
-//! The likelihood, gradient and predictions shared by BG/NBD and MBG/NBD.
+//! The BG/NBD family: the likelihood, gradient and predictions shared by BG/NBD and MBG/NBD.
 //!
 //! Both models let a customer buy at the times of a Poisson process with rate λ ~ Gamma(r, α)
 //! while active, and drop out with probability p ~ Beta(a, b) at each *dropout opportunity*. They
