@@ -6,7 +6,7 @@
 
 pub mod bg_bb;
 pub mod bg_nbd;
-mod bg_nbd_family;
+pub mod bg_nbd_family;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
 pub mod pareto_nbd;
@@ -15,9 +15,10 @@ pub use bg_bb::{
     binary_from_purchase_periods, patterns_from_purchase_periods, read_bgbb_patterns,
     read_bgbb_patterns_from, BgBb, Binary,
 };
-pub use bg_nbd::BgNbd;
+pub use bg_nbd::{AfterRepeat, BgNbd};
+pub use bg_nbd_family::{BetaGeometricNbd, DropoutVariant};
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
-pub use mbg_nbd::MbgNbd;
+pub use mbg_nbd::{AlsoAtStart, MbgNbd};
 pub use pareto_nbd::ParetoNbd;
 
 use std::fmt;
