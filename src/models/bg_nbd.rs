@@ -78,6 +78,7 @@ pub type BgNbd = BetaGeometricNbd<AfterRepeat>;
 mod tests {
     use super::*;
     use crate::data::History;
+    use crate::error::Error;
     use crate::models::{LogLikelihood, PurchaseModel};
     use crate::special::{ln_beta, ln_gamma};
 
@@ -99,6 +100,14 @@ mod tests {
             "invalid BG/NBD parameter a = 0: must be positive"
         );
         let e = BgNbd::from_params(&[1.0, 2.0, 3.0]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::ParameterCount {
+                model: "BG/NBD",
+                expected: 4,
+                found: 3
+            }
+        ));
         assert_eq!(e.to_string(), "BG/NBD takes 4 parameters, got 3");
     }
 

@@ -367,11 +367,11 @@ impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {
             [r, alpha, a, b] => Self::new(*r, *alpha, *a, *b),
-            _ => Err(Error::InvalidArgument(format!(
-                "{} takes 4 parameters, got {}",
-                V::NAME,
-                p.len()
-            ))),
+            _ => Err(Error::ParameterCount {
+                model: V::NAME,
+                expected: Self::PARAM_NAMES.len(),
+                found: p.len(),
+            }),
         }
     }
 

@@ -104,6 +104,14 @@ mod tests {
             }
         }
         let e = MbgNbd::from_params(&[1.0, 2.0, 3.0]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::ParameterCount {
+                model: "MBG/NBD",
+                expected: 4,
+                found: 3
+            }
+        ));
         assert_eq!(e.to_string(), "MBG/NBD takes 4 parameters, got 3");
         let e = MbgNbd::new(1.0, -2.0, 1.0, 1.0).unwrap_err();
         assert_eq!(
