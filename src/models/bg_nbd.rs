@@ -15,179 +15,120 @@
 //! | a | `a` | first shape of the dropout-probability distribution |
 //! | b | `b` | second shape of the dropout-probability distribution (E(p) = a/(a+b)) |
 //!
-//! Equation numbers refer to the 2005a paper; the numerically stable log-likelihood is that of
-//! Hardie's note 027 ("Overcoming the BG/NBD Model's #NUM! Error Problem", 2013).
+//! # Equations
+//! Equation numbers refer to the 2005a paper; P(alive) is from Fader, Hardie & Lee (2008),
+//! "Computing P(alive) Using the BG/NBD Model" (note 021). For a customer with x repeat
+//! purchases, the last at t_x, observed until T:
+//!
+//! ```text
+//! (6)  L = A1·A2·(A3 + δ_{x>0}·A4),  A1 = Γ(r+x)α^r/Γ(r),  A2 = B(a, b+x)/B(a, b),
+//!      A3 = (α+T)^−(r+x),  A4 = a/(b+x−1)·(α+t_x)^−(r+x)
+//! (7)  E[X(t)] = (a+b−1)/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))]
+//! (8)  P(X(t) = n) = B(a, b+n)/B(a, b)·NB_n + δ_{n>0}·B(a+1, b+n−1)/B(a, b)·[1 − Σ_{j<n} NB_j],
+//!      NB_j = Γ(r+j)/(Γ(r) j!)·(α/(α+t))^r (t/(α+t))^j
+//! (10) E[Y(t) | x, t_x, T] = P(alive)·(a+b+x−1)/(a−1)·
+//!          [1 − ((α+T)/(α+T+t))^{r+x} ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))]
+//! note 021, eq. 2:  P(alive | x, t_x, T) = 1 / (1 + δ_{x>0}·a/(b+x−1)·((α+T)/(α+t_x))^{r+x})
+//! ```
+//!
+//! # Numerical variant
+//! The implementation is the one BG/NBD shares with MBG/NBD, [`BetaGeometricNbd`] with the
+//! [`AfterRepeat`] dropout rule (`bg_nbd_family.rs`). The log-likelihood is evaluated in the
+//! stable form of Hardie's note 027 ("Overcoming the BG/NBD Model's #NUM! Error Problem", 2013),
+//! ln L = ln A1 + ln A2 + ln A3 + softplus(ln(A4/A3)); P(alive) as a logistic of the log-odds;
+//! the expectations through the log-space ₂F₁ of [`crate::special`]; the bracket of eq. (8) as
+//! the regularised incomplete beta I_{t/(α+t)}(n, r).
+//!
+//! # Examples
+//! ```
+//! use btyd::data::History;
+//! use btyd::models::{BgNbd, LogLikelihood, PurchaseModel};
+//! // The paper's estimates and CDNOW customer 1 (x 2, t_x 30.43, T 38.86 weeks): Hardie's Excel
+//! // sheet gives E[Y(39)] = 1.226, note 021 P(alive) = 0.7266.
+//! let m = BgNbd::new(0.243, 4.414, 0.793, 2.426)?;
+//! let c = History::new(2.0, 30.43, 38.86)?;
+//! assert!((m.expected_purchases(&c, 39.0)? - 1.226).abs() < 5e-4);
+//! assert!((m.p_alive(&c) - 0.7266).abs() < 5e-5);
+//! assert_eq!(m.p_alive(&History::new(0.0, 0.0, 38.86)?), 1.0);
+//! assert_eq!(<BgNbd as LogLikelihood>::NAME, "BG/NBD");
+//! # Ok::<(), btyd::Error>(())
+//! ```
 
-use rand::Rng;
+use super::bg_nbd_family::{sealed, BetaGeometricNbd, DropoutVariant};
 
-use super::nbd_common::{self, Dropout, Nbd};
-use super::{check_positive, LogLikelihood, PurchaseModel};
-use crate::data::{History, Patterns};
-use crate::error::{Error, Result};
+/// BG/NBD's dropout rule: a customer may drop out only after a repeat purchase, so one with x
+/// repeat purchases has had x dropout opportunities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterRepeat {}
 
-/// The BG/NBD model with validated parameters (see the module docs for the symbols).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct BgNbd {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
+impl sealed::Sealed for AfterRepeat {
+    const TYPE_NAME: &'static str = "BgNbd";
 }
 
-impl BgNbd {
-    /// The model's name.
-    pub const NAME: &'static str = "BG/NBD";
-
-    /// A BG/NBD model; every parameter must be finite and positive.
-    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
-        Ok(BgNbd {
-            r: check_positive(Self::NAME, "r", r)?,
-            alpha: check_positive(Self::NAME, "alpha", alpha)?,
-            a: check_positive(Self::NAME, "a", a)?,
-            b: check_positive(Self::NAME, "b", b)?,
-        })
-    }
-
-    /// r: shape of the purchase-rate distribution.
-    pub fn r(&self) -> f64 {
-        self.r
-    }
-    /// α: rate of the purchase-rate distribution.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-    /// a: first shape of the dropout-probability distribution.
-    pub fn a(&self) -> f64 {
-        self.a
-    }
-    /// b: second shape of the dropout-probability distribution.
-    pub fn b(&self) -> f64 {
-        self.b
-    }
-
-    /// The shared BG/NBD-family implementation with BG/NBD's dropout (after repeat purchases).
-    fn core(&self) -> Nbd {
-        Nbd {
-            r: self.r,
-            alpha: self.alpha,
-            a: self.a,
-            b: self.b,
-            dropout: Dropout::AfterRepeat,
-        }
-    }
-
-    /// Draws `ages.len()` customers, the i-th observed for `ages[i]` time units after its first
-    /// purchase, by simulating the BG/NBD story (Fader, Hardie & Lee 2005a, §3).
-    ///
-    /// Each customer gets λ ~ Gamma(r, rate α) and p ~ Beta(a, b); purchases arrive at
-    /// exponential(λ) gaps; after each repeat purchase the customer drops out with probability p.
-    pub fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Vec<History>> {
-        self.core().simulate(ages, rng)
-    }
-}
-
-impl LogLikelihood for BgNbd {
+impl DropoutVariant for AfterRepeat {
     const NAME: &'static str = "BG/NBD";
-    const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
-    type Obs = History;
+    const DROPOUT_AT_START: bool = false;
+}
 
-    fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [r, alpha, a, b] => BgNbd::new(*r, *alpha, *a, *b),
-            _ => Err(Error::InvalidArgument(format!(
-                "BG/NBD takes 4 parameters, got {}",
-                p.len()
-            ))),
+/// The BG/NBD model with validated parameters (see the module docs for the symbols and
+/// equations, [`BetaGeometricNbd`] for the methods).
+pub type BgNbd = BetaGeometricNbd<AfterRepeat>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::History;
+    use crate::error::Error;
+    use crate::models::{LogLikelihood, PurchaseModel};
+    use crate::special::{ln_beta, ln_gamma};
+
+    #[test]
+    fn names_and_errors_name_bg_nbd() {
+        assert_eq!(BgNbd::NAME, "BG/NBD");
+        assert_eq!(<BgNbd as LogLikelihood>::NAME, "BG/NBD");
+        let m = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        assert_eq!(m.name(), "BG/NBD");
+        assert_eq!(
+            format!("{m:?}"),
+            "BgNbd { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 }"
+        );
+        assert_eq!(m.params(), [m.r(), m.alpha(), m.a(), m.b()]);
+        assert_eq!(BgNbd::from_params(&m.params()).unwrap(), m);
+        let e = BgNbd::new(1.0, 1.0, 0.0, 1.0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid BG/NBD parameter a = 0: must be positive"
+        );
+        let e = BgNbd::from_params(&[1.0, 2.0, 3.0]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::ParameterCount {
+                model: "BG/NBD",
+                expected: 4,
+                found: 3
+            }
+        ));
+        assert_eq!(e.to_string(), "BG/NBD takes 4 parameters, got 3");
+    }
+
+    /// The likelihood against a direct evaluation of eq. (6) with plain exponentials, where
+    /// nothing overflows; for x = 0 only the A3 term remains.
+    #[test]
+    fn likelihood_matches_equation_6() {
+        let (r, alpha, a, b) = (0.243, 4.414, 0.793, 2.426);
+        let m = BgNbd::new(r, alpha, a, b).unwrap();
+        for (x, t_x, t) in [(0.0, 0.0, 30.0), (2.0, 30.43, 38.86), (7.0, 12.0, 20.0)] {
+            let h = History::new(x, t_x, t).unwrap();
+            let a1 = (ln_gamma(r + x) - ln_gamma(r)).exp() * alpha.powf(r);
+            let a2 = (ln_beta(a, b + x) - ln_beta(a, b)).exp();
+            let a3 = (alpha + t).powf(-(r + x));
+            let a4 = if x > 0.0 {
+                a / (b + x - 1.0) * (alpha + t_x).powf(-(r + x))
+            } else {
+                0.0
+            };
+            let direct = a1 * a2 * (a3 + a4);
+            assert!((m.ln_likelihood(&h) - direct.ln()).abs() < 1e-12, "{h:?}");
         }
-    }
-
-    fn params(&self) -> Vec<f64> {
-        vec![self.r, self.alpha, self.a, self.b]
-    }
-
-    /// ln L(r, α, a, b | x, t_x, T), eq. (6), in note 027's stable form.
-    ///
-    /// # Formula
-    /// ```text
-    /// L = A1·A2·(A3 + δ_{x>0}·A4),  A1 = Γ(r+x)α^r/Γ(r),  A2 = B(a, b+x)/B(a, b),
-    /// A3 = (α+T)^−(r+x),  A4 = a/(b+x−1)·(α+t_x)^−(r+x)
-    /// ```
-    /// # Numerics
-    /// ln L = ln A1 + ln A2 + ln A3 + softplus(ln(A4/A3)) (note 027); the gradient is in
-    /// `nbd_common`, shared with MBG/NBD.
-    fn ln_likelihood(&self, h: &History) -> f64 {
-        let core = self.core();
-        core.ln_likelihood_one(h, None)
-    }
-
-    fn ln_likelihood_grad(&self, h: &History, grad: &mut [f64]) -> f64 {
-        let core = self.core();
-        core.ln_likelihood_one(h, Some(grad))
-    }
-
-    /// Shares the frequency terms (log-gamma and digamma calls) between consecutive patterns
-    /// with the same x, so a batch sorted by frequency costs a few logarithms per pattern.
-    fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
-        self.core().ln_likelihood_batch(obs, weights, grad)
-    }
-
-    /// BTYD's and CLVTools' start (r, α, a, b) = (1, 3, 1, 3), with α moved to the data's time
-    /// scale (3 × mean T / 39, CDNOW's weeks being the reference scale).
-    fn initial_params(data: &Patterns<History>) -> Vec<f64> {
-        nbd_common::initial_params(data)
-    }
-
-    fn time_dimension() -> &'static [i32] {
-        &[0, 1, 0, 0]
-    }
-
-    fn time_scale(h: &History) -> f64 {
-        h.age
-    }
-}
-
-impl super::ModelRole for BgNbd {
-    const ROLE: super::Role = super::Role::Purchase;
-    fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
-        Some(self)
-    }
-}
-
-impl PurchaseModel for BgNbd {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    /// E[X(t)], eq. (7): (a+b−1)/(a−1)·[1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))].
-    #[doc(alias = "expected_number_of_purchases_up_to_time")]
-    #[doc(alias = "expected_purchases_new_customer")]
-    fn expected_purchases_new(&self, horizon: f64) -> Result<f64> {
-        self.core().expected_purchases_new(horizon)
-    }
-
-    /// E[Y(t) | x, t_x, T], eq. (10): P(alive)·(a+b+x−1)/(a−1)·
-    /// [1 − ((α+T)/(α+T+t))^{r+x} ₂F₁(r+x, b+x; a+b+x−1; t/(α+T+t))].
-    #[doc(alias = "conditional_expected_number_of_purchases_up_to_time")]
-    fn expected_purchases(&self, h: &History, horizon: f64) -> Result<f64> {
-        self.core().expected_purchases(h, horizon)
-    }
-
-    /// P(alive | x, t_x, T) = 1 / (1 + δ_{x>0}·a/(b+x−1)·((α+T)/(α+t_x))^{r+x})
-    /// (Fader, Hardie & Lee 2008, note 021, eq. 2), evaluated as a logistic function of the
-    /// log-odds so that it underflows to exactly 0 instead of overflowing.
-    #[doc(alias = "conditional_probability_alive")]
-    #[doc(alias = "expected_probability_alive")]
-    fn p_alive(&self, h: &History) -> f64 {
-        self.core().p_alive(h)
-    }
-
-    /// P(X(t) = n), eq. (8):
-    /// B(a, b+n)/B(a, b)·Γ(r+n)/(Γ(r) n!)·(α/(α+t))^r (t/(α+t))^n
-    /// plus δ_{n>0}·B(a+1, b+n−1)/B(a, b)·[1 − Σ_{j<n} NB_j], where NB_j is the negative
-    /// binomial (r, α/(α+t)) probability of j. The bracket equals I_{t/(α+t)}(n, r), computed as
-    /// a regularised incomplete beta function (no cancellation for large n).
-    #[doc(alias = "probability_of_n_purchases_up_to_time")]
-    fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64> {
-        self.core().p_purchases(n, horizon)
     }
 }

@@ -22,13 +22,27 @@
 //! | a | `a` | first shape of the dropout-probability distribution |
 //! | b | `b` | second shape of the dropout-probability distribution (E(p) = a/(a+b)) |
 //!
+//! # Equations
+//! Batislam et al. (2007) (published-values §6.4), with the conditional expectation as corrected
+//! by Wagner & Hoppe (2008); NB_j = Γ(r+j)/(Γ(r) j!)·(α/(α+t))^r (t/(α+t))^j:
+//!
+//! ```text
+//! L = Γ(r+x)α^r/Γ(r) · { B(a, b+x+1)/B(a, b)·(α+T)^−(r+x) + B(a+1, b+x)/B(a, b)·(α+t_x)^−(r+x) }
+//! P(alive | x, t_x, T) = 1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^{r+x})
+//! E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))]
+//! P(X(t) = n) = B(a, b+n+1)/B(a, b)·NB_n + B(a+1, b+n)/B(a, b)·[1 − Σ_{j<n} NB_j]
+//! E[Y(t) | x, t_x, T] = P(alive)·(a+b+x)/(a−1)·
+//!     [1 − ((α+T)/(α+T+t))^{r+x} ₂F₁(r+x, b+x+1; a+b+x; t/(α+T+t))]      (Wagner & Hoppe 2008)
+//! ```
+//!
 //! # Numerical variant
-//! Every formula is BG/NBD's with x + 1 dropout opportunities instead of x (see
-//! `nbd_common.rs`, which both models use): the log-likelihood is evaluated in the stable form
-//! of Hardie's note 027 (softplus of the log ratio of the two terms), P(alive) as a logistic of
-//! the log-odds, and the expectations through the log-space ₂F₁ of [`crate::special`]. The
-//! formulas are those of published-values §6.4; equation numbers of the 2007 paper are not
-//! cited because its text was not available to us.
+//! Every formula is BG/NBD's with x + 1 dropout opportunities instead of x: the implementation
+//! is the one MBG/NBD shares with BG/NBD, [`BetaGeometricNbd`] with the [`AlsoAtStart`] dropout
+//! rule (`bg_nbd_family.rs`). The log-likelihood is evaluated in the stable form of Hardie's
+//! note 027 (softplus of the log ratio of the two terms), P(alive) as a logistic of the
+//! log-odds, and the expectations through the log-space ₂F₁ of [`crate::special`]. The formulas
+//! are those of published-values §6.4; equation numbers of the 2007 paper are not cited because
+//! its text was not available to us.
 //!
 //! # Examples
 //! ```
@@ -43,220 +57,33 @@
 //! # Ok::<(), btyd::Error>(())
 //! ```
 
-use rand::Rng;
+use super::bg_nbd_family::{sealed, BetaGeometricNbd, DropoutVariant};
 
-use super::nbd_common::{self, Dropout, Nbd};
-use super::{check_positive, LogLikelihood, PurchaseModel};
-use crate::data::{History, Patterns};
-use crate::error::{Error, Result};
+/// MBG/NBD's dropout rule: a customer may drop out at time 0, right after the first purchase,
+/// and after each repeat purchase, so one with x repeat purchases has had x + 1 dropout
+/// opportunities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlsoAtStart {}
 
-/// The MBG/NBD model with validated parameters (see the module docs for the symbols).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct MbgNbd {
-    r: f64,
-    alpha: f64,
-    a: f64,
-    b: f64,
+impl sealed::Sealed for AlsoAtStart {
+    const TYPE_NAME: &'static str = "MbgNbd";
 }
 
-impl MbgNbd {
-    /// The model's name.
-    pub const NAME: &'static str = "MBG/NBD";
-
-    /// An MBG/NBD model; every parameter must be finite and positive.
-    ///
-    /// # Errors
-    /// [`Error::InvalidParameter`] naming the first parameter that is NaN, infinite or ≤ 0.
-    pub fn new(r: f64, alpha: f64, a: f64, b: f64) -> Result<Self> {
-        Ok(MbgNbd {
-            r: check_positive(Self::NAME, "r", r)?,
-            alpha: check_positive(Self::NAME, "alpha", alpha)?,
-            a: check_positive(Self::NAME, "a", a)?,
-            b: check_positive(Self::NAME, "b", b)?,
-        })
-    }
-
-    /// r: shape of the purchase-rate distribution.
-    pub fn r(&self) -> f64 {
-        self.r
-    }
-    /// α: rate of the purchase-rate distribution.
-    pub fn alpha(&self) -> f64 {
-        self.alpha
-    }
-    /// a: first shape of the dropout-probability distribution.
-    pub fn a(&self) -> f64 {
-        self.a
-    }
-    /// b: second shape of the dropout-probability distribution.
-    pub fn b(&self) -> f64 {
-        self.b
-    }
-
-    /// The shared BG/NBD-family implementation with a dropout opportunity at time 0.
-    fn core(&self) -> Nbd {
-        Nbd {
-            r: self.r,
-            alpha: self.alpha,
-            a: self.a,
-            b: self.b,
-            dropout: Dropout::AlsoAtStart,
-        }
-    }
-
-    /// Draws `ages.len()` customers, the i-th observed for `ages[i]` time units after its first
-    /// purchase, by simulating the MBG/NBD story (Batislam et al. 2007, §2).
-    ///
-    /// Each customer gets λ ~ Gamma(r, rate α) and p ~ Beta(a, b); it drops out at time 0 with
-    /// probability p; otherwise purchases arrive at exponential(λ) gaps, and after each repeat
-    /// purchase the customer drops out with probability p.
-    ///
-    /// # Errors
-    /// An age that is negative or not finite.
-    pub fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Vec<History>> {
-        self.core().simulate(ages, rng)
-    }
-}
-
-impl LogLikelihood for MbgNbd {
+impl DropoutVariant for AlsoAtStart {
     const NAME: &'static str = "MBG/NBD";
-    const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
-    type Obs = History;
-
-    fn from_params(p: &[f64]) -> Result<Self> {
-        match p {
-            [r, alpha, a, b] => MbgNbd::new(*r, *alpha, *a, *b),
-            _ => Err(Error::InvalidArgument(format!(
-                "MBG/NBD takes 4 parameters, got {}",
-                p.len()
-            ))),
-        }
-    }
-
-    fn params(&self) -> Vec<f64> {
-        vec![self.r, self.alpha, self.a, self.b]
-    }
-
-    /// ln L(r, α, a, b | x, t_x, T).
-    ///
-    /// # Formula
-    /// Batislam et al. (2007), likelihood of the MBG/NBD (published-values §6.4), for every x
-    /// including x = 0:
-    /// ```text
-    /// L = Γ(r+x)α^r/Γ(r) · { B(a, b+x+1)/B(a, b)·(α+T)^−(r+x) + B(a+1, b+x)/B(a, b)·(α+t_x)^−(r+x) }
-    /// ```
-    /// # Numerics
-    /// As note 027 for BG/NBD: ln L = ln A1 + ln A2' − (r+x) ln(α+T) +
-    /// softplus(ln a − ln(b+x) + (r+x)(ln(α+T) − ln(α+t_x))), A2' = B(a, b+x+1)/B(a, b). The
-    /// analytic gradient (digammas, and the softplus weight w₄) is the one shared with BG/NBD
-    /// with x + 1 dropout opportunities.
-    fn ln_likelihood(&self, h: &History) -> f64 {
-        let core = self.core();
-        core.ln_likelihood_one(h, None)
-    }
-
-    fn ln_likelihood_grad(&self, h: &History, grad: &mut [f64]) -> f64 {
-        let core = self.core();
-        core.ln_likelihood_one(h, Some(grad))
-    }
-
-    /// Shares the frequency terms (log-gamma and digamma calls) between consecutive patterns
-    /// with the same x.
-    fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
-        self.core().ln_likelihood_batch(obs, weights, grad)
-    }
-
-    /// BG/NBD's start (r, α, a, b) = (1, 3, 1, 3) of BTYD and CLVTools, with α moved to the
-    /// data's time scale (3 × mean T / 39, CDNOW's weeks being the reference scale).
-    fn initial_params(data: &Patterns<History>) -> Vec<f64> {
-        nbd_common::initial_params(data)
-    }
-
-    fn time_dimension() -> &'static [i32] {
-        &[0, 1, 0, 0]
-    }
-
-    fn time_scale(h: &History) -> f64 {
-        h.age
-    }
+    const DROPOUT_AT_START: bool = true;
 }
 
-impl super::ModelRole for MbgNbd {
-    const ROLE: super::Role = super::Role::Purchase;
-    fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
-        Some(self)
-    }
-}
-
-impl PurchaseModel for MbgNbd {
-    fn name(&self) -> &'static str {
-        Self::NAME
-    }
-
-    /// E[X(t)] for a customer who just made a first purchase.
-    ///
-    /// # Formula
-    /// Batislam et al. (2007) (published-values §6.4):
-    /// ```text
-    /// E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))]
-    /// ```
-    /// # Numerics
-    /// Computed as P(alive | 0, 0, 0) = b/(a+b) times the BG/NBD bracket with b + 1, through
-    /// log ₂F₁; at a = 1 (0/0) the limit is interpolated from a = 1 ± 1e-5.
-    #[doc(alias = "expected_number_of_purchases_up_to_time")]
-    #[doc(alias = "expected_purchases_new_customer")]
-    fn expected_purchases_new(&self, horizon: f64) -> Result<f64> {
-        self.core().expected_purchases_new(horizon)
-    }
-
-    /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t].
-    ///
-    /// # Formula
-    /// Wagner & Hoppe (2008), corrected form of Batislam et al.'s conditional expectation:
-    /// ```text
-    /// E[Y(t) | x, t_x, T] = P(alive)·(a+b+x)/(a−1)·
-    ///     [1 − ((α+T)/(α+T+t))^{r+x} ₂F₁(r+x, b+x+1; a+b+x; t/(α+T+t))]
-    /// ```
-    #[doc(alias = "conditional_expected_number_of_purchases_up_to_time")]
-    fn expected_purchases(&self, h: &History, horizon: f64) -> Result<f64> {
-        self.core().expected_purchases(h, horizon)
-    }
-
-    /// P(alive | x, t_x, T), below 1 even for x = 0.
-    ///
-    /// # Formula
-    /// Batislam et al. (2007) (published-values §6.4):
-    /// ```text
-    /// P(alive) = 1 / (1 + a/(b+x) · ((α+T)/(α+t_x))^{r+x})
-    /// ```
-    /// # Numerics
-    /// A logistic function of the log-odds, so it underflows to 0 instead of overflowing.
-    #[doc(alias = "conditional_probability_alive")]
-    #[doc(alias = "expected_probability_alive")]
-    fn p_alive(&self, h: &History) -> f64 {
-        self.core().p_alive(h)
-    }
-
-    /// P(X(t) = n) for a customer who just made a first purchase.
-    ///
-    /// # Formula
-    /// Batislam et al. (2007) (published-values §6.4), with NB_j = Γ(r+j)/(Γ(r) j!)·
-    /// (α/(α+t))^r (t/(α+t))^j:
-    /// ```text
-    /// P(X(t) = n) = B(a, b+n+1)/B(a, b)·NB_n + B(a+1, b+n)/B(a, b)·[1 − Σ_{j<n} NB_j]
-    /// ```
-    /// For n = 0 this is b/(a+b)·(α/(α+t))^r + a/(a+b).
-    /// # Numerics
-    /// The bracket is the regularised incomplete beta I_{t/(α+t)}(n, r) (no cancellation).
-    #[doc(alias = "probability_of_n_purchases_up_to_time")]
-    fn p_purchases(&self, n: u64, horizon: f64) -> Result<f64> {
-        self.core().p_purchases(n, horizon)
-    }
-}
+/// The MBG/NBD model with validated parameters (see the module docs for the symbols and
+/// equations, [`BetaGeometricNbd`] for the methods).
+pub type MbgNbd = BetaGeometricNbd<AlsoAtStart>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::History;
+    use crate::error::Error;
+    use crate::models::{LogLikelihood, PurchaseModel};
 
     #[test]
     fn construction_rejects_invalid_parameters() {
@@ -276,7 +103,35 @@ mod tests {
                 other => panic!("expected InvalidParameter for {name}, got {other:?}"),
             }
         }
-        assert!(MbgNbd::from_params(&[1.0, 2.0, 3.0]).is_err());
+        let e = MbgNbd::from_params(&[1.0, 2.0, 3.0]).unwrap_err();
+        assert!(matches!(
+            e,
+            Error::ParameterCount {
+                model: "MBG/NBD",
+                expected: 4,
+                found: 3
+            }
+        ));
+        assert_eq!(e.to_string(), "MBG/NBD takes 4 parameters, got 3");
+        let e = MbgNbd::new(1.0, -2.0, 1.0, 1.0).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "invalid MBG/NBD parameter alpha = -2: must be positive"
+        );
+    }
+
+    #[test]
+    fn names_debug_and_parameters() {
+        assert_eq!(MbgNbd::NAME, "MBG/NBD");
+        assert_eq!(<MbgNbd as LogLikelihood>::NAME, "MBG/NBD");
+        let m = MbgNbd::new(0.53, 6.18, 0.89, 1.614).unwrap();
+        assert_eq!(m.name(), "MBG/NBD");
+        assert_eq!(
+            format!("{m:?}"),
+            "MbgNbd { r: 0.53, alpha: 6.18, a: 0.89, b: 1.614 }"
+        );
+        assert_eq!(MbgNbd::from_params(&m.params()).unwrap(), m);
+        assert_eq!((m.r(), m.alpha(), m.a(), m.b()), (0.53, 6.18, 0.89, 1.614));
     }
 
     /// The likelihood against a direct evaluation of the printed formula (§6.4) with plain

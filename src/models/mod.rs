@@ -9,7 +9,7 @@
 //!
 //! | model | module | role | data |
 //! |---|---|---|---|
-//! | BG/NBD | [`bg_nbd`] | purchase | (x, t_x, T) |
+//! | BG/NBD | [`bg_nbd`] (one generic [`bg_nbd_family`] with MBG/NBD) | purchase | (x, t_x, T) |
 //! | MBG/NBD | [`mbg_nbd`] | purchase | (x, t_x, T) |
 //! | Pareto/NBD | [`pareto_nbd`] | purchase | (x, t_x, T) |
 //! | BG/BB | [`bg_bb`] | opportunity | (x, t_x, n) |
@@ -17,15 +17,16 @@
 
 pub mod bg_bb;
 pub mod bg_nbd;
+pub mod bg_nbd_family;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
-mod nbd_common;
 pub mod pareto_nbd;
 
 pub use bg_bb::BgBb;
-pub use bg_nbd::BgNbd;
+pub use bg_nbd::{AfterRepeat, BgNbd};
+pub use bg_nbd_family::{BetaGeometricNbd, DropoutVariant};
 pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
-pub use mbg_nbd::MbgNbd;
+pub use mbg_nbd::{AlsoAtStart, MbgNbd};
 pub use pareto_nbd::ParetoNbd;
 
 use std::fmt;
