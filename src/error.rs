@@ -163,9 +163,14 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// An option or argument that does not make sense (e.g. calibration end after observation end).
-    #[error("{0}")]
-    InvalidArgument(String),
+    /// A date option that is not a date.
+    #[error("{what}: '{text}' is not a valid date (YYYY-MM-DD)")]
+    InvalidDate {
+        /// The option, e.g. `--calibration-end`.
+        what: String,
+        /// The text given.
+        text: String,
+    },
     /// The optimiser stopped without meeting its convergence criteria.
     #[error(
         "{model} fit did not converge: {reason} after {iterations} iterations \

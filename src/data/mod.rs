@@ -15,6 +15,7 @@
 pub mod compress;
 pub mod log;
 pub mod opportunities;
+pub mod spend;
 pub mod split;
 pub mod summary;
 pub mod time;
@@ -27,6 +28,7 @@ pub use opportunities::{
     opportunity_history, opportunity_patterns, opportunity_summary, OpportunityCustomer,
     OpportunityHistory, OpportunityReport, OpportunitySummary,
 };
+pub use spend::{spend_observations, Spend};
 pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
 

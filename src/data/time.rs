@@ -85,9 +85,11 @@ impl FromStr for TimeUnit {
                 7.0 => TimeUnit::Week,
                 _ => TimeUnit::Days(d),
             }),
-            _ => Err(Error::InvalidArgument(format!(
-                "time unit '{s}' is not one of day, week, month or a positive number of days"
-            ))),
+            _ => Err(Error::InvalidOption {
+                name: "time unit",
+                value: format!("'{s}'"),
+                reason: "is not one of day, week, month or a positive number of days".into(),
+            }),
         }
     }
 }
@@ -136,10 +138,13 @@ impl DateFormat {
 /// Parses a calendar date written `YYYY-MM-DD` (as command-line options take them).
 ///
 /// # Errors
-/// [`Error::InvalidArgument`] naming `what` (e.g. `--observation-end`) when `s` is not a valid date.
+/// [`Error::InvalidDate`] naming `what` (e.g. `--observation-end`) when `s` is not a valid date.
 pub fn parse_date_arg(s: &str, what: &str) -> Result<NaiveDate> {
     parse_ymd_dashed(s.trim().as_bytes()).ok_or_else(|| {
-        Error::InvalidArgument(format!("{what}: '{s}' is not a valid date (YYYY-MM-DD)"))
+        Error::InvalidDate {
+            what: what.to_string(),
+            text: s.to_string(),
+        }
     })
 }
 

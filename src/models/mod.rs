@@ -25,7 +25,8 @@ pub mod pareto_nbd;
 pub use bg_bb::BgBb;
 pub use bg_nbd::{AfterRepeat, BgNbd};
 pub use bg_nbd_family::{BetaGeometricNbd, DropoutVariant};
-pub use gamma_gamma::{spend_observations, GammaGamma, Spend};
+pub use crate::data::{spend_observations, Spend};
+pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::{AlsoAtStart, MbgNbd};
 pub use pareto_nbd::ParetoNbd;
 
