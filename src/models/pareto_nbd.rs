@@ -29,7 +29,8 @@
 //! # Numerical variant
 //! The likelihood is evaluated entirely in logarithms (lifetimes issue #25: A0 overflows for
 //! x > 300). The Gauss functions of the likelihood, ₂F₁(a, b; a+1; z) with a = r+s+x, are summed
-//! by a private series of their Euler transform (DLMF 15.8.1)
+//! by the series of their Euler transform (DLMF 15.8.1,
+//! [`ln_hyp2f1_1_series`](crate::special::ln_hyp2f1_1_series))
 //! ```text
 //! ₂F₁(a, b; a+1; z) = (1 − z)^(1−b) · ₂F₁(1, a+1−b; a+1; z),   0 ≤ z < 1,
 //! ```
@@ -45,20 +46,13 @@ use std::f64::consts::LN_2;
 use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Exp, Gamma, Poisson};
 
-use super::{distr_error, check_horizon, check_positive, LogLikelihood, PurchaseModel};
+use super::{check_horizon, check_positive, distr_error, LogLikelihood, PurchaseModel};
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{
-    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_tricomi_u_ss, log_add_exp, log_sum_exp,
+    digamma, ln_beta, ln_gamma, ln_hyp2f1, ln_hyp2f1_1_series, ln_tricomi_u_ss, log_add_exp,
+    log_sum_exp, LnHyp2f1Series,
 };
-
-/// Largest number of terms of the likelihood's Euler series before it gives up and the value
-/// is taken from [`ln_hyp2f1`] (which has a 1 − z connection formula) without derivatives.
-/// Reached only when max(α, β)/min(α, β) is of order 10⁵ or more.
-const SERIES_MAX_TERMS: usize = 200_000;
-
-/// Relative size of the bound on a series' remainder at which summation stops (below ½ ulp).
-const SERIES_TAIL_RTOL: f64 = 1e-17;
 
 /// The Pareto/NBD model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -67,72 +61,6 @@ pub struct ParetoNbd {
     alpha: f64,
     s: f64,
     beta: f64,
-}
-
-/// ln H and its partial derivatives for H(p, c; z) = ₂F₁(1, p; c; z) = Σₖ (p)ₖ/(c)ₖ zᵏ.
-#[derive(Debug, Clone, Copy)]
-struct SeriesTerms {
-    ln_h: f64,
-    /// ∂ ln H / ∂p.
-    d_p: f64,
-    /// ∂ ln H / ∂c.
-    d_c: f64,
-    /// ∂ ln H / ∂z.
-    d_z: f64,
-}
-
-/// Sums H(p, c; z) = ₂F₁(1, p; c; z) = Σₖ (p)ₖ/(c)ₖ zᵏ for 0 < p < c, 0 ≤ z < 1, with its
-/// logarithmic derivatives.
-///
-/// # Formula
-/// ```text
-/// tₖ = Π_{j<k} (p+j) z/(c+j),  H = Σ_{k≥0} tₖ,
-/// ∂H/∂p = Σ tₖ Σ_{j<k} 1/(p+j),  ∂H/∂c = −Σ tₖ Σ_{j<k} 1/(c+j),  ∂H/∂z = Σ k tₖ / z.
-/// ```
-/// (the Euler transform of ₂F₁(a, b; a+1; z), DLMF 15.8.1, with p = a+1−b, c = a+1).
-///
-/// # Numerics
-/// Every term is positive and tₖ₊₁/tₖ = (p+k)z/(c+k) < z, so no term overflows and no
-/// cancellation occurs. Summation stops when rigorous bounds on the remainders of all four
-/// sums (geometric in z, with Σ_{j<k} 1/(p+j) growing by at most 1/(p+k) per term) fall below
-/// 1e-17 of the partial sums. `None` after [`SERIES_MAX_TERMS`] terms.
-fn euler_series(p: f64, c: f64, z: f64) -> Option<SeriesTerms> {
-    debug_assert!(p > 0.0 && c > p && (0.0..1.0).contains(&z));
-    // mₖ = tₖ / z (so that z = 0 needs no division), m₁ = p/c.
-    let mut m = p / c;
-    let (mut h, mut hp, mut hc, mut hz) = (1.0, 0.0, 0.0, 0.0);
-    let (mut sp, mut sc) = (0.0, 0.0);
-    let one_m_z = 1.0 - z;
-    for k in 1..=SERIES_MAX_TERMS {
-        let kf = k as f64;
-        sp += 1.0 / (p + kf - 1.0);
-        sc += 1.0 / (c + kf - 1.0);
-        let t = z * m;
-        h += t;
-        hp += t * sp;
-        hc += t * sc;
-        hz += kf * m;
-        // Remainder bounds: t_{k+i} ≤ tₖ zⁱ, S(k+i) ≤ S(k) + i/(p+k).
-        let geo = z / one_m_z;
-        let rem_h = t * geo;
-        let rem_p = t * (sp * geo + geo / (one_m_z * (p + kf)));
-        let rem_c = t * (sc * geo + geo / (one_m_z * (c + kf)));
-        let rem_z = m * (kf * geo + geo / one_m_z);
-        if rem_h <= SERIES_TAIL_RTOL * h
-            && rem_p <= SERIES_TAIL_RTOL * hp
-            && rem_c <= SERIES_TAIL_RTOL * hc
-            && rem_z <= SERIES_TAIL_RTOL * hz
-        {
-            return Some(SeriesTerms {
-                ln_h: h.ln(),
-                d_p: hp / h,
-                d_c: -hc / h,
-                d_z: hz / h,
-            });
-        }
-        m *= (p + kf) * z / (c + kf);
-    }
-    None
 }
 
 /// ln G(y) and ∂ ln G / ∂(r, α, s, β), where G(y) is one of the two terms of A0.
@@ -236,7 +164,7 @@ impl ParetoNbd {
     /// α ≥ β:  G(y) = ₂F₁(a, s+1; a+1; (α−β)/(α+y)) / (α+y)^a
     /// α < β:  G(y) = ₂F₁(a, r+x; a+1; (β−α)/(β+y)) / (β+y)^a
     /// ```
-    /// so that 0 ≤ z < 1. By the Euler transform (DLMF 15.8.1, see [`euler_series`]) these are
+    /// so that 0 ≤ z < 1. By the Euler transform (DLMF 15.8.1, see [`ln_hyp2f1_1_series`]) these are
     /// ```text
     /// α ≥ β:  G(y) = (α+y)^−(r+x) (β+y)^−s · H(r+x, a+1; z)
     /// α < β:  G(y) = (α+y)^−(r+x−1) (β+y)^−(s+1) · H(s+1, a+1; z)
@@ -245,7 +173,8 @@ impl ParetoNbd {
     /// p, c = a+1 and z.
     ///
     /// # Numerics
-    /// When the series does not converge within [`SERIES_MAX_TERMS`] terms, ln H comes from
+    /// When the series does not converge (within
+    /// [`MAX_TERMS`](crate::special::hyp2f1_series::MAX_TERMS) terms), ln H comes from
     /// [`ln_hyp2f1`] and the derivatives are NaN (the fit then reports a numerical error).
     fn ln_g(&self, rx: f64, y: f64) -> LnG {
         let ParetoNbd { alpha, s, beta, .. } = *self;
@@ -253,8 +182,8 @@ impl ParetoNbd {
         let (ay, by) = (alpha + y, beta + y);
         let (u, v) = (ay.ln(), by.ln());
         let series = |p: f64, z: f64| {
-            euler_series(p, c, z).unwrap_or_else(|| SeriesTerms {
-                ln_h: ln_hyp2f1(1.0, p, c, z).map_or(f64::NAN, |(l, _)| l),
+            ln_hyp2f1_1_series(p, c, z).unwrap_or_else(|| LnHyp2f1Series {
+                ln_f: ln_hyp2f1(1.0, p, c, z).map_or(f64::NAN, |(l, _)| l),
                 d_p: f64::NAN,
                 d_c: f64::NAN,
                 d_z: f64::NAN,
@@ -266,7 +195,7 @@ impl ParetoNbd {
             LnG {
                 u,
                 v,
-                ln_g: -rx * u - s * v + h.ln_h,
+                ln_g: -rx * u - s * v + h.ln_f,
                 d: [
                     -u + h.d_p + h.d_c,
                     -rx / ay + h.d_z * by / (ay * ay),
@@ -280,7 +209,7 @@ impl ParetoNbd {
             LnG {
                 u,
                 v,
-                ln_g: -(rx - 1.0) * u - (s + 1.0) * v + h.ln_h,
+                ln_g: -(rx - 1.0) * u - (s + 1.0) * v + h.ln_f,
                 d: [
                     -u + h.d_c,
                     -(rx - 1.0) / ay - h.d_z / by,
@@ -515,7 +444,9 @@ impl ParetoNbd {
             let span = lifetime.min(age);
             let mean = lambda * span;
             let n: f64 = if mean > 0.0 {
-                Poisson::new(mean).map_err(distr_error(Self::NAME))?.sample(rng)
+                Poisson::new(mean)
+                    .map_err(distr_error(Self::NAME))?
+                    .sample(rng)
             } else {
                 0.0
             };
@@ -786,56 +717,6 @@ impl PurchaseModel for ParetoNbd {
 mod tests {
     use super::*;
 
-    /// The Euler series against the shared ₂F₁ (which sums either series or uses a connection
-    /// formula, independently of this code), through the identity it rests on:
-    /// ₂F₁(a, b; a+1; z) = (1 − z)^(1−b) H(a+1−b, a+1; z).
-    #[test]
-    fn euler_series_matches_shared_hyp2f1() {
-        for &(a, b, z) in &[
-            (1.159, 1.606, 0.0),
-            (1.159, 1.606, 0.05),
-            (27.2, 1.606, 0.3),
-            (27.2, 26.55, 0.7),
-            (500.3, 1.2, 0.999),
-            (3.2, 2.5, 0.9),
-            (1e4, 0.7, 0.5),
-            (1e4, 9999.5, 0.95),
-        ] {
-            let (want, sign) = ln_hyp2f1(a, b, a + 1.0, z).unwrap();
-            assert_eq!(sign, 1.0);
-            let h = euler_series(a + 1.0 - b, a + 1.0, z).unwrap();
-            let got = (1.0 - b) * (-z).ln_1p() + h.ln_h;
-            assert!(
-                (got - want).abs() <= 1e-13 * want.abs().max(1.0),
-                "({a}, {b}, {z}): {got} vs {want}"
-            );
-        }
-    }
-
-    /// The derivatives of ln H against central differences of the shared ln ₂F₁(1, p; c; z).
-    #[test]
-    fn euler_series_derivatives_match_finite_differences() {
-        for &(p, c, z) in &[
-            (1.5, 2.7, 0.3),
-            (27.0, 28.9, 0.8),
-            (1.6, 301.0, 0.95),
-            (0.3, 0.9, 0.0),
-        ] {
-            let h = euler_series(p, c, z).unwrap();
-            let f = |p: f64, c: f64, z: f64| ln_hyp2f1(1.0, p, c, z).unwrap().0;
-            let e = 1e-6;
-            let fd_p = (f(p + e, c, z) - f(p - e, c, z)) / (2.0 * e);
-            let fd_c = (f(p, c + e, z) - f(p, c - e, z)) / (2.0 * e);
-            let fd_z = (f(p, c, z + e) - f(p, c, (z - e).max(0.0))) / (z + e - (z - e).max(0.0));
-            for (got, want) in [(h.d_p, fd_p), (h.d_c, fd_c), (h.d_z, fd_z)] {
-                assert!(
-                    (got - want).abs() < 1e-6 * want.abs().max(1.0),
-                    "({p}, {c}, {z}): {got} vs {want}"
-                );
-            }
-        }
-    }
-
     /// Construction: valid values accepted, each invalid one rejected with its name.
     #[test]
     fn rejects_invalid_parameters() {
@@ -891,7 +772,7 @@ mod tests {
             ParetoNbd::new(0.5, 1e6, 0.6, 1e-3).unwrap(),
             ParetoNbd::new(0.5, 1e-3, 0.6, 1e6).unwrap(),
         ] {
-            assert!(euler_series(m.r + 3.0, m.r + m.s + 4.0, 1.0 - 1e-9).is_none());
+            assert!(ln_hyp2f1_1_series(m.r + 3.0, m.r + m.s + 4.0, 1.0 - 1e-9).is_none());
             let ll = m.ln_likelihood(&h);
             let pa = m.p_alive(&h);
             assert!(
