@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::f64::consts::LN_2;
 
+use rayon::prelude::*;
+
 use super::ParetoNbd;
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -12,6 +14,10 @@ use crate::models::LogLikelihood;
 use crate::special::{
     digamma, ln_gamma, ln_hyp2f1, ln_hyp2f1_1_series, log_add_exp, LnHyp2f1Series,
 };
+
+/// Patterns per parallel work item of [`ParetoNbd::total_ln_likelihood`]: the fitting driver's
+/// chunk size, so that the sum is formed in the same order as the driver's (bit for bit).
+const CHUNK: usize = 8192;
 
 /// ln G(y) and ∂ ln G / ∂(r, α, s, β), where G(y) is one of the two terms of A0.
 #[derive(Debug, Clone, Copy)]
@@ -252,6 +258,33 @@ impl ParetoNbd {
         ll
     }
 
+    /// Σ wᵢ ln Lᵢ over the patterns, for choosing a starting point.
+    ///
+    /// # Numerics
+    /// [`LogLikelihood::ln_likelihood_batch`] over chunks of [`CHUNK`] patterns, in parallel
+    /// from 2·[`CHUNK`] patterns on, the chunks' sums added in order: the summation order of
+    /// the fitting driver, so that the starting point it picks is the driver's, to the bit.
+    fn total_ln_likelihood(&self, data: &Patterns<History>) -> f64 {
+        let mut g = [0.0; 4];
+        if data.len() < 2 * CHUNK {
+            return self.ln_likelihood_batch(&data.obs, &data.weights, &mut g);
+        }
+        let parts: Vec<f64> = data
+            .obs
+            .par_chunks(CHUNK)
+            .zip(data.weights.par_chunks(CHUNK))
+            .map(|(o, w)| {
+                let mut g = [0.0; 4];
+                self.ln_likelihood_batch(o, w, &mut g)
+            })
+            .collect();
+        let mut ll = 0.0;
+        for l in parts {
+            ll += l;
+        }
+        ll
+    }
+
     /// (l₁, l₂) for a history (see [`Self::parts`]).
     fn brace_logs(&self, h: &History) -> (f64, f64) {
         let (g1, g2) = self.ln_g_pair(h);
@@ -371,7 +404,7 @@ impl LogLikelihood for ParetoNbd {
         let mut best = (f64::NEG_INFINITY, candidates[1].to_vec());
         for c in candidates {
             if let Ok(m) = ParetoNbd::from_params(&c) {
-                let (ll, _) = crate::fit::total_ln_likelihood(&m, data);
+                let ll = m.total_ln_likelihood(data);
                 if ll > best.0 {
                     best = (ll, c.to_vec());
                 }
@@ -411,6 +444,38 @@ mod tests {
             }
         }
         assert!(ParetoNbd::from_params(&[1.0, 1.0, 1.0]).is_err());
+    }
+
+    /// The weighted total of the starting-point search is Σ wᵢ ln Lᵢ, below and above the
+    /// size from which it is summed in parallel chunks.
+    #[test]
+    fn total_ln_likelihood_is_the_weighted_sum() {
+        let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+        for n in [100, 3 * CHUNK + 17] {
+            let obs: Vec<History> = (0..n)
+                .map(|i| {
+                    let t = 20.0 + (i % 1000) as f64 / 50.0;
+                    let x = (i / 1000) as f64;
+                    let t_x = if x > 0.0 {
+                        t * ((i * 7) % 13) as f64 / 13.0
+                    } else {
+                        0.0
+                    };
+                    History::new(x, t_x, t).unwrap()
+                })
+                .collect();
+            let weights: Vec<f64> = (0..n).map(|i| 1.0 + (i % 3) as f64).collect();
+            let want: f64 = obs
+                .iter()
+                .zip(&weights)
+                .map(|(h, w)| w * m.ln_likelihood(h))
+                .sum();
+            let got = m.total_ln_likelihood(&Patterns { obs, weights });
+            assert!(
+                (got - want).abs() < 1e-11 * want.abs(),
+                "{n}: {got} vs {want}"
+            );
+        }
     }
 
     /// lifetimes' overflow case (issue #25) with heavier buyers: params (10.465, 0.00798565181,
