@@ -311,10 +311,11 @@ impl LogLikelihood for ParetoNbd {
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {
             [r, alpha, s, beta] => ParetoNbd::new(*r, *alpha, *s, *beta),
-            _ => Err(Error::InvalidArgument(format!(
-                "Pareto/NBD takes 4 parameters, got {}",
-                p.len()
-            ))),
+            _ => Err(Error::ParameterCount {
+                model: Self::NAME,
+                expected: Self::PARAM_NAMES.len(),
+                found: p.len(),
+            }),
         }
     }
 
@@ -427,7 +428,7 @@ mod tests {
     use super::*;
 
     /// from_params: the parameters round-trip, invalid values are rejected with their names
-    /// and a vector of the wrong length is rejected.
+    /// and a vector of the wrong length with [`Error::ParameterCount`].
     #[test]
     fn from_params_validates() {
         let p = [0.553, 10.578, 0.606, 11.669];
@@ -443,7 +444,12 @@ mod tests {
                 other => panic!("expected InvalidParameter for {name}, got {other:?}"),
             }
         }
-        assert!(ParetoNbd::from_params(&[1.0, 1.0, 1.0]).is_err());
+        match ParetoNbd::from_params(&[1.0, 1.0, 1.0]) {
+            Err(e @ Error::ParameterCount { .. }) => {
+                assert_eq!(e.to_string(), "Pareto/NBD takes 4 parameters, got 3")
+            }
+            other => panic!("expected ParameterCount, got {other:?}"),
+        }
     }
 
     /// The weighted total of the starting-point search is Σ wᵢ ln Lᵢ, below and above the

@@ -26,7 +26,7 @@ impl ParetoNbd {
     /// ln U(s, s; z) = z + ln Γ(1−s, z) from [`ln_tricomi_u_ss`].
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] unless δ is finite and positive; [`Error::Numerical`] when U
+    /// [`Error::InvalidOption`] unless δ is finite and positive; [`Error::Numerical`] when U
     /// or P(alive) cannot be evaluated.
     ///
     /// # Examples
@@ -42,9 +42,11 @@ impl ParetoNbd {
     #[doc(alias = "discounted_expected_residual_transactions")]
     pub fn dert(&self, h: &History, delta: f64) -> Result<f64> {
         if !(delta.is_finite() && delta > 0.0) {
-            return Err(Error::InvalidArgument(format!(
-                "discount rate δ = {delta} must be finite and positive for an infinite horizon"
-            )));
+            return Err(Error::InvalidOption {
+                name: "discount rate δ",
+                value: delta.to_string(),
+                reason: "must be finite and positive for an infinite horizon".into(),
+            });
         }
         let ParetoNbd { r, alpha, s, beta } = *self;
         let ln_pa = self.ln_p_alive(h);
@@ -209,8 +211,14 @@ mod tests {
     fn rejects_invalid_arguments() {
         let m = ParetoNbd::new(1.0, 1.0, 1.0, 1.0).unwrap();
         let h = History::new(1.0, 0.5, 1.0).unwrap();
-        assert!(m.dert(&h, 0.0).is_err());
-        assert!(m.dert(&h, f64::NAN).is_err());
+        for delta in [0.0, -0.1, f64::NAN, f64::INFINITY] {
+            match m.dert(&h, delta) {
+                Err(Error::InvalidOption { name, value, .. }) => {
+                    assert_eq!((name, value), ("discount rate δ", delta.to_string()))
+                }
+                other => panic!("expected InvalidOption for δ = {delta}, got {other:?}"),
+            }
+        }
         assert!(m.expected_purchases_new(-1.0).is_err());
     }
 

@@ -18,7 +18,9 @@ impl ParetoNbd {
     /// n uniforms: min(τ, T)·U^(1/n).
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] for a negative or non-finite age.
+    /// [`Error::InvalidData`](crate::Error::InvalidData) for a negative or non-finite age;
+    /// [`Error::Simulation`](crate::Error::Simulation) if a distribution rejects its
+    /// parameters.
     pub fn simulate<R: Rng + ?Sized>(&self, ages: &[f64], rng: &mut R) -> Result<Vec<History>> {
         let rate = Gamma::new(self.r, 1.0 / self.alpha).map_err(distr_error(Self::NAME))?;
         let drop = Gamma::new(self.s, 1.0 / self.beta).map_err(distr_error(Self::NAME))?;
