@@ -62,10 +62,23 @@ pub struct LnHyp2f1Series {
 /// assert!((f.d_z - 2.0).abs() < 1e-14);
 /// assert!(ln_hyp2f1_1_series(3.0, 2.0, 0.5).is_none());
 /// ```
+#[inline]
 pub fn ln_hyp2f1_1_series(p: f64, c: f64, z: f64) -> Option<LnHyp2f1Series> {
     if !(p > 0.0 && c >= p && (0.0..1.0).contains(&z)) {
         return None;
     }
+    ln_hyp2f1_1_series_in_domain(p, c, z)
+}
+
+/// [`ln_hyp2f1_1_series`] without its domain check, for callers whose arguments are in the
+/// domain (0 < p ≤ c, 0 ≤ z < 1) by construction, such as the Pareto/NBD likelihood, which
+/// calls it millions of times per fit. Outside the domain the result is unspecified (debug
+/// builds panic).
+///
+/// Kept out of line, so that the loop is compiled the same whatever the caller.
+#[inline(never)]
+pub(crate) fn ln_hyp2f1_1_series_in_domain(p: f64, c: f64, z: f64) -> Option<LnHyp2f1Series> {
+    debug_assert!(p > 0.0 && c >= p && (0.0..1.0).contains(&z));
     // mₖ = tₖ / z (so that z = 0 needs no division), m₁ = p/c.
     let mut m = p / c;
     let (mut h, mut hp, mut hc, mut hz) = (1.0, 0.0, 0.0, 0.0);
@@ -214,5 +227,22 @@ mod tests {
             assert!(ln_hyp2f1_1_series(p, c, z).is_none(), "({p}, {c}, {z})");
         }
         assert!(ln_hyp2f1_1_series(3.5, 5.1, 1.0 - 1e-9).is_none());
+        assert!(ln_hyp2f1_1_series_in_domain(3.5, 5.1, 1.0 - 1e-9).is_none());
+    }
+
+    /// Inside the domain the unchecked form is the checked one.
+    #[test]
+    fn unchecked_form_is_the_checked_one() {
+        for &(p, c, z) in &[
+            (0.3, 0.9, 0.0),
+            (1.5, 2.7, 0.3),
+            (2.0, 2.0, 0.6),
+            (1.6, 301.0, 0.95),
+        ] {
+            assert_eq!(
+                ln_hyp2f1_1_series_in_domain(p, c, z),
+                ln_hyp2f1_1_series(p, c, z)
+            );
+        }
     }
 }

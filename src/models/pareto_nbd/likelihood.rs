@@ -11,9 +11,8 @@ use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::hash::FxBuildHasher;
 use crate::models::LogLikelihood;
-use crate::special::{
-    digamma, ln_gamma, ln_hyp2f1, ln_hyp2f1_1_series, log_add_exp, LnHyp2f1Series,
-};
+use crate::special::hyp2f1_series::ln_hyp2f1_1_series_in_domain;
+use crate::special::{digamma, ln_gamma, ln_hyp2f1, log_add_exp, LnHyp2f1Series};
 
 /// Patterns per parallel work item of [`ParetoNbd::total_ln_likelihood`]: the fitting driver's
 /// chunk size, so that the sum is formed in the same order as the driver's (bit for bit).
@@ -80,7 +79,8 @@ impl ParetoNbd {
     /// α ≥ β:  G(y) = ₂F₁(a, s+1; a+1; (α−β)/(α+y)) / (α+y)^a
     /// α < β:  G(y) = ₂F₁(a, r+x; a+1; (β−α)/(β+y)) / (β+y)^a
     /// ```
-    /// so that 0 ≤ z < 1. By the Euler transform (DLMF 15.8.1, see [`ln_hyp2f1_1_series`]) these are
+    /// so that 0 ≤ z < 1. By the Euler transform (DLMF 15.8.1, see
+    /// [`ln_hyp2f1_1_series`](crate::special::ln_hyp2f1_1_series)) these are
     /// ```text
     /// α ≥ β:  G(y) = (α+y)^−(r+x) (β+y)^−s · H(r+x, a+1; z)
     /// α < β:  G(y) = (α+y)^−(r+x−1) (β+y)^−(s+1) · H(s+1, a+1; z)
@@ -89,7 +89,9 @@ impl ParetoNbd {
     /// p, c = a+1 and z.
     ///
     /// # Numerics
-    /// When the series does not converge (within
+    /// The series' arguments are in its domain by construction (p = r+x or s+1 is below
+    /// c = a+1 and 0 ≤ z < 1), so its form without the domain check is called. When the series
+    /// does not converge (within
     /// [`MAX_TERMS`](crate::special::hyp2f1_series::MAX_TERMS) terms), ln H comes from
     /// [`ln_hyp2f1`] and the derivatives are NaN (the fit then reports a numerical error).
     fn ln_g(&self, rx: f64, y: f64) -> LnG {
@@ -98,7 +100,7 @@ impl ParetoNbd {
         let (ay, by) = (alpha + y, beta + y);
         let (u, v) = (ay.ln(), by.ln());
         let series = |p: f64, z: f64| {
-            ln_hyp2f1_1_series(p, c, z).unwrap_or_else(|| LnHyp2f1Series {
+            ln_hyp2f1_1_series_in_domain(p, c, z).unwrap_or_else(|| LnHyp2f1Series {
                 ln_f: ln_hyp2f1(1.0, p, c, z).map_or(f64::NAN, |(l, _)| l),
                 d_p: f64::NAN,
                 d_c: f64::NAN,
@@ -426,6 +428,7 @@ impl LogLikelihood for ParetoNbd {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::special::ln_hyp2f1_1_series;
 
     /// from_params: the parameters round-trip, invalid values are rejected with their names
     /// and a vector of the wrong length with [`Error::ParameterCount`].
