@@ -140,11 +140,9 @@ impl DateFormat {
 /// # Errors
 /// [`Error::InvalidDate`] naming `what` (e.g. `--observation-end`) when `s` is not a valid date.
 pub fn parse_date_arg(s: &str, what: &str) -> Result<NaiveDate> {
-    parse_ymd_dashed(s.trim().as_bytes()).ok_or_else(|| {
-        Error::InvalidDate {
-            what: what.to_string(),
-            text: s.to_string(),
-        }
+    parse_ymd_dashed(s.trim().as_bytes()).ok_or_else(|| Error::InvalidDate {
+        what: what.to_string(),
+        text: s.to_string(),
     })
 }
 

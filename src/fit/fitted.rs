@@ -72,7 +72,7 @@ pub enum StopReason {
 }
 
 impl StopReason {
-    fn from_argmin(reason: Option<&argmin::core::TerminationReason>) -> Self {
+    pub(super) fn from_argmin(reason: Option<&argmin::core::TerminationReason>) -> Self {
         use argmin::core::TerminationReason as R;
         match reason {
             Some(R::SolverConverged) => StopReason::SolverConverged,
@@ -270,4 +270,3 @@ impl<M: Parameters> Fitted<M> {
             .collect()
     }
 }
-

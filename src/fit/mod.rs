@@ -26,25 +26,21 @@ pub mod covariance;
 mod fitted;
 pub mod transform;
 
-pub use fitted::{FittedModel, Fitted, ParamEstimate, Parameters, StopReason, Termination};
+pub use fitted::{Fitted, FittedModel, ParamEstimate, Parameters, StopReason, Termination};
 
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use argmin::core::{CostFunction, Executor, Gradient, State};
 use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
-use rayon::prelude::*;
 
 use crate::data::{CustomerDataRef, Observation, Patterns, TimeUnit};
 use crate::error::{Error, Result};
 use crate::models::{AnyModel, LogLikelihood, ModelKind, ModelRole, ModelVisitor};
-use covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd, Z_95};
+use covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd};
 use transform::{from_log, grad_to_log, scaled_start, to_log};
-
-/// Patterns per parallel chunk; below two chunks the evaluation stays on one thread.
-const CHUNK: usize = 8192;
 
 /// Options of a fit (not model parameters).
 #[derive(Debug, Clone, PartialEq)]
@@ -134,36 +130,13 @@ impl ModelVisitor for FitKind<'_, '_> {
     }
 }
 
-/// Σ wᵢ ln Lᵢ and its gradient with respect to the natural parameters.
+/// Σ wᵢ ln Lᵢ and its gradient with respect to the natural parameters (see
+/// [`LogLikelihood::total_ln_likelihood`]).
 pub fn total_ln_likelihood<M: LogLikelihood>(
     model: &M,
     data: &Patterns<M::Obs>,
 ) -> (f64, Vec<f64>) {
-    let k = M::PARAM_NAMES.len();
-    if data.len() < 2 * CHUNK {
-        let mut g = vec![0.0; k];
-        let ll = model.ln_likelihood_batch(&data.obs, &data.weights, &mut g);
-        return (ll, g);
-    }
-    let parts: Vec<(f64, Vec<f64>)> = data
-        .obs
-        .par_chunks(CHUNK)
-        .zip(data.weights.par_chunks(CHUNK))
-        .map(|(o, w)| {
-            let mut g = vec![0.0; k];
-            let ll = model.ln_likelihood_batch(o, w, &mut g);
-            (ll, g)
-        })
-        .collect();
-    let mut g = vec![0.0; k];
-    let mut ll = 0.0;
-    for (l, gi) in parts {
-        ll += l;
-        for (a, b) in g.iter_mut().zip(gi) {
-            *a += b;
-        }
-    }
-    (ll, g)
+    model.total_ln_likelihood(data)
 }
 
 /// A cached evaluation: (θ, cost, gradient).

@@ -30,7 +30,7 @@ use rand_distr::{Distribution, Gamma};
 
 use super::{check_positive, distr_error, LogLikelihood, ModelRole, Role, SpendModel};
 use crate::data::{Patterns, Spend};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 use crate::special::{digamma, ln_beta};
 
 /// The Gamma-Gamma model with validated parameters (see the module docs for the symbols).
@@ -367,7 +367,6 @@ impl SpendModel for GammaGamma {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{CustomerSummary, History, TimeUnit};
 
     #[test]
     fn rejects_invalid_parameters_naming_them() {

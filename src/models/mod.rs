@@ -22,10 +22,10 @@ pub mod gamma_gamma;
 pub mod mbg_nbd;
 pub mod pareto_nbd;
 
+pub use crate::data::{spend_observations, Spend};
 pub use bg_bb::BgBb;
 pub use bg_nbd::{AfterRepeat, BgNbd};
 pub use bg_nbd_family::{BetaGeometricNbd, DropoutVariant};
-pub use crate::data::{spend_observations, Spend};
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::{AlsoAtStart, MbgNbd};
 pub use pareto_nbd::ParetoNbd;
@@ -37,6 +37,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{History, Observation, OpportunityHistory, Patterns};
 use crate::error::{Error, Result};
+
+/// Patterns per parallel chunk of [`LogLikelihood::total_ln_likelihood`]; below two chunks
+/// the sum stays on one thread.
+pub const CHUNK: usize = 8192;
 
 /// A model with a per-observation log-likelihood and its gradient, fitted by [`crate::fit`].
 ///
@@ -76,6 +80,40 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
             }
         }
         ll
+    }
+
+    /// Σ wᵢ ln Lᵢ over weighted patterns and its gradient with respect to the natural
+    /// parameters: [`LogLikelihood::ln_likelihood_batch`] over chunks of [`CHUNK`] patterns, in
+    /// parallel from two chunks on, the chunk sums added in a fixed order so the result does not
+    /// depend on the thread count. The fitting driver and the models' starting-point searches
+    /// both sum this way.
+    fn total_ln_likelihood(&self, data: &Patterns<Self::Obs>) -> (f64, Vec<f64>) {
+        use rayon::prelude::*;
+        let k = Self::PARAM_NAMES.len();
+        if data.len() < 2 * CHUNK {
+            let mut g = vec![0.0; k];
+            let ll = self.ln_likelihood_batch(&data.obs, &data.weights, &mut g);
+            return (ll, g);
+        }
+        let parts: Vec<(f64, Vec<f64>)> = data
+            .obs
+            .par_chunks(CHUNK)
+            .zip(data.weights.par_chunks(CHUNK))
+            .map(|(o, w)| {
+                let mut g = vec![0.0; k];
+                let ll = self.ln_likelihood_batch(o, w, &mut g);
+                (ll, g)
+            })
+            .collect();
+        let mut g = vec![0.0; k];
+        let mut ll = 0.0;
+        for (l, gi) in parts {
+            ll += l;
+            for (a, b) in g.iter_mut().zip(gi) {
+                *a += b;
+            }
+        }
+        (ll, g)
     }
 
     /// Starting values for the optimiser, from the data.

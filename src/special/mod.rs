@@ -1,13 +1,16 @@
 //! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, the
-//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`](mod@hyp2f1)), and the upper incomplete gamma function and
+//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`](mod@hyp2f1)), ₂F₁(1, p; c; z) with its
+//! parameter derivatives (in [`hyp2f1_series`]), and the upper incomplete gamma function and
 //! Tricomi U(s, s; z) (in [`gamma_inc`]).
 
 pub mod gamma_inc;
 mod gamma_ratio;
 pub mod hyp2f1;
+pub mod hyp2f1_series;
 
 pub use gamma_inc::{ln_tricomi_u_ss, ln_upper_gamma};
 pub use hyp2f1::{hyp2f1, ln_hyp2f1};
+pub use hyp2f1_series::{ln_hyp2f1_1_series, LnHyp2f1Series};
 
 /// ln Γ(x) for x > 0 (statrs, Lanczos approximation, ~1e-15 relative).
 #[inline]
