@@ -163,6 +163,16 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A calibration period that ends after the observation period.
+    #[error(
+        "the calibration end {calibration_end} is after the observation end {observation_end}"
+    )]
+    CalibrationAfterObservation {
+        /// The calibration end.
+        calibration_end: chrono::NaiveDate,
+        /// The observation end.
+        observation_end: chrono::NaiveDate,
+    },
     /// A date option that is not a date.
     #[error("{what}: '{text}' is not a valid date (YYYY-MM-DD)")]
     InvalidDate {

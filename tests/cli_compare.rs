@@ -216,11 +216,11 @@ fn demo_writes_every_promised_file() {
     assert_eq!(rows.len(), models.len());
     for row in &rows {
         assert_eq!(row["status"], "ok", "{row:?}");
-        // [LO] lifetimes-outputs.md: 1,882 actual holdout purchases.
+        // [LO] docs/reference.md §8.2: 1,882 actual holdout purchases.
         assert_eq!(num(row, "holdout_actual"), 1882.0);
     }
     let bg = rows.iter().find(|r| r["model"] == "bg-nbd").unwrap();
-    // lifetimes-outputs.md: BG/NBD MAE 0.7855, Σ E[Y(39)] 1653.4.
+    // docs/reference.md §8.2: BG/NBD MAE 0.7855, Σ E[Y(39)] 1653.4.
     assert!((num(bg, "mae") - 0.7855).abs() < 1e-3);
     assert!((num(bg, "holdout_predicted") - 1653.4).abs() < 1.0);
 
@@ -261,7 +261,7 @@ fn demo_writes_every_promised_file() {
     cols.extend(tr.iter().map(String::as_str));
     let tracking = check_csv(&w, "out/comparison/tracking.csv", &cols);
     assert_eq!(tracking.len(), 78);
-    // published-values.md §1: 4,339 cumulative repeat transactions at week 78.
+    // docs/reference.md §1: 4,339 cumulative repeat transactions at week 78.
     assert_eq!(num(&tracking[77], "actual_cumulative"), 4339.0);
 
     let mut cols = vec![

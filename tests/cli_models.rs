@@ -112,8 +112,9 @@ fn predict_writes_per_customer_predictions() {
             "expected_purchases"
         ]
     );
+    assert_eq!(header, btyd::io::schema::customer_predictions(false, false));
     assert_eq!(rows.len(), 2357);
-    // Customer 1 (x 2, t_x 30.43, T 38.86): E[Y(39)] 1.226, P(alive) 0.7266 (published-values §2.5).
+    // Customer 1 (x 2, t_x 30.43, T 38.86): E[Y(39)] 1.226, P(alive) 0.7266 (docs/reference.md §2.5).
     assert_eq!(rows[0][0], "1");
     let p_alive: f64 = rows[0][4].parse().unwrap();
     let expected: f64 = rows[0][5].parse().unwrap();
@@ -150,7 +151,7 @@ fn gamma_gamma_and_clv_reproduce_lifetimes() {
         assert!(rel(estimate(&gg, i), *want) < 1e-4);
     }
     // lifetimes' customer_lifetime_value(time=12, discount_rate=0.01, freq='W'): 12 steps of
-    // 4.345 weeks at 1% per step (../shared/reference/lifetimes-outputs.md).
+    // 4.345 weeks at 1% per step (docs/reference.md §8.1).
     let args = [
         "clv",
         "bg.json",
@@ -187,6 +188,7 @@ fn gamma_gamma_and_clv_reproduce_lifetimes() {
             "clv"
         ]
     );
+    assert_eq!(header, btyd::io::schema::CLV_TABLE);
     let clv = |id: &str| {
         rows.iter().find(|r| r[0] == id).unwrap()[9]
             .parse::<f64>()
@@ -450,6 +452,7 @@ fn fit_and_predict_bg_bb_on_patterns() {
             "expected_purchases"
         ]
     );
+    assert_eq!(header, btyd::io::schema::PATTERN_PREDICTIONS);
     let total: f64 = rows
         .iter()
         .map(|r| r[3].parse::<f64>().unwrap() * r[5].parse::<f64>().unwrap())
@@ -491,7 +494,7 @@ fn pareto_nbd_fit_predict_and_dert() {
         );
     }
     let (_, rows) = table(&w.succeeds(&["predict", "pnbd.json", "spend.csv", "--horizon", "39"]));
-    // Customer 1: E[Y(39)] 1.4551, P(alive) 0.8692 (published-values §2.5).
+    // Customer 1: E[Y(39)] 1.4551, P(alive) 0.8692 (docs/reference.md §2.5).
     assert!(
         (rows[0][6].parse::<f64>().unwrap() - 1.4551).abs() < 2e-3,
         "{:?}",
@@ -562,7 +565,7 @@ fn bg_bb_from_a_transaction_log_to_clv() {
     assert!(rows
         .iter()
         .all(|r| r[1].parse::<f64>().unwrap() <= r[2].parse::<f64>().unwrap()));
-    // The 1,411 customers who never came back (published-values §1) have x = 0, and so do those
+    // The 1,411 customers who never came back (docs/reference.md §1) have x = 0, and so do those
     // whose repeat purchases all fell in the month of their first purchase.
     let zeros = rows.iter().filter(|r| r[1] == "0").count();
     assert!((1411..2357).contains(&zeros), "{zeros}");

@@ -1,7 +1,7 @@
 //! CLV with BG/NBD + Gamma-Gamma fitted on CDNOW, against lifetimes, and DERT properties.
 //!
 //! Data: `datasets/cdnow_customers_summary_with_transactions.csv` (weeks, 2-dp). References:
-//! `/work/shared/reference/lifetimes-outputs.md` "CLV, lifetimes convention" (lifetimes 0.11.3
+//! `docs/reference.md` §8.1 (CLV, lifetimes convention) (lifetimes 0.11.3
 //! `customer_lifetime_value(bgf, ..., time=12, discount_rate=0.01, freq='W')`: 12 steps of
 //! 4.345 weeks, 1% per step).
 
@@ -13,7 +13,7 @@ use btyd::models::{spend_observations, BgNbd, GammaGamma, PurchaseModel};
 use btyd::predict::clv::{clv, dert, ClvOptions, CustomerClv, DiscountRate, Horizon};
 use common::{cdnow_spend_summary, patterns, rel};
 
-/// lifetimes-outputs.md, CLV table: (customer_id, clv).
+/// docs/reference.md §8.1, CLV table: (customer_id, clv).
 const LIFETIMES_CLV: [(&str, f64); 7] = [
     ("1", 36.27849576),
     ("2", 4.637466329),
@@ -23,7 +23,7 @@ const LIFETIMES_CLV: [(&str, f64); 7] = [
     ("9", 43.3536424),
     ("11", 66.65939705),
 ];
-/// lifetimes-outputs.md: total over all 2,357 customers, printed to 2 dp.
+/// docs/reference.md §8.1: total over all 2,357 customers, printed to 2 dp.
 const LIFETIMES_TOTAL: f64 = 71_509.90;
 /// At lifetimes' own parameters only the 10-digit printing of its outputs and parameters
 /// separates us (its ₂F₁ is scipy's, accurate to ~1e-14 on these arguments).
@@ -58,7 +58,7 @@ fn check_against_lifetimes(rows: &[CustomerClv], summary: &Summary, tol: f64) {
 
 fn lifetimes_clv_at_lifetimes_parameters() {
     let summary = cdnow_spend_summary();
-    // lifetimes-outputs.md: lifetimes' fitted parameters.
+    // docs/reference.md §8.1: lifetimes' fitted parameters.
     let bg = BgNbd::new(0.24259293, 4.41353227, 0.79288597, 2.42575238).unwrap();
     let gg = GammaGamma::new(6.24880250, 3.74458846, 15.44774806).unwrap();
     let rows = clv(&bg, &gg, &summary, &lifetimes_opts()).unwrap();
@@ -88,7 +88,8 @@ fn lifetimes_clv_with_our_fits() {
     check_against_lifetimes(&rows, &summary, OWN_FIT_REL_TOL);
 }
 
-/// BG/NBD MLE on CDNOW (published-values §7: Fader, Hardie & Lee 2005a estimates to 6 digits).
+/// BG/NBD MLE on CDNOW recomputed at full precision [R], to 6 digits (docs/reference.md §2.1,
+/// §7; the paper prints 3 digits).
 fn bg() -> BgNbd {
     BgNbd::new(0.242595, 4.413602, 0.792922, 2.425906).unwrap()
 }

@@ -1,8 +1,7 @@
 //! BG/BB against published values: Fader, Hardie & Shang (2010), "Customer-Base Analysis in a
 //! Discrete-Time Noncontractual Setting", Marketing Science 29(6) 1086–1108, with Hardie's note
 //! 010 (Excel) and the BTYD R package vignette; numbers the paper does not print were recomputed
-//! independently with scipy/mpmath ([R]). Values and sources: `../shared/reference/
-//! published-values.md` §5.2. Data: `datasets/donations.csv`, 11,104 donors of the 1995 cohort,
+//! independently with scipy/mpmath ([R]). Values and sources: `docs/reference.md` §5.2. Data: `datasets/donations.csv`, 11,104 donors of the 1995 cohort,
 //! n = 6 annual opportunities (1996–2001).
 
 mod common;
@@ -14,7 +13,7 @@ use btyd::io::{read_opportunity_patterns, read_opportunity_patterns_from};
 use btyd::models::{BgBb, LogLikelihood, OpportunityModel};
 use common::{dataset, rel};
 
-/// The [R] MLE on the donations data (published-values §5.2; BTYD's vignette prints
+/// The [R] MLE on the donations data (docs/reference.md §5.2; BTYD's vignette prints
 /// 1.203507 0.7497667 0.6567568 2.783887).
 fn mle() -> BgBb {
     BgBb::new(1.203522, 0.749716, 0.656718, 2.783442).unwrap()
@@ -102,7 +101,7 @@ fn btyd_vignette_expectations() {
     assert!(rel(bb, 3.627858) < 1e-4, "{bb}");
 }
 
-/// The per-pattern table of published-values §5.2 ([R] at the MLE): P(alive in 2002),
+/// The per-pattern table of docs/reference.md §5.2 ([R] at the MLE): P(alive in 2002),
 /// E[X(6, 11)] and DERT at d = 0.10, to 1e-4.
 #[test]
 fn per_pattern_table_matches_reference() {

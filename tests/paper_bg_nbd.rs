@@ -1,7 +1,7 @@
 //! BG/NBD against published values: Fader, Hardie & Lee (2005a), "Counting Your Customers the
 //! Easy Way", Marketing Science 24(2); Hardie's notes 004 (Excel), 021 (P(alive)) and 027
 //! (#NUM! errors); the BTYD R package vignette; lifetimes' and pymc-marketing's test suites.
-//! Values and their sources are collected in `../shared/reference/published-values.md` §2.
+//! Values and their sources are collected in `docs/reference.md` §2.
 
 mod common;
 
@@ -15,7 +15,7 @@ fn published() -> BgNbd {
     BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap()
 }
 
-/// Full-precision MLE on the exact-day CDNOW summary (published-values §2.1, [R]).
+/// Full-precision MLE on the exact-day CDNOW summary (docs/reference.md §2.1, [R]).
 fn full_mle() -> BgNbd {
     BgNbd::new(0.242595, 4.413602, 0.792922, 2.425906).unwrap()
 }
@@ -31,7 +31,8 @@ fn h(x: f64, t_x: f64, t: f64) -> History {
 
 /// The 2-dp summary file behind the paper: lifetimes reproduces its fit as r 0.24259293,
 /// alpha 4.41353227, a 0.79288597, b 2.42575238, SEs 0.012557 0.378221 0.185719 0.705345
-/// (lifetimes Quickstart `bgf.summary`; published-values §2.1). Against the exact-day MLE
+/// (lifetimes Quickstart `bgf.summary`; docs/reference.md §2.1 for the SEs, §8.1 for the
+/// parameters). Against the exact-day MLE
 /// (0.242595, 4.413602, 0.792922, 2.425906) the 2-dp rounding of T moves the estimates by < 2e-5
 /// relative, inside the 1e-3 tolerance.
 #[test]
@@ -75,7 +76,7 @@ fn compressed_likelihood_equals_per_customer_sum() {
         (direct - compressed).abs() < 1e-8,
         "{direct} vs {compressed}"
     );
-    // At the published rounded parameters, LL = −9582.43 (paper −9582.4; published-values §7).
+    // At the published rounded parameters, LL = −9582.43 (paper −9582.4; docs/reference.md §1, §7).
     assert!((direct - -9582.4268).abs() < 0.01, "{direct}");
 }
 
@@ -247,7 +248,7 @@ fn rejects_invalid_parameters() {
 }
 
 /// From the raw log (exact day/7 values) the fit lands on the full-precision MLE of
-/// published-values §2.1 ([R] 0.242595 4.413602 0.792922 2.425906, LL −9582.4292; CLVTools'
+/// docs/reference.md §2.1 ([R] 0.242595 4.413602 0.792922 2.425906, LL −9582.4292; CLVTools'
 /// test and the BTYD vignette agree to 1e-3), and on the same optimum as the 2-dp summary file.
 #[test]
 fn fit_from_log_matches_paper_and_summary_file() {

@@ -1,7 +1,7 @@
 //! Gamma-Gamma on the CDNOW 1/10 sample: the published fit and predictions.
 //!
 //! Data: `datasets/cdnow_customers_summary_with_transactions.csv` (lifetimes' file, 2-dp z̄),
-//! the 946 calibration repeaters. References: `/work/shared/reference/published-values.md` §3
+//! the 946 calibration repeaters. References: `docs/reference.md` §3
 //! (Fader & Hardie 2013, note 025; lifetimes tests/Quickstart; [R] recomputations).
 
 mod common;
@@ -15,9 +15,9 @@ fn fitted() -> btyd::fit::Fitted<GammaGamma> {
     fit::<GammaGamma>(&data, &FitOptions::default()).expect("fit")
 }
 
-/// published-values §3: "full MLE (lifetimes 2-dp z̄) 6.24880, 3.74459, 15.44775" [R], matching
-/// the note 025 values 6.25, 3.74, 15.44 [P/S] and lifetimes' 6.24880250, 3.74458846,
-/// 15.44774806 (lifetimes-outputs.md). LL −4055.9232 for the density of z̄ on 2-dp data [R]
+/// docs/reference.md §3: "full MLE (lifetimes 2-dp z̄) 6.24880, 3.74459, 15.44775" [R], matching
+/// the note 025 values 6.25, 3.74, 15.44 [S] and lifetimes' 6.24880250, 3.74458846,
+/// 15.44774806 (docs/reference.md §8.1). LL −4055.9232 for the density of z̄ on 2-dp data [R]
 /// (CLVTools' −4055.9177 is for unrounded z̄; the JMR paper's −4659 is the density of x·z̄, the
 /// normalisation trap of §3, and would fail this test).
 #[test]
@@ -41,7 +41,7 @@ fn cdnow_estimates_and_log_likelihood() {
     assert!(f.converged);
 }
 
-/// Standard errors 1.1897, 0.2902, 4.1599: published-values §3, [R] only (inverse observed
+/// Standard errors 1.1897, 0.2902, 4.1599: docs/reference.md §3, [R] only (inverse observed
 /// information); 2% tolerance for the finite-difference Hessian.
 #[test]
 fn cdnow_standard_errors() {
@@ -53,7 +53,7 @@ fn cdnow_standard_errors() {
 }
 
 /// LL at the rounded published parameters (6.25, 3.74, 15.44) on the 2-dp data: −4055.9247
-/// (published-values §3 [R]); the printed precision of that value bounds the tolerance.
+/// (docs/reference.md §3 [R]); the printed precision of that value bounds the tolerance.
 #[test]
 fn log_likelihood_at_published_parameters() {
     let gg = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
@@ -63,7 +63,7 @@ fn log_likelihood_at_published_parameters() {
 }
 
 /// E(Z | z̄, x) for CDNOW IDs 1–10 at our MLE: 24.6586 18.9115 35.1710 35.1710 35.1710 71.4629
-/// 18.9115 35.1710 27.2824 35.1710 (published-values §3: [R] with the MLE, = lifetimes
+/// 18.9115 35.1710 27.2824 35.1710 (docs/reference.md §3: [R] with the MLE, = lifetimes
 /// Quickstart 24.658619 18.911489 35.170981 … 71.462843 … 27.282408 [S]); the mean over all
 /// 2,357 customers (x = 0 → population mean) 35.2529588 (lifetimes Quickstart [S], [R] 35.25296).
 #[test]
@@ -95,7 +95,7 @@ fn cdnow_conditional_expected_spend() {
     assert_eq!(spends.len(), 2357);
     eprintln!("first ten {:?}, mean {mean}", &spends[..10]);
     assert!((mean - 35.2530).abs() < 1e-3, "mean {mean}");
-    // Population mean E(Z) = pγ/(q−1) = $35.171 at the MLE (published-values §3 [R]).
+    // Population mean E(Z) = pγ/(q−1) = $35.171 at the MLE (docs/reference.md §3 [R]).
     assert!((gg.mean_spend().unwrap() - 35.171).abs() < 1e-3);
     assert!(gg.has_finite_mean());
 }

@@ -2,7 +2,7 @@
 //! Hoppe (2008) erratum for E[Y(t)]. The paper's own data are not public, so the references are
 //! the CDNOW 1/10 sample fitted by lifetimes (`test_params_out_is_close_to_BTYDplus`, its outputs
 //! printed with 8 digits) and an independent high-precision recomputation ([R], scipy/mpmath),
-//! collected in `../shared/reference/published-values.md` §5.1.
+//! collected in `docs/reference.md` §5.1.
 
 mod common;
 
@@ -11,12 +11,13 @@ use btyd::fit::{fit, total_ln_likelihood, FitOptions};
 use btyd::models::{BgNbd, LogLikelihood, MbgNbd, PurchaseModel};
 use common::{cdnow_histories, patterns, rel};
 
-/// The [R] MLE on the exact-day CDNOW summary (published-values §5.1).
+/// The [R] MLE on the exact-day CDNOW summary (docs/reference.md §5.1).
 fn mle() -> MbgNbd {
     MbgNbd::new(0.524843, 6.183085, 0.891359, 1.614002).unwrap()
 }
 
-/// lifetimes' MLE on its 2-dp summary file.
+/// lifetimes' MLE on the summary rebuilt from `CDNOW_sample.txt` at full precision (days / 7;
+/// docs/reference.md §8.2).
 fn lifetimes_mle() -> MbgNbd {
     MbgNbd::new(0.52484290, 6.18308176, 0.89135952, 1.61400293).unwrap()
 }
@@ -77,7 +78,7 @@ fn note_027_extreme_customer() {
 }
 
 /// CDNOW customer 1, E[Y(39)] at the MLE: [R] 1.2627 with the 2-dp inputs of the summary file
-/// (x 2, t_x 30.43, T 38.86; the convention of published-values §2.5); lifetimes, with its own
+/// (x 2, t_x 30.43, T 38.86; the convention of docs/reference.md §2.5); lifetimes, with its own
 /// MLE and the exact day/7 values (t_x 213/7, T 272/7), prints 1.26275884.
 #[test]
 fn customer_one_conditional_expectation() {

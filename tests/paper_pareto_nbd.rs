@@ -2,7 +2,7 @@
 //! Lee (2005a, Marketing Science, Table 2 / §7) and (2005b, JMR, eq. 2, DERT); Hardie's notes 009
 //! and 012/013; the BTYD R package vignette and man pages; CLVTools', lifetimes' and
 //! pymc-marketing's test suites. Values and their sources are collected in
-//! `../shared/reference/published-values.md` §2, §4 and §6.2 ([S] = a package's test or
+//! `docs/reference.md` §2, §4 and §6.2 ([S] = a package's test or
 //! vignette, [R] = recomputed there with mpmath/scipy from the formulas).
 
 mod common;
@@ -14,7 +14,7 @@ use btyd::predict::clv::{dert, dert_by_quadrature, Horizon};
 use common::{patterns, rel};
 
 /// Published rounded parameters (0.553, 10.578, 0.606, 11.669): Fader, Hardie & Lee (2005a),
-/// via CLVTools `test_correctness_pnbd_nocovstaticcov.R` and lifetimes (published-values §2.1).
+/// via CLVTools `test_correctness_pnbd_nocovstaticcov.R` and lifetimes (docs/reference.md §2.1).
 fn published() -> ParetoNbd {
     ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap()
 }
@@ -64,7 +64,7 @@ fn fit_cdnow_matches_published_mle() {
 }
 
 /// The per-customer sum equals the weighted compressed sum; LL at the published parameters on
-/// the exact-day data is −9594.9763 ([R], published-values §6.2; paper −9595.0).
+/// the exact-day data is −9594.9763 ([R], docs/reference.md §6.2; paper −9595.0).
 #[test]
 fn compressed_likelihood_equals_per_customer_sum() {
     let rows: Vec<History> = common::cdnow_sample_summary().histories().collect();
@@ -91,7 +91,7 @@ fn btyd_vignette_customer_1516() {
     assert!((pa - 0.997874).abs() < 5e-6, "{pa}");
 }
 
-/// E[X(52)]: [R] 1.47311 with BTYD's unrounded est.params (published-values §2.6). The BTYD
+/// E[X(52)]: [R] 1.47311 with BTYD's unrounded est.params (docs/reference.md §2.6). The BTYD
 /// vignette p.9 prints 1.473434 next to parameters shown rounded as (0.553, 10.580, 0.606,
 /// 11.656); from those rounded values the formula gives 1.47216, and the rounding of r alone
 /// (0.5534 → 0.553) moves E[X(52)] by 7e-4 relative, so the vignette's value is checked to
@@ -117,7 +117,7 @@ fn unconditional_expectation_matches_btyd() {
     assert_eq!(m.expected_purchases_new(0.0).unwrap(), 0.0);
 }
 
-/// Per-customer values of published-values §2.5 ([R], 2-dp inputs as in the lifetimes summary
+/// Per-customer values of docs/reference.md §2.5 ([R], 2-dp inputs as in the lifetimes summary
 /// file) at the published rounded parameters: LL_i, P(alive), E[Y(39)] for CDNOW IDs 1, 2, 3, 6.
 #[test]
 fn per_customer_values_at_published_parameters() {
@@ -141,7 +141,7 @@ fn per_customer_values_at_published_parameters() {
 }
 
 /// P(X(39) = n), n = 0…3, at the published parameters ([R], notes 012/013 formula,
-/// published-values §2.6).
+/// docs/reference.md §2.6).
 #[test]
 fn probability_of_n_purchases_at_published_parameters() {
     let m = published();

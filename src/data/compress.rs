@@ -77,7 +77,7 @@ type KeyMap<O> = HashMap<[u64; 3], (O, f64), FxBuildHasher>;
 /// Collapses weighted observations into unique patterns, sorted by key.
 ///
 /// Observations with zero weight are dropped. The observations are dealt by key hash into
-/// [`SHARDS`] shards in one pass (keeping input order within each), then each shard is counted
+/// `SHARDS` (256) shards in one pass (keeping input order within each), then each shard is counted
 /// with its own small, cache-resident table, in parallel. Every pattern's weights are summed in
 /// input order, so the result does not depend on the number of threads.
 pub fn compress<O: PatternKey + Send + Sync>(

@@ -15,7 +15,7 @@
 //! | [`Patterns<OpportunityHistory>`](Patterns) | weighted unique histories (e.g. `donations.csv`) |
 //!
 //! "Opportunity" names the discrete-time model's data throughout; the discounting of CLV in
-//! discrete steps is a separate matter ([`crate::predict::clv`]).
+//! discrete steps is a separate matter ([`crate::predict::clv`](mod@crate::predict::clv)).
 
 use std::collections::BTreeMap;
 

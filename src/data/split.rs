@@ -13,13 +13,12 @@ use crate::error::{Error, Result};
 /// Checks that the calibration period ends no later than the observation period.
 ///
 /// # Errors
-/// [`Error::InvalidOption`] when `calibration_end` is after `observation_end`.
+/// [`Error::CalibrationAfterObservation`] when `calibration_end` is after `observation_end`.
 pub fn check_calibration_end(calibration_end: NaiveDate, observation_end: NaiveDate) -> Result<()> {
     if calibration_end > observation_end {
-        return Err(Error::InvalidOption {
-            name: "the calibration end",
-            value: calibration_end.to_string(),
-            reason: format!("is after the observation end {observation_end}"),
+        return Err(Error::CalibrationAfterObservation {
+            calibration_end,
+            observation_end,
         });
     }
     Ok(())

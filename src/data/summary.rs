@@ -68,7 +68,7 @@ pub struct SummaryReport {
 ///
 /// # Errors
 /// [`Error::InvalidData`] naming the file and line of a transaction after the observation end,
-/// or a customer whose amounts sum to a non-finite value; [`Error::InvalidOption`] when the
+/// or a customer whose amounts sum to a non-finite value; [`Error::CalibrationAfterObservation`] when the
 /// calibration end is after the observation end.
 pub fn build_summary(tx: &Transactions, opts: &SummaryOptions) -> Result<(Summary, SummaryReport)> {
     build(
@@ -256,6 +256,9 @@ mod tests {
             ..SummaryOptions::new(TimeUnit::Day)
         };
         let err = build_summary(&tx, &opts).unwrap_err();
-        assert!(matches!(err, Error::InvalidOption { .. }), "{err}");
+        assert!(
+            matches!(err, Error::CalibrationAfterObservation { .. }),
+            "{err}"
+        );
     }
 }

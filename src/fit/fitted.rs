@@ -99,7 +99,7 @@ impl std::fmt::Display for StopReason {
 /// (see the module docs).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Termination {
-    /// L-BFGS stopped and a Newton step would gain less than [`FitOptions::ll_tolerance`].
+    /// L-BFGS stopped and a Newton step would gain less than [`FitOptions::ll_tolerance`](super::FitOptions::ll_tolerance).
     Converged(StopReason),
     /// L-BFGS stopped where the Hessian is not positive definite: no interior maximum there.
     NoInteriorMaximum(StopReason),

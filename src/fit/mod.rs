@@ -254,26 +254,26 @@ fn newton_check<M: LogLikelihood>(
             .map(|row| row.iter().zip(&g).map(|(a, b)| a * b).sum())
             .collect();
         let gain = obj.n * g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>() / 2.0;
-        if gain <= 0.0 || steps >= max_steps {
-            let gain = gain.max(0.0);
-            return Ok(Checked {
-                theta,
-                cost,
-                grad: g,
-                inverse_hessian: Some(inv),
-                gain,
-            });
-        }
-        let candidate: Vec<f64> = theta.iter().zip(&step).map(|(t, s)| t - s).collect();
-        match obj.eval(&candidate) {
-            Ok((c, _)) if c < cost => theta = candidate,
-            _ => {
+        // A Newton step is taken only while it would gain and the budget allows, and kept only
+        // when it lowers the objective; otherwise this point is the result.
+        let improved = (gain > 0.0 && steps < max_steps)
+            .then(|| {
+                theta
+                    .iter()
+                    .zip(&step)
+                    .map(|(t, s)| t - s)
+                    .collect::<Vec<f64>>()
+            })
+            .filter(|candidate| matches!(obj.eval(candidate), Ok((c, _)) if c < cost));
+        match improved {
+            Some(candidate) => theta = candidate,
+            None => {
                 return Ok(Checked {
                     theta,
                     cost,
                     grad: g,
                     inverse_hessian: Some(inv),
-                    gain,
+                    gain: gain.max(0.0),
                 })
             }
         }

@@ -25,16 +25,16 @@
 //!
 //! # Numerical variant
 //! The likelihood is a sum of n − t_x + 1 products of beta functions, evaluated as a
-//! log-sum-exp of the log terms (published-values §6.5); consecutive terms are obtained from
+//! log-sum-exp of the log terms (docs/reference.md §6.5); consecutive terms are obtained from
 //! each other by the recurrence B(p, q+1) = B(p, q)·q/(p+q), which also updates their
 //! gradients (ψ(z+1) = ψ(z) + 1/z). Ratios of gamma functions Γ(γ+δ)Γ(1+δ+n)/(Γ(1+δ)Γ(γ+δ+n))
 //! are products over the n opportunities, summed as ln1p terms, so the 0/0 at γ = 1 has no
-//! cancellation. Formula references are to published-values §6.5, which transcribes the paper
+//! cancellation. Formula references are to docs/reference.md §6.5, which transcribes the paper
 //! and note 010; the paper's equation numbers are not cited because its text was not available
 //! to us.
 //!
 //! BG/BB is a discrete-time model: its predictions are those of
-//! [`OpportunityModel`](crate::models::OpportunityModel), taking whole numbers of
+//! [`crate::models::OpportunityModel`], taking whole numbers of
 //! opportunities, not the continuous-time [`crate::models::PurchaseModel`].
 //!
 //! # Examples
@@ -189,7 +189,7 @@ impl BgBb {
     /// ln L and its gradient (natural parameters) for one history.
     ///
     /// # Formula
-    /// Note 010 / Fader, Hardie & Shang (2010) (published-values §6.5):
+    /// Note 010 / Fader, Hardie & Shang (2010) (docs/reference.md §6.5):
     /// ```text
     /// L = B(α+x, β+n−x)/B(α, β) · B(γ, δ+n)/B(γ, δ)
     ///   + Σ_{i=0}^{n−t_x−1} B(α+x, β+t_x−x+i)/B(α, β) · B(γ+1, δ+t_x+i)/B(γ, δ)
@@ -318,7 +318,7 @@ impl OpportunityModel for BgBb {
     /// E[X(n)]: expected number of transactions in the first n opportunities of a new customer.
     ///
     /// # Formula
-    /// Fader, Hardie & Shang (2010) (published-values §6.5):
+    /// Fader, Hardie & Shang (2010) (docs/reference.md §6.5):
     /// ```text
     /// E[X(n)] = α/(α+β) · δ/(γ−1) · [1 − Γ(γ+δ)Γ(1+δ+n) / (Γ(γ+δ+n)Γ(1+δ))]
     /// ```
@@ -346,7 +346,7 @@ impl OpportunityModel for BgBb {
     /// opportunities of a customer with history (x, t_x, n).
     ///
     /// # Formula
-    /// Fader, Hardie & Shang (2010) (published-values §6.5):
+    /// Fader, Hardie & Shang (2010) (docs/reference.md §6.5):
     /// ```text
     /// E[X(n, n+n*) | x, t_x, n] = (1/L) · B(α+x+1, β+n−x)/B(α, β) · δ/(γ−1) · Γ(γ+δ)/Γ(1+δ)
     ///     · [Γ(1+δ+n)/Γ(γ+δ+n) − Γ(1+δ+n+n*)/Γ(γ+δ+n+n*)]
@@ -369,7 +369,7 @@ impl OpportunityModel for BgBb {
     /// P(alive at opportunity n+1 | x, t_x, n).
     ///
     /// # Formula
-    /// Fader, Hardie & Shang (2010) (published-values §6.5):
+    /// Fader, Hardie & Shang (2010) (docs/reference.md §6.5):
     /// ```text
     /// P(alive in n+1) = B(α+x, β+n−x)/B(α, β) · B(γ, δ+n+1)/B(γ, δ) / L(α, β, γ, δ | x, t_x, n)
     /// ```
@@ -392,7 +392,7 @@ impl OpportunityModel for BgBb {
     /// opportunities (0 for x > n).
     ///
     /// # Formula
-    /// Fader, Hardie & Shang (2010) (published-values §6.5):
+    /// Fader, Hardie & Shang (2010) (docs/reference.md §6.5):
     /// ```text
     /// P(X(n) = x) = C(n, x)·B(α+x, β+n−x)/B(α, β)·B(γ, δ+n)/B(γ, δ)
     ///             + Σ_{i=x}^{n−1} C(i, x)·B(α+x, β+i−x)/B(α, β)·B(γ+1, δ+i)/B(γ, δ)
@@ -428,7 +428,7 @@ impl OpportunityModel for BgBb {
     /// (x, t_x, n), transactions at opportunity n+j discounted by (1+d)^j.
     ///
     /// # Formula
-    /// Fader, Hardie & Shang (2010) (published-values §6.5):
+    /// Fader, Hardie & Shang (2010) (docs/reference.md §6.5):
     /// ```text
     /// DERT(d | x, t_x, n) = (1/L) · B(α+x+1, β+n−x)/B(α, β) · B(γ, δ+n+1)/(B(γ, δ)(1+d))
     ///                       · ₂F₁(1, δ+n+1; γ+δ+n+1; 1/(1+d))

@@ -22,7 +22,7 @@
 //! ```
 //!
 //! For s = 0 this is eq. (6) of Fader, Hardie & Lee (2005a); for s = 1 it is the MBG/NBD
-//! likelihood (published-values §6.4: B(a, b+x+1)/B(a, b) and B(a+1, b+x)/B(a, b) =
+//! likelihood (docs/reference.md §6.4: B(a, b+x+1)/B(a, b) and B(a+1, b+x)/B(a, b) =
 //! B(a, b+x+1)/B(a, b) · a/(b+x)). The stable evaluation is that of Hardie's note 027
 //! ("Overcoming the BG/NBD Model's #NUM! Error Problem", 2013): ln L = ln A1 + ln A2 + ln A3 +
 //! softplus(ln(A4/A3)).
@@ -386,7 +386,7 @@ impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
     /// L = A1·A2·(A3 + δ_{x>0}·A4),  A1 = Γ(r+x)α^r/Γ(r),  A2 = B(a, b+x)/B(a, b),
     /// A3 = (α+T)^−(r+x),  A4 = a/(b+x−1)·(α+t_x)^−(r+x)
     /// ```
-    /// MBG/NBD, Batislam et al. (2007) (published-values §6.4), for every x including x = 0:
+    /// MBG/NBD, Batislam et al. (2007) (docs/reference.md §6.4), for every x including x = 0:
     /// ```text
     /// L = Γ(r+x)α^r/Γ(r) · { B(a, b+x+1)/B(a, b)·(α+T)^−(r+x) + B(a+1, b+x)/B(a, b)·(α+t_x)^−(r+x) }
     /// ```
@@ -473,7 +473,7 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
     ///
     /// # Formula
     /// BG/NBD, Fader, Hardie & Lee (2005a), eq. (7); MBG/NBD, Batislam et al. (2007)
-    /// (published-values §6.4):
+    /// (docs/reference.md §6.4):
     /// ```text
     /// BG/NBD:  E[X(t)] = (a+b−1)/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b; a+b−1; t/(α+t))]
     /// MBG/NBD: E[X(t)] = b/(a−1) · [1 − (α/(α+t))^r ₂F₁(r, b+1; a+b; t/(α+t))]
@@ -525,7 +525,7 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
     ///
     /// # Formula
     /// BG/NBD, Fader, Hardie & Lee (2008), note 021, eq. 2; MBG/NBD, Batislam et al. (2007)
-    /// (published-values §6.4):
+    /// (docs/reference.md §6.4):
     /// ```text
     /// BG/NBD:  P(alive) = 1 / (1 + δ_{x>0}·a/(b+x−1)·((α+T)/(α+t_x))^{r+x})
     /// MBG/NBD: P(alive) = 1 / (1 + a/(b+x)·((α+T)/(α+t_x))^{r+x})
@@ -548,7 +548,7 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
     ///
     /// # Formula
     /// BG/NBD, Fader, Hardie & Lee (2005a), eq. (8); MBG/NBD, Batislam et al. (2007)
-    /// (published-values §6.4). With NB_j = Γ(r+j)/(Γ(r) j!)·(α/(α+t))^r (t/(α+t))^j, the
+    /// (docs/reference.md §6.4). With NB_j = Γ(r+j)/(Γ(r) j!)·(α/(α+t))^r (t/(α+t))^j, the
     /// negative binomial (r, α/(α+t)) probability of j:
     /// ```text
     /// BG/NBD:  B(a, b+n)/B(a, b)·NB_n + δ_{n>0}·B(a+1, b+n−1)/B(a, b)·[1 − Σ_{j<n} NB_j]

@@ -99,7 +99,7 @@ impl GammaGamma {
         self.q > 1.0
     }
 
-    /// Variance of Z across customers, p²γ²/((q−1)²(q−2)) (note 025; published-values §6.3), when q > 2.
+    /// Variance of Z across customers, p²γ²/((q−1)²(q−2)) (note 025; docs/reference.md §6.3), when q > 2.
     pub fn spend_variance(&self) -> Option<f64> {
         let GammaGamma { p, q, v } = *self;
         (q > 2.0).then(|| (p * v).powi(2) / ((q - 1.0).powi(2) * (q - 2.0)))
@@ -131,7 +131,7 @@ impl GammaGamma {
     /// ∂/∂γ = q/γ − (px+q)/s
     /// ```
     /// # Numerics
-    /// The ratio form above (published-values §6.3) keeps every power below 1, so nothing
+    /// The ratio form above (docs/reference.md §6.3) keeps every power below 1, so nothing
     /// overflows for large x or m̄; ln(γ/s) and ln(x m̄/s) are formed as differences of logs of
     /// the positive terms via ln_1p.
     fn ln_density_terms(&self, ft: &FrequencyTerms, s: &Spend, grad: Option<&mut [f64]>) -> f64 {
@@ -328,7 +328,7 @@ impl SpendModel for GammaGamma {
     /// # Examples
     /// ```
     /// use btyd::models::{GammaGamma, SpendModel};
-    /// // lifetimes' CDNOW fit (lifetimes-outputs.md); customer 1: x = 2, m̄ = 22.35.
+    /// // lifetimes' CDNOW fit (docs/reference.md §8.1); customer 1: x = 2, m̄ = 22.35.
     /// let gg = GammaGamma::new(6.24880250, 3.74458846, 15.44774806).unwrap();
     /// assert!((gg.expected_spend(2.0, 22.35).unwrap() - 24.65861619).abs() < 1e-6);
     /// ```

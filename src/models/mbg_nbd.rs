@@ -23,7 +23,7 @@
 //! | b | `b` | second shape of the dropout-probability distribution (E(p) = a/(a+b)) |
 //!
 //! # Equations
-//! Batislam et al. (2007) (published-values §6.4), with the conditional expectation as corrected
+//! Batislam et al. (2007) (docs/reference.md §6.4), with the conditional expectation as corrected
 //! by Wagner & Hoppe (2008); NB_j = Γ(r+j)/(Γ(r) j!)·(α/(α+t))^r (t/(α+t))^j:
 //!
 //! ```text
@@ -41,7 +41,7 @@
 //! rule (`bg_nbd_family.rs`). The log-likelihood is evaluated in the stable form of Hardie's
 //! note 027 (softplus of the log ratio of the two terms), P(alive) as a logistic of the
 //! log-odds, and the expectations through the log-space ₂F₁ of [`crate::special`]. The formulas
-//! are those of published-values §6.4; equation numbers of the 2007 paper are not cited because
+//! are those of docs/reference.md §6.4; equation numbers of the 2007 paper are not cited because
 //! its text was not available to us.
 //!
 //! # Examples

@@ -6,7 +6,7 @@
 //! ```
 //! (Fader, Hardie & Lee 2005b, "RFM and CLV: Using Iso-Value Curves for Customer Base
 //! Analysis", JMR 42(4), 415–430: CLV as margin × expected spend × DERT, which assumes spend
-//! independent of the purchase process; published-values §6.3.)
+//! independent of the purchase process; docs/reference.md §6.3.)
 //! Two conventions for the discounted expected purchases, both in the summary's time unit:
 //!
 //! * **Discrete** (the lifetimes / pymc-marketing form): the horizon H is cut into steps of length
@@ -37,7 +37,7 @@
 //! | `PerStep(d)`: effective rate per step (discrete only) | ln(1 + d)/S | d |
 //!
 //! So an annual rate A is the same as the per-unit rate (1 + A)^(u/365.25) − 1 in both
-//! conventions, and with weekly data δ = ln(1 + A)·7/365.25 (published-values §6.6 uses
+//! conventions, and with weekly data δ = ln(1 + A)·7/365.25 (docs/reference.md §6.6 uses
 //! ln(1 + A)/52).
 
 use rayon::prelude::*;

@@ -127,7 +127,7 @@ mod tests {
     use crate::data::{OpportunityHistory, TimeUnit};
     use crate::models::{BgBb, GammaGamma};
 
-    /// The BG/BB MLE on the donations data (published-values §5.2).
+    /// The BG/BB MLE on the donations data (docs/reference.md §5.2).
     fn donations() -> BgBb {
         BgBb::new(1.203522, 0.749716, 0.656718, 2.783442).unwrap()
     }

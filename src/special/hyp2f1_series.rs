@@ -8,7 +8,7 @@
 //! ```
 //! a function with first parameter 1, whose series has positive, decreasing terms whenever
 //! 0 < p ≤ c. Its parameter derivatives come from the same terms, which the general
-//! [`ln_hyp2f1`](super::ln_hyp2f1) does not provide (published-values §6.6;
+//! [`ln_hyp2f1`](super::ln_hyp2f1) does not provide (docs/reference.md §6.6;
 //! `DEPENDENCIES.md` §4).
 
 /// Largest number of terms [`ln_hyp2f1_1_series`] sums before it gives up (`None`). Reached

@@ -29,7 +29,7 @@ impl Evaluated {
     /// The purchase model.
     ///
     /// # Errors
-    /// [`Error::WrongModel`] when it is not a continuous-time purchase model.
+    /// [`crate::Error::WrongModel`] when it is not a continuous-time purchase model.
     pub fn model(&self) -> Result<&dyn PurchaseModel> {
         self.fitted.model.purchase()
     }
@@ -42,7 +42,7 @@ pub struct ModelEvaluation {
     pub kind: ModelKind,
     /// Wall time of the fit (optimiser and standard errors).
     pub fit_time: Duration,
-    /// The fitted model and its checks, or why it failed (e.g. [`Error::NotConverged`]).
+    /// The fitted model and its checks, or why it failed (e.g. [`crate::Error::NotConverged`]).
     pub outcome: Result<Evaluated>,
 }
 

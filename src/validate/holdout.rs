@@ -107,9 +107,9 @@ pub struct HoldoutEvaluation {
     pub predicted_total: f64,
     /// Σ actual holdout purchases.
     pub actual_total: f64,
-    /// Mean absolute error of the per-customer forecasts, (1/N) Σ |E[Yᵢ] − yᵢ|.
+    /// Mean absolute error of the per-customer forecasts, (1/N) Σ |E\[Yᵢ\] − yᵢ|.
     pub mae: f64,
-    /// Root mean squared error of the per-customer forecasts, √((1/N) Σ (E[Yᵢ] − yᵢ)²).
+    /// Root mean squared error of the per-customer forecasts, √((1/N) Σ (E\[Yᵢ\] − yᵢ)²).
     pub rmse: f64,
 }
 

@@ -13,7 +13,7 @@
 //! | cumulative and weekly (per period) repeat transactions, actual vs model, over calibration + holdout | [`Tracking`] |
 //! | log-likelihood, AIC, BIC, fit time of each variant | [`evaluate_model`], [`rank`], [`compare`] |
 //!
-//! Times are in the summary's [`TimeUnit`]; each customer's holdout horizon is their own
+//! Times are in the summary's [`TimeUnit`](crate::data::TimeUnit); each customer's holdout horizon is their own
 //! `duration_holdout`.
 
 mod calibration;

@@ -42,7 +42,8 @@ impl Tracking {
     /// `unit`.
     ///
     /// # Errors
-    /// [`Error::InvalidOption`] when the calibration end is after the observation end;
+    /// [`Error::CalibrationAfterObservation`] when the calibration end is after the observation
+    /// end;
     /// [`Error::NoData`] when no customer's first purchase is on or before the calibration end.
     pub fn from_transactions(
         tx: &Transactions,

@@ -64,11 +64,11 @@ pub fn read_transactions(path: &Path, opts: &ReadOptions) -> Result<Transactions
 ///
 /// The log is read as a pipeline, so that a large one uses all cores and memory grows with
 /// customers × purchase days rather than with its size:
-/// 1. split: the input is read sequentially in blocks cut at line ends ([`chunks`]);
+/// 1. split: the input is read sequentially in blocks cut at line ends (`chunks`);
 /// 2. parse: a batch of such chunks is parsed in parallel, each chunk into rows grouped by a
 ///    hash of the customer id (stopping at its first bad line);
 /// 3. aggregate: each shard of customers takes its rows from every chunk of the batch, in file
-///    order, in parallel with the other shards ([`shards`]);
+///    order, in parallel with the other shards (`shards`);
 /// 4. finish: each customer's rows become its sorted, merged purchase days, and customers are
 ///    put in order of first appearance.
 ///

@@ -348,7 +348,7 @@ impl LogLikelihood for ParetoNbd {
     }
 
     /// The best, by log-likelihood on the data, of a few starts spread along the flat β
-    /// direction (published-values §6.6 item 4): r = 1, α from the mean purchase rate
+    /// direction (docs/reference.md §6.6 item 4): r = 1, α from the mean purchase rate
     /// (r/α = Σx/ΣT), and (s, β) ∈ {(0.5, T̄/2), (1, T̄), (1, 4T̄), (2, 2T̄)}, T̄ = mean T.
     /// Each candidate costs one pass over the patterns (parallel, as in the fit).
     fn initial_params(data: &Patterns<History>) -> Vec<f64> {
@@ -456,7 +456,7 @@ mod tests {
 
     /// lifetimes' overflow case (issue #25) with heavier buyers: params (10.465, 0.00798565181,
     /// 3.0516, 2.820), (x, t_x, T) = (400, 5, 6), (500, 1, 37), (500, 4, 37): ln A0 = −667.99,
-    /// −9.4766, −715.06 (published-values §2.7, [R] mpmath), where A0 itself under- or
+    /// −9.4766, −715.06 (docs/reference.md §2.7, [R] mpmath), where A0 itself under- or
     /// overflows f64 (its two ₂F₁ factors reach e^678).
     #[test]
     fn ln_a0_of_heavy_buyers_matches_mpmath() {

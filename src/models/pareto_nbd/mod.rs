@@ -35,7 +35,7 @@
 //! ₂F₁(a, b; a+1; z) = (1 − z)^(1−b) · ₂F₁(1, a+1−b; a+1; z),   0 ≤ z < 1,
 //! ```
 //! whose terms are all positive and decreasing, so that ln ₂F₁ and its derivatives in the
-//! parameters come from the same pass (published-values §6.6; `DEPENDENCIES.md` §4). The other
+//! parameters come from the same pass (docs/reference.md §6.6; `DEPENDENCIES.md` §4). The other
 //! Gauss functions (P(X(t) = n)) use [`crate::special::ln_hyp2f1`], and the DERT uses
 //! [`crate::special::ln_tricomi_u_ss`].
 //!

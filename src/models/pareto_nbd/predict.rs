@@ -34,7 +34,7 @@ impl ParetoNbd {
     /// use btyd::data::History;
     /// use btyd::models::ParetoNbd;
     /// // Published 39-week CDNOW parameters, a customer with no repeat purchase observed for
-    /// // 77.86 weeks, δ = 0.0027 per week: DERT ≈ 0.182 (published-values §4).
+    /// // 77.86 weeks, δ = 0.0027 per week: DERT ≈ 0.182 (docs/reference.md §4).
     /// let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
     /// let d = m.dert(&History::new(0.0, 0.0, 77.86).unwrap(), 0.0027).unwrap();
     /// assert!((d - 0.182).abs() < 5e-4);
@@ -104,7 +104,7 @@ impl PurchaseModel for ParetoNbd {
     /// # Examples
     /// ```
     /// use btyd::models::{ParetoNbd, PurchaseModel};
-    /// // E[X(52)] = 1.47311 at BTYD's CDNOW estimates (published-values §2.6, [R]).
+    /// // E[X(52)] = 1.47311 at BTYD's CDNOW estimates (docs/reference.md §2.6, [R]).
     /// let m = ParetoNbd::new(0.55339714, 10.58019854, 0.6060625, 11.65622367).unwrap();
     /// assert!((m.expected_purchases_new(52.0).unwrap() - 1.47311).abs() < 1e-5);
     /// ```
@@ -147,7 +147,7 @@ impl PurchaseModel for ParetoNbd {
     }
 
     /// P(X(t) = n) for a new customer (Fader & Hardie, notes 012/013; the form of
-    /// published-values §6.2):
+    /// docs/reference.md §6.2):
     /// ```text
     /// P(X(t)=n) = Γ(r+n)/(Γ(r) n!)·(α/(α+t))^r (t/(α+t))^n (β/(β+t))^s
     ///           + α^r β^s B(r+n, s+1)/B(r, s)·{B1 − Σ_{i=0}^{n} Γ(r+s+i)/(Γ(r+s) i!)·t^i·B2_i}
