@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use btyd::data::{CustomerData, TimeUnit};
+use btyd::data::TimeUnit;
 use btyd::io::{read_customer_data, write_clv, ModelFile};
 use btyd::models::AnyModel;
 use btyd::predict::clv::{ClvOptions, Convention, CustomerClv, DiscountRate, Horizon};
@@ -85,12 +85,7 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
         margin: args.margin,
     };
     let rows = customer_values(&purchases, spend.spend()?, &data, &opts)?;
-    let summary = match &data {
-        CustomerData::Summary(s) => s.clone(),
-        CustomerData::Opportunities(s) => s.to_summary(),
-        CustomerData::OpportunityPatterns(_) => bail!("CLV needs customers, not patterns"),
-    };
-    write_clv(&args.output, &summary, &rows)?;
+    write_clv(&args.output, &data, &rows)?;
     print_clv_report(&rows, args.top);
     Ok(())
 }

@@ -80,12 +80,31 @@ fn write_customer_predictions(
     write_table(path, &header, rows)
 }
 
-/// Writes [`schema::CLV_TABLE`] for the customers of `summary` (a continuous-time summary, or
-/// an opportunity summary's [`to_summary`](crate::data::OpportunitySummary::to_summary)).
+/// Writes [`schema::CLV_TABLE`] for the customers of `data` (a continuous-time summary, or an
+/// opportunity summary with n in the `T` column).
 ///
 /// # Errors
-/// Those of [`write_table`].
-pub fn write_clv(path: &Path, summary: &Summary, rows: &[CustomerClv]) -> Result<()> {
+/// [`crate::Error::WrongData`] for opportunity patterns (CLV is per customer); those of
+/// [`write_table`].
+pub fn write_clv<'a>(
+    path: &Path,
+    data: impl Into<CustomerDataRef<'a>>,
+    rows: &[CustomerClv],
+) -> Result<()> {
+    match data.into() {
+        CustomerDataRef::Summary(summary) => write_clv_rows(path, summary, rows),
+        CustomerDataRef::Opportunities(summary) => {
+            write_clv_rows(path, &summary.to_summary(), rows)
+        }
+        other => Err(crate::data::wrong_data(
+            other,
+            "customers with ids (CLV is written per customer)",
+        )),
+    }
+}
+
+/// The CLV table of a summary's customers.
+fn write_clv_rows(path: &Path, summary: &Summary, rows: &[CustomerClv]) -> Result<()> {
     let cells = summary.customers.iter().zip(rows).map(|(c, r)| {
         let h = c.history;
         vec![
