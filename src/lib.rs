@@ -90,7 +90,7 @@ pub mod prelude {
     pub use crate::error::{Error, Result};
     pub use crate::fit::{fit, fit_model, FitOptions, Fitted, FittedModel, Termination};
     pub use crate::models::{
-        AnyModel, BgBb, BgNbd, GammaGamma, LogLikelihood, MbgNbd, ModelKind, OpportunityModel,
+        AnyModel, BgBb, BgNbd, GammaGamma, LogLikelihood, MbgNbd, ModelKind, Nbd, OpportunityModel,
         ParetoNbd, PurchaseModel, Role, SpendModel,
     };
     pub use crate::predict::clv::{ClvOptions, DiscountRate, Horizon};

@@ -440,3 +440,62 @@ fn compare_ranks_and_prints_the_tables() {
         "{context}"
     );
 }
+
+/// A log of steady buyers who never drop out (NBD: λ ~ Gamma(0.5, rate 10) per week, 2,000
+/// customers, first purchases over 90 days, observed for a year, seeded). The NBD model fits
+/// it and `compare` succeeds with it in the table, whatever the dropout models make of data
+/// with no dropout in them.
+#[test]
+fn compare_fits_nbd_on_steady_buyers() {
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+    use rand_distr::{Distribution, Exp, Gamma};
+
+    let mut rng = StdRng::seed_from_u64(2026);
+    let rate = Gamma::new(0.5, 1.0 / 10.0).unwrap();
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let end_day = 365i64;
+    let mut log = String::from("customer_id,date\n");
+    for c in 0..2000 {
+        let first = rng.random_range(0..90i64);
+        log.push_str(&format!("c{c},{}\n", start + chrono::Duration::days(first)));
+        let lambda_per_day: f64 = rate.sample(&mut rng) / 7.0;
+        if lambda_per_day <= 0.0 {
+            continue;
+        }
+        let gap = Exp::new(lambda_per_day).unwrap();
+        let mut t = first as f64;
+        loop {
+            t += gap.sample(&mut rng);
+            if t >= end_day as f64 {
+                break;
+            }
+            let day = start + chrono::Duration::days(t.floor() as i64);
+            log.push_str(&format!("c{c},{day}\n"));
+        }
+    }
+    let w = Workdir::new();
+    w.write("steady.csv", &log);
+    let args = [
+        "compare",
+        "steady.csv",
+        "--calibration-end",
+        "2024-07-31",
+        "--observation-end",
+        "2024-12-30",
+        "--out",
+        "out",
+    ];
+    w.succeeds(&args);
+    let (_, rows) = table(&w, "out/comparison.csv");
+    let nbd = rows.iter().find(|r| r["model"] == "nbd").unwrap();
+    assert_eq!(nbd["status"], "ok", "{nbd:?}");
+    assert!(num(nbd, "mae") > 0.0);
+    // The NBD's holdout forecast is close to the actual purchases of these steady buyers.
+    let (predicted, actual) = (num(nbd, "holdout_predicted"), num(nbd, "holdout_actual"));
+    assert!(
+        (predicted - actual).abs() < 0.1 * actual,
+        "{predicted} vs {actual}"
+    );
+    assert!(w.path("out/nbd.json").exists());
+}

@@ -5,7 +5,7 @@ mod common;
 
 use btyd::data::History;
 use btyd::data::OpportunityHistory;
-use btyd::models::{BgBb, BgNbd, GammaGamma, MbgNbd, ParetoNbd, Spend};
+use btyd::models::{BgBb, BgNbd, GammaGamma, MbgNbd, Nbd, ParetoNbd, Spend};
 use proptest::prelude::*;
 
 /// A positive parameter, log-uniform over [0.05, 20].
@@ -48,6 +48,13 @@ proptest! {
     #[test]
     fn mbg_nbd_gradient_matches_finite_differences(r in param(), alpha in param(), a in param(), b in param(), c in history()) {
         let m = MbgNbd::new(r, alpha, a, b).unwrap();
+        prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
+    }
+
+    /// NBD (no dropout).
+    #[test]
+    fn nbd_gradient_matches_finite_differences(r in param(), alpha in param(), c in history()) {
+        let m = Nbd::new(r, alpha).unwrap();
         prop_assert_eq!(common::check_gradient(&m, &c), Ok(()));
     }
 

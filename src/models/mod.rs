@@ -12,6 +12,7 @@
 //! | BG/NBD | [`bg_nbd`] (one generic [`bg_nbd_family`] with MBG/NBD) | purchase | (x, t_x, T) |
 //! | MBG/NBD | [`mbg_nbd`] | purchase | (x, t_x, T) |
 //! | Pareto/NBD | [`pareto_nbd`] | purchase | (x, t_x, T) |
+//! | NBD (no dropout) | [`nbd`] | purchase | (x, T) |
 //! | BG/BB | [`bg_bb`] | opportunity | (x, t_x, n) |
 //! | Gamma-Gamma | [`gamma_gamma`] | spend | (x, m̄) |
 
@@ -20,6 +21,7 @@ pub mod bg_nbd;
 pub mod bg_nbd_family;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
+pub mod nbd;
 pub mod pareto_nbd;
 
 pub use crate::data::{spend_observations, Spend};
@@ -28,6 +30,7 @@ pub use bg_nbd::{AfterRepeat, BgNbd};
 pub use bg_nbd_family::{BetaGeometricNbd, DropoutVariant};
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::{AlsoAtStart, MbgNbd};
+pub use nbd::Nbd;
 pub use pareto_nbd::ParetoNbd;
 
 use std::fmt;
@@ -316,6 +319,8 @@ registry! {
     ParetoNbd(ParetoNbd) = "pareto-nbd";
     /// MBG/NBD (Batislam, Denizel & Filiztekin 2007), `mbg-nbd`.
     MbgNbd(MbgNbd) = "mbg-nbd";
+    /// NBD (Ehrenberg 1959; Morrison & Schmittlein 1988), `nbd`: purchasing without dropout.
+    Nbd(Nbd) = "nbd";
     /// BG/BB (Fader, Hardie & Shang 2010), `bg-bb`: a discrete-time purchase model on
     /// (x, t_x, n) histories of transaction opportunities.
     BgBb(BgBb) = "bg-bb";
