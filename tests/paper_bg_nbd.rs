@@ -61,8 +61,11 @@ fn fit_cdnow_summary_file_matches_paper() {
     let table = f.param_table();
     assert_eq!(table[1].name, "alpha");
     let (lo, hi) = (table[1].lower_95.unwrap(), table[1].upper_95.unwrap());
-    assert!(lo < table[1].estimate && table[1].estimate < hi);
-    assert!((hi - lo - 2.0 * 1.959964 * se[1]).abs() < 1e-5);
+    // 95% intervals on the log scale: exp(ln α ± 1.96 SE(ln α)), SE(ln α) = SE(α)/α.
+    let a = table[1].estimate;
+    assert!(0.0 < lo && lo < a && a < hi);
+    assert!(((hi / lo).ln() - 2.0 * 1.959964 * se[1] / a).abs() < 1e-5);
+    assert!((lo * hi - a * a).abs() < 1e-9 * a * a);
 }
 
 /// The per-customer sum equals the weighted sum over compressed patterns.

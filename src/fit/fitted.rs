@@ -17,9 +17,11 @@ pub struct ParamEstimate {
     pub estimate: f64,
     /// Standard error (delta method), when computed.
     pub std_error: Option<f64>,
-    /// Lower bound of the 95% interval (estimate − 1.96 SE).
+    /// Lower bound of the 95% interval, on the log scale the parameter is fitted on:
+    /// estimate · exp(−1.96 SE/estimate), always positive (SE/estimate is the standard error
+    /// of ln p by the delta method).
     pub lower_95: Option<f64>,
-    /// Upper bound of the 95% interval (estimate + 1.96 SE).
+    /// Upper bound of the 95% interval: estimate · exp(1.96 SE/estimate).
     pub upper_95: Option<f64>,
 }
 
@@ -263,10 +265,49 @@ impl<M: Parameters> Fitted<M> {
                     name,
                     estimate,
                     std_error: s,
-                    lower_95: s.map(|s| estimate - Z_95 * s),
-                    upper_95: s.map(|s| estimate + Z_95 * s),
+                    lower_95: s.map(|s| estimate * (-Z_95 * s / estimate).exp()),
+                    upper_95: s.map(|s| estimate * (Z_95 * s / estimate).exp()),
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::models::BgNbd;
+
+    /// An interval for a parameter whose standard error exceeds half its estimate (on the
+    /// natural scale it would run below zero) stays positive on the log scale.
+    #[test]
+    fn intervals_stay_positive_with_large_standard_errors() {
+        let fitted = Fitted {
+            model: BgNbd::new(0.5, 2.0, 0.3, 1.0).unwrap(),
+            log_likelihood: -100.0,
+            n_obs: 50.0,
+            n_patterns: 20,
+            covariance: Some(
+                (0..4)
+                    .map(|i| (0..4).map(|j| if i == j { 4.0 } else { 0.0 }).collect())
+                    .collect(),
+            ),
+            covariance_error: None,
+            iterations: 10,
+            grad_norm: 1e-9,
+            termination: Termination::Converged(StopReason::SolverConverged),
+            converged: true,
+            starts_tried: 1,
+            penalizer: 0.0,
+            elapsed: Duration::ZERO,
+            warnings: Vec::new(),
+        };
+        for p in fitted.param_table() {
+            let (lo, hi) = (p.lower_95.unwrap(), p.upper_95.unwrap());
+            assert_eq!(p.std_error, Some(2.0));
+            assert!(0.0 < lo && lo < p.estimate && p.estimate < hi, "{p:?}");
+            let half_width = Z_95 * 2.0 / p.estimate;
+            assert!(((hi / p.estimate).ln() - half_width).abs() < 1e-12, "{p:?}");
+        }
     }
 }
