@@ -295,9 +295,21 @@ macro_rules! registry {
                 }
             }
 
-            fn role_of(&self) -> &dyn RoleObject {
+            fn as_purchase(&self) -> Option<&dyn PurchaseModel> {
                 match self {
-                    $(AnyModel::$variant(m) => m,)*
+                    $(AnyModel::$variant(m) => m.as_purchase(),)*
+                }
+            }
+
+            fn as_opportunity(&self) -> Option<&dyn OpportunityModel> {
+                match self {
+                    $(AnyModel::$variant(m) => m.as_opportunity(),)*
+                }
+            }
+
+            fn as_spend(&self) -> Option<&dyn SpendModel> {
+                match self {
+                    $(AnyModel::$variant(m) => m.as_spend(),)*
                 }
             }
         }
@@ -328,25 +340,6 @@ registry! {
     GammaGamma(GammaGamma) = "gamma-gamma";
 }
 
-/// The object-safe part of [`ModelRole`], so [`AnyModel`] can reach any model's role accessors.
-trait RoleObject {
-    fn purchase(&self) -> Option<&dyn PurchaseModel>;
-    fn opportunity(&self) -> Option<&dyn OpportunityModel>;
-    fn spend(&self) -> Option<&dyn SpendModel>;
-}
-
-impl<M: ModelRole> RoleObject for M {
-    fn purchase(&self) -> Option<&dyn PurchaseModel> {
-        self.as_purchase()
-    }
-    fn opportunity(&self) -> Option<&dyn OpportunityModel> {
-        self.as_opportunity()
-    }
-    fn spend(&self) -> Option<&dyn SpendModel> {
-        self.as_spend()
-    }
-}
-
 impl AnyModel {
     /// The model's name as the literature writes it, e.g. `BG/NBD`.
     pub fn name(&self) -> &'static str {
@@ -363,8 +356,7 @@ impl AnyModel {
     /// # Errors
     /// [`Error::WrongModel`] when the model is not one.
     pub fn purchase(&self) -> Result<&dyn PurchaseModel> {
-        self.role_of()
-            .purchase()
+        self.as_purchase()
             .ok_or_else(|| self.wrong("a purchase model (continuous-time)"))
     }
 
@@ -373,8 +365,7 @@ impl AnyModel {
     /// # Errors
     /// [`Error::WrongModel`] when the model is not one.
     pub fn opportunity(&self) -> Result<&dyn OpportunityModel> {
-        self.role_of()
-            .opportunity()
+        self.as_opportunity()
             .ok_or_else(|| self.wrong("a discrete-time purchase model (expected bg-bb)"))
     }
 
@@ -383,8 +374,7 @@ impl AnyModel {
     /// # Errors
     /// [`Error::WrongModel`] when the model is not one.
     pub fn spend(&self) -> Result<&dyn SpendModel> {
-        self.role_of()
-            .spend()
+        self.as_spend()
             .ok_or_else(|| self.wrong("a spend model (expected gamma-gamma)"))
     }
 
