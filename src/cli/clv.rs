@@ -58,6 +58,8 @@ pub struct ClvArgs {
 pub fn run(args: ClvArgs) -> anyhow::Result<()> {
     let purchase_file = ModelFile::read(&args.purchase_model)?;
     let spend_file = ModelFile::read(&args.spend_model)?;
+    super::show_model_warnings(&args.purchase_model, &purchase_file);
+    super::show_model_warnings(&args.spend_model, &spend_file);
     let unit = check_units(&args, &purchase_file, &spend_file)?;
     let purchases = purchase_file
         .model()

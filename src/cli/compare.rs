@@ -208,6 +208,16 @@ fn print_table(evaluations: &[ModelEvaluation], order: &[usize], by: RankBy, uni
             Err(err) => println!("{:>4} {:<12} failed: {err}", r + 1, e.kind.as_str()),
         }
     }
+    // Boundary fits, non-convergence and other caveats, under the table and on stderr.
+    for &i in order {
+        let e = &evaluations[i];
+        if let Ok(v) = &e.outcome {
+            for w in &v.fitted.warnings {
+                println!("note: {}: {w}", e.kind.as_str());
+                eprintln!("warning: {}: {w}", e.kind.as_str());
+            }
+        }
+    }
 }
 
 fn print_by_frequency(comparison: &Comparison, classes: FrequencyClasses) {

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use btyd::data::TimeUnit;
-use btyd::fit::{fit_model, FitOptions, FittedModel};
+use btyd::fit::{fit_model, FitOptions, FittedModel, PenaltyScale};
 use btyd::io::{read_customer_data, ModelFile};
 use btyd::models::ModelKind;
 
@@ -26,15 +26,26 @@ pub struct FitArgs {
     /// bg-bb: the length of one opportunity).
     #[arg(long, default_value = "week")]
     time_unit: TimeUnit,
-    /// L2 penalty coefficient on the parameters (as lifetimes' penalizer_coef).
+    /// L2 penalty coefficient c ≥ 0 on the parameters (see --penalty-scale).
     #[arg(long, default_value_t = 0.0)]
     penalizer: f64,
+    /// Where the penalty acts: `log` (c·Σ (ln p)², shrinking towards 1; always has an interior
+    /// maximum) or `natural` (c·Σ p², lifetimes' penalizer_coef).
+    #[arg(long, value_enum, default_value = "log")]
+    penalty_scale: PenaltyArg,
     /// Maximum optimiser iterations per starting point.
     #[arg(long, default_value_t = 500)]
     max_iters: u64,
     /// Write the model even if the optimiser did not converge (flagged in the file).
     #[arg(long)]
     allow_unconverged: bool,
+}
+
+/// `--penalty-scale` values.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum PenaltyArg {
+    Log,
+    Natural,
 }
 
 /// Parses a `--model` value.
@@ -45,6 +56,10 @@ pub fn parse_model(s: &str) -> Result<ModelKind, String> {
 pub fn run(args: FitArgs) -> anyhow::Result<()> {
     let opts = FitOptions {
         penalizer: args.penalizer,
+        penalty_scale: match args.penalty_scale {
+            PenaltyArg::Log => PenaltyScale::Log,
+            PenaltyArg::Natural => PenaltyScale::Natural,
+        },
         max_iters: args.max_iters,
         allow_unconverged: args.allow_unconverged,
         ..FitOptions::default()
@@ -64,17 +79,28 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
 pub fn print_fit(fitted: &FittedModel) {
     println!(
         "{} fitted on {} customers ({} patterns), time unit {}",
-        fitted.kind(),
+        fitted.requested(),
         fitted.n_obs,
         fitted.n_patterns,
         fitted.time_unit
     );
+    let boundary = fitted.boundary.as_ref().map(ToString::to_string);
+    if let Some(b) = &boundary {
+        println!("boundary: {b}");
+    }
     println!(
         "{:<10} {:>12} {:>12} {:>12} {:>12}",
         "parameter", "estimate", "std error", "lower 95%", "upper 95%"
     );
     let cell = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
     for p in fitted.param_table() {
+        if p.at_edge {
+            println!(
+                "{:<10} {:>12.6} {:>12} {:>12} {:>12}",
+                p.name, p.estimate, "at edge", "-", "-"
+            );
+            continue;
+        }
         println!(
             "{:<10} {:>12.6} {:>12} {:>12} {:>12}",
             p.name,
@@ -93,7 +119,11 @@ pub fn print_fit(fitted: &FittedModel) {
         fitted.iterations,
         fitted.grad_norm
     );
-    for w in &fitted.warnings {
+    for w in fitted
+        .warnings
+        .iter()
+        .filter(|w| Some(*w) != boundary.as_ref())
+    {
         println!("warning: {w}");
     }
 }

@@ -33,6 +33,14 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// Shows a model file's warnings (no convergence, a boundary fit, an infinite mean spend) on
+/// stderr, as its file promises, before the model is used.
+fn show_model_warnings(path: &std::path::Path, file: &btyd::io::ModelFile) {
+    for w in &file.warnings {
+        eprintln!("warning: {}: {w}", path.display());
+    }
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

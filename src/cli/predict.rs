@@ -25,6 +25,7 @@ pub struct PredictArgs {
 
 pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     let file = ModelFile::read(&args.model)?;
+    super::show_model_warnings(&args.model, &file);
     let model = file.model()?;
     let data = read_customer_data(model.role(), &args.summary, file.time_unit)?;
     let preds = predict_rows(&model, &data, args.horizon)?;

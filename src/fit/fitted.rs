@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use super::covariance::Z_95;
 use crate::data::TimeUnit;
 use crate::models::{AnyModel, LogLikelihood, ModelKind};
@@ -23,6 +25,59 @@ pub struct ParamEstimate {
     pub lower_95: Option<f64>,
     /// Upper bound of the 95% interval: estimate · exp(1.96 SE/estimate).
     pub upper_95: Option<f64>,
+    /// The parameter runs to 0 or ∞ at the boundary the fit ended on (see [`AtBoundary`]): the
+    /// estimate is where the optimiser stopped on the way, and there is no standard error or
+    /// interval.
+    pub at_edge: bool,
+}
+
+/// A fit whose maximum lies at an edge of the model's parameter space (a
+/// [`Boundary`](crate::models::Boundary) the model declares): what the data say, and how the
+/// result represents the limit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtBoundary {
+    /// The model that was asked for.
+    pub requested: ModelKind,
+    /// What the data say, e.g. "no dropout in these data".
+    pub finding: String,
+    /// The limit in the requested model's symbols, e.g. "a -> 0".
+    pub limit: String,
+    /// The nested model that is the limit, fitted and returned in place of the requested one
+    /// (NBD when nobody drops out); `None` when the result is the requested model at the point
+    /// where the optimiser stopped on its way to the limit.
+    pub nested: Option<ModelKind>,
+    /// The parameters (of the result) that run to 0 or ∞: no standard error, no interval.
+    pub at_edge: Vec<String>,
+    /// The quantity that stays finite at the limit, e.g. `a/(a+b)`, and its value.
+    pub invariant: Option<(String, f64)>,
+}
+
+impl std::fmt::Display for AtBoundary {
+    /// One sentence for people: "no dropout in these data: BG/NBD reduces to NBD (a -> 0)".
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: ", self.finding)?;
+        match self.nested {
+            Some(nested) => write!(
+                f,
+                "{} reduces to {} ({}); the estimates are the {}'s",
+                self.requested.name(),
+                nested.name(),
+                self.limit,
+                nested.name()
+            ),
+            None => {
+                write!(f, "{} at its limit {}", self.requested.name(), self.limit)?;
+                if let Some((name, value)) = &self.invariant {
+                    write!(f, " with {name} = {value:.6}")?;
+                }
+                write!(
+                    f,
+                    "; {} shown at a point on the way, with no interval",
+                    self.at_edge.join(" and ")
+                )
+            }
+        }
+    }
 }
 
 /// A fitted model with its diagnostics. It exists only for a successful (or explicitly allowed
@@ -53,11 +108,16 @@ pub struct Fitted<M> {
     pub starts_tried: usize,
     /// The L2 penalty coefficient used.
     pub penalizer: f64,
+    /// Where the penalty acted.
+    pub penalty_scale: super::PenaltyScale,
     /// Wall time of the fit.
     pub elapsed: Duration,
-    /// Warnings about the fit (no standard errors, no convergence, a model-specific caveat such
-    /// as an infinite mean spend), kept with the model and shown again wherever it is used.
+    /// Warnings about the fit (no standard errors, no convergence, a boundary, a model-specific
+    /// caveat such as an infinite mean spend), kept with the model and shown again wherever it
+    /// is used.
     pub warnings: Vec<String>,
+    /// Set when the maximum lies at an edge of the parameter space: the result is its limit.
+    pub boundary: Option<AtBoundary>,
 }
 
 /// Why L-BFGS stopped: argmin's termination reason.
@@ -112,6 +172,9 @@ pub enum Termination {
         /// The log-likelihood a Newton step would still gain.
         gain: f64,
     },
+    /// L-BFGS stopped on its way to an edge of the parameter space where the likelihood is
+    /// highest (see [`Fitted::boundary`]): the result is the limit there, not a failure.
+    AtBoundary(StopReason),
     /// Recorded text of a fit read back from a model file that this version does not parse.
     Recorded(String),
 }
@@ -119,7 +182,7 @@ pub enum Termination {
 impl Termination {
     /// Whether the fit converged.
     pub fn converged(&self) -> bool {
-        matches!(self, Termination::Converged(_))
+        matches!(self, Termination::Converged(_) | Termination::AtBoundary(_))
     }
 
     /// The termination as recorded in a model file: the inverse of its `Display`.
@@ -153,6 +216,11 @@ impl std::fmt::Display for Termination {
                 f,
                 "L-BFGS stopped ({stop}) where a Newton step would still gain {gain:.2e} in \
                  log-likelihood"
+            ),
+            Termination::AtBoundary(stop) => write!(
+                f,
+                "L-BFGS stopped ({stop}) on its way to an edge of the parameter space, where the \
+                 likelihood is highest"
             ),
             Termination::Recorded(text) => f.write_str(text),
         }
@@ -202,8 +270,10 @@ impl<M> Fitted<M> {
             converged: self.converged,
             starts_tried: self.starts_tried,
             penalizer: self.penalizer,
+            penalty_scale: self.penalty_scale,
             elapsed: self.elapsed,
             warnings: self.warnings,
+            boundary: self.boundary,
         }
     }
 }
@@ -230,6 +300,15 @@ impl FittedModel {
     /// The model's kind.
     pub fn kind(&self) -> ModelKind {
         self.fit.model.kind()
+    }
+
+    /// The model that was asked for: the kind, or at a boundary whose limit is a nested model,
+    /// the model that reduces to it.
+    pub fn requested(&self) -> ModelKind {
+        self.fit
+            .boundary
+            .as_ref()
+            .map_or_else(|| self.kind(), |b| b.requested)
     }
 }
 
@@ -260,13 +339,18 @@ impl<M: Parameters> Fitted<M> {
             .zip(self.model.param_values())
             .enumerate()
             .map(|(i, (&name, estimate))| {
-                let s = se.as_ref().map(|s| s[i]);
+                let at_edge = self
+                    .boundary
+                    .as_ref()
+                    .is_some_and(|b| b.at_edge.iter().any(|e| e == name));
+                let s = se.as_ref().map(|s| s[i]).filter(|_| !at_edge);
                 ParamEstimate {
                     name,
                     estimate,
                     std_error: s,
                     lower_95: s.map(|s| estimate * (-Z_95 * s / estimate).exp()),
                     upper_95: s.map(|s| estimate * (Z_95 * s / estimate).exp()),
+                    at_edge,
                 }
             })
             .collect()
@@ -299,8 +383,10 @@ mod tests {
             converged: true,
             starts_tried: 1,
             penalizer: 0.0,
+            penalty_scale: super::super::PenaltyScale::Log,
             elapsed: Duration::ZERO,
             warnings: Vec::new(),
+            boundary: None,
         };
         for p in fitted.param_table() {
             let (lo, hi) = (p.lower_95.unwrap(), p.upper_95.unwrap());

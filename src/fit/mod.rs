@@ -22,11 +22,16 @@
 //! at the optimum (central differences of the analytic gradient), inverted, and mapped to the
 //! natural scale by the delta method with the full matrix.
 
+pub mod boundary;
 pub mod covariance;
 mod fitted;
+mod model;
 pub mod transform;
 
-pub use fitted::{Fitted, FittedModel, ParamEstimate, Parameters, StopReason, Termination};
+pub use fitted::{
+    AtBoundary, Fitted, FittedModel, ParamEstimate, Parameters, StopReason, Termination,
+};
+pub use model::fit_model;
 
 use std::sync::Mutex;
 use std::time::Instant;
@@ -36,11 +41,39 @@ use argmin::solver::linesearch::MoreThuenteLineSearch;
 use argmin::solver::quasinewton::LBFGS;
 use ndarray::Array1;
 
-use crate::data::{CustomerDataRef, Observation, Patterns, TimeUnit};
+use crate::data::Patterns;
 use crate::error::{Error, Result};
-use crate::models::{AnyModel, LogLikelihood, ModelKind, ModelRole, ModelVisitor};
+use crate::models::LogLikelihood;
 use covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd};
 use transform::{from_log, grad_to_log, scaled_start, to_log};
+
+/// Where the L2 penalty of [`FitOptions::penalizer`] acts.
+///
+/// On the log scale (the default) the penalty c·Σ (ln pᵢ)² shrinks every parameter towards 1
+/// and grows without bound at both edges of the parameter space, so a penalised fit always has
+/// an interior maximum and never evaluates the likelihood at parameters near 0 or ∞; it does not
+/// depend on the time unit for shape parameters. On the natural scale, c·Σ pᵢ² as lifetimes'
+/// `penalizer_coef`, large coefficients drive the parameters towards 0, where the likelihood
+/// of some models has no usable value (e.g. Pareto/NBD with β → 0).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PenaltyScale {
+    /// c·Σ (ln pᵢ)².
+    #[default]
+    Log,
+    /// c·Σ pᵢ², lifetimes' definition.
+    Natural,
+}
+
+impl PenaltyScale {
+    /// The penalty term of one parameter and its derivative with respect to θ = ln p.
+    fn term(self, theta: f64, p: f64) -> (f64, f64) {
+        match self {
+            PenaltyScale::Log => (theta * theta, 2.0 * theta),
+            PenaltyScale::Natural => (p * p, 2.0 * p * p),
+        }
+    }
+}
 
 /// Options of a fit (not model parameters).
 #[derive(Debug, Clone, PartialEq)]
@@ -63,9 +96,11 @@ pub struct FitOptions {
     /// 0.0014 standard errors of the maximum (the gain is half the squared distance in standard
     /// errors).
     pub ll_tolerance: f64,
-    /// L2 penalty coefficient c: the objective is −LL/N + c·Σ pᵢ² (as lifetimes'
-    /// `penalizer_coef`). Defaults to 0.
+    /// L2 penalty coefficient c ≥ 0: the objective is −LL/N + c·Σ (ln pᵢ)², or with
+    /// [`PenaltyScale::Natural`] −LL/N + c·Σ pᵢ² (lifetimes' `penalizer_coef`). Defaults to 0.
     pub penalizer: f64,
+    /// Where the penalty acts. Defaults to [`PenaltyScale::Log`].
+    pub penalty_scale: PenaltyScale,
     /// Starting parameters (natural scale), tried first. Defaults to none.
     pub initial: Option<Vec<f64>>,
     /// Return the best point even when no start converged (flagged `converged == false`).
@@ -83,50 +118,11 @@ impl Default for FitOptions {
             cost_tolerance: 1e-13,
             ll_tolerance: 1e-6,
             penalizer: 0.0,
+            penalty_scale: PenaltyScale::Log,
             initial: None,
             allow_unconverged: false,
             standard_errors: true,
         }
-    }
-}
-
-/// Fits a model of `kind` on customer data: the purchase models on the (x, t_x, T) histories of
-/// a summary, BG/BB on opportunity histories, Gamma-Gamma on the repeat customers' (x, m̄).
-/// Warnings are recorded for missing standard errors, non-convergence (with
-/// [`FitOptions::allow_unconverged`]) and a spend model with an infinite mean.
-///
-/// `unit` is the time unit of the data, recorded with the model; the data's own unit is used
-/// when it has one.
-///
-/// # Errors
-/// [`Error::WrongData`] when the data do not suit the model; those of [`fit`].
-pub fn fit_model<'a>(
-    kind: ModelKind,
-    data: impl Into<CustomerDataRef<'a>>,
-    unit: TimeUnit,
-    opts: &FitOptions,
-) -> Result<FittedModel> {
-    let data = data.into();
-    let time_unit = data.unit().unwrap_or(unit);
-    let fit = kind.visit(FitKind { data, opts })?;
-    Ok(FittedModel { fit, time_unit })
-}
-
-/// [`fit_model`] as a [`ModelVisitor`]: the driver written once for every model type.
-struct FitKind<'a, 'o> {
-    data: CustomerDataRef<'a>,
-    opts: &'o FitOptions,
-}
-
-impl ModelVisitor for FitKind<'_, '_> {
-    type Output = Result<Fitted<AnyModel>>;
-    fn visit<M>(self) -> Self::Output
-    where
-        M: LogLikelihood + ModelRole + Into<AnyModel>,
-    {
-        let patterns = <M::Obs as Observation>::patterns(self.data)?;
-        let fitted: Fitted<M> = fit(&patterns, self.opts)?;
-        Ok(fitted.map_model(Into::into))
     }
 }
 
@@ -147,6 +143,7 @@ struct Objective<'a, M: LogLikelihood> {
     data: &'a Patterns<M::Obs>,
     n: f64,
     penalizer: f64,
+    penalty_scale: PenaltyScale,
     /// The last (θ, cost, gradient): argmin asks for cost and gradient separately.
     cache: Mutex<Option<Evaluation>>,
 }
@@ -165,9 +162,10 @@ impl<M: LogLikelihood> Objective<'_, M> {
         let (ll, mut g) = total_ln_likelihood(&model, self.data);
         grad_to_log(&mut g, &params);
         let mut cost = -ll / self.n;
-        for (gi, p) in g.iter_mut().zip(&params) {
-            *gi = -*gi / self.n + 2.0 * self.penalizer * p * p;
-            cost += self.penalizer * p * p;
+        for ((gi, p), t) in g.iter_mut().zip(&params).zip(theta) {
+            let (pen, dpen) = self.penalty_scale.term(*t, *p);
+            *gi = -*gi / self.n + self.penalizer * dpen;
+            cost += self.penalizer * pen;
         }
         if !cost.is_finite() || g.iter().any(|v| !v.is_finite()) {
             return Err(Error::Numerical {
@@ -290,6 +288,7 @@ fn run_from<M: LogLikelihood>(
         data,
         n: data.total_weight(),
         penalizer: opts.penalizer,
+        penalty_scale: opts.penalty_scale,
         cache: Mutex::new(None),
     };
     let theta0 = to_log(start);
@@ -351,6 +350,13 @@ fn run_from<M: LogLikelihood>(
 /// Empty data or zero total weight; a start point the model rejects; [`Error::NotConverged`].
 pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Result<Fitted<M>> {
     let started = Instant::now();
+    if !(opts.penalizer.is_finite() && opts.penalizer >= 0.0) {
+        return Err(Error::InvalidOption {
+            name: "penalizer",
+            value: opts.penalizer.to_string(),
+            reason: "must be finite and at least 0".into(),
+        });
+    }
     let n = data.total_weight();
     if data.is_empty() || !n.is_finite() || n <= 0.0 {
         return Err(Error::NoData {
@@ -457,8 +463,10 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
         converged,
         starts_tried: tried,
         penalizer: opts.penalizer,
+        penalty_scale: opts.penalty_scale,
         elapsed: started.elapsed(),
         warnings,
+        boundary: None,
     })
 }
 

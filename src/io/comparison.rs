@@ -102,6 +102,7 @@ fn comparison_table(evaluations: &[ModelEvaluation], order: &[usize]) -> Table {
                 row.extend([
                     "ok".into(),
                     Cell::Empty,
+                    Cell::Text(v.fitted.warnings.join("; ")),
                     (if v.fitted.converged { "true" } else { "false" }).into(),
                     (k as f64).into(),
                     v.fitted.log_likelihood.into(),
@@ -118,7 +119,7 @@ fn comparison_table(evaluations: &[ModelEvaluation], order: &[usize]) -> Table {
             }
             Err(err) => {
                 row.extend(["failed".into(), Cell::Text(err.to_string())]);
-                row.extend((0..12).map(|_| Cell::Empty));
+                row.extend((0..13).map(|_| Cell::Empty));
             }
         }
         row.push(e.fit_time.as_secs_f64().into());

@@ -22,13 +22,17 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::TimeUnit;
 use crate::error::{Error, Location, Result};
-use crate::fit::{Fitted, FittedModel, Termination};
+use crate::fit::{AtBoundary, Fitted, FittedModel, PenaltyScale, Termination};
 use crate::models::{AnyModel, ModelKind};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "btyd-model";
 /// The current `format_version`; files with another version are refused.
 pub const FORMAT_VERSION: u32 = 1;
+
+fn natural_penalty() -> PenaltyScale {
+    PenaltyScale::Natural
+}
 
 /// One parameter's estimate and uncertainty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +47,9 @@ pub struct ParamEntry {
     pub lower_95: Option<f64>,
     /// Upper bound of the 95% interval.
     pub upper_95: Option<f64>,
+    /// The parameter runs to 0 or ∞ at the fit's boundary (no standard error, no interval).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_edge: bool,
 }
 
 /// A fitted model as stored on disk.
@@ -82,9 +89,18 @@ pub struct ModelFile {
     pub termination: String,
     /// L2 penalty coefficient used.
     pub penalizer: f64,
+    /// Where the penalty acted: `log` (c·Σ (ln p)²) or `natural` (c·Σ p², lifetimes'); files
+    /// written before the choice existed used `natural`.
+    #[serde(default = "natural_penalty")]
+    pub penalty_scale: PenaltyScale,
     /// Warnings about the fit (e.g. an undefined mean), shown again when the file is used.
     #[serde(default)]
     pub warnings: Vec<String>,
+    /// Set when the maximum lies at an edge of the parameter space: what the data say, the
+    /// model that was asked for, and the limit (e.g. no dropout: BG/NBD reduces to the NBD,
+    /// which is then the `model`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boundary: Option<AtBoundary>,
 }
 
 impl ModelFile {
@@ -99,6 +115,7 @@ impl ModelFile {
                 std_error: p.std_error,
                 lower_95: p.lower_95,
                 upper_95: p.upper_95,
+                at_edge: p.at_edge,
             })
             .collect();
         ModelFile {
@@ -119,7 +136,9 @@ impl ModelFile {
             grad_norm: fitted.grad_norm,
             termination: fitted.termination.to_string(),
             penalizer: fitted.penalizer,
+            penalty_scale: fitted.penalty_scale,
             warnings: fitted.warnings.clone(),
+            boundary: fitted.boundary.clone(),
         }
     }
 
@@ -144,8 +163,10 @@ impl ModelFile {
                 converged: self.converged,
                 starts_tried: 0,
                 penalizer: self.penalizer,
+                penalty_scale: self.penalty_scale,
                 elapsed: Duration::ZERO,
                 warnings: self.warnings.clone(),
+                boundary: self.boundary.clone(),
             },
             time_unit: self.time_unit,
         })

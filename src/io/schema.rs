@@ -73,11 +73,12 @@ pub fn customer_predictions(monetary_value: bool, holdout: bool) -> Vec<&'static
 }
 
 /// `btyd compare`'s `comparison.csv`.
-pub const COMPARISON: [&str; 17] = [
+pub const COMPARISON: [&str; 18] = [
     "rank",
     "model",
     "status",
     "error",
+    "note",
     "converged",
     "n_params",
     "log_likelihood",

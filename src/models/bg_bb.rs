@@ -50,7 +50,10 @@
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution};
 
-use super::{check_positive, distr_error, LogLikelihood, ModelRole, OpportunityModel, Role};
+use super::{
+    check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole, OpportunityModel,
+    Role,
+};
 use crate::data::{OpportunityHistory, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
@@ -481,6 +484,47 @@ impl LogLikelihood for BgBb {
     const NAME: &'static str = "BG/BB";
     const PARAM_NAMES: &'static [&'static str] = &["alpha", "beta", "gamma", "delta"];
     type Obs = OpportunityHistory;
+    /// The beta mixing of either process collapsing: no dropout (θ ~ Beta(γ, δ) → 0 as γ → 0
+    /// or δ → ∞: the beta-binomial), the same dropout probability θ = γ/(γ+δ) for everyone
+    /// (γ, δ → ∞), the same transaction probability p = α/(α+β) for everyone (α, β → ∞).
+    const BOUNDARIES: &'static [Boundary] = &[
+        Boundary {
+            finding: "no dropout in these data",
+            direction: &[0, 0, -1, 0],
+            limit: "gamma -> 0",
+            nested: None,
+            invariant: None,
+        },
+        Boundary {
+            finding: "no dropout in these data",
+            direction: &[0, 0, 0, 1],
+            limit: "delta -> infinity",
+            nested: None,
+            invariant: None,
+        },
+        Boundary {
+            finding: "every customer has the same dropout probability",
+            direction: &[0, 0, 1, 1],
+            limit: "gamma, delta -> infinity",
+            nested: None,
+            invariant: Some(Invariant {
+                name: "gamma/(gamma+delta)",
+                value: |p| p[2] / (p[2] + p[3]),
+                per_time: 0,
+            }),
+        },
+        Boundary {
+            finding: "every customer has the same transaction probability",
+            direction: &[1, 1, 0, 0],
+            limit: "alpha, beta -> infinity",
+            nested: None,
+            invariant: Some(Invariant {
+                name: "alpha/(alpha+beta)",
+                value: |p| p[0] / (p[0] + p[1]),
+                per_time: 0,
+            }),
+        },
+    ];
 
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {

@@ -36,8 +36,10 @@ use std::marker::PhantomData;
 use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution, Exp, Gamma};
 
+use super::nbd::{no_dropout, same_purchase_rate};
 use super::{
-    check_horizon, check_positive, distr_error, LogLikelihood, ModelRole, PurchaseModel, Role,
+    check_horizon, check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole,
+    PurchaseModel, Role,
 };
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -362,6 +364,25 @@ impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
     const NAME: &'static str = V::NAME;
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
     type Obs = History;
+    /// No dropout (a → 0, or b → ∞ with a fixed: the dropout probability p ~ Beta(a, b)
+    /// collapses to 0 and A2 → 1, A4 → 0 in eq. 6), the same dropout probability for everyone
+    /// (a, b → ∞ with a/(a+b) fixed), the same purchase rate for everyone (r, α → ∞).
+    const BOUNDARIES: &'static [Boundary] = &[
+        no_dropout(&[0, 0, -1, 0], "a -> 0"),
+        no_dropout(&[0, 0, 0, 1], "b -> infinity"),
+        Boundary {
+            finding: "every customer has the same dropout probability",
+            direction: &[0, 0, 1, 1],
+            limit: "a, b -> infinity",
+            nested: None,
+            invariant: Some(Invariant {
+                name: "a/(a+b)",
+                value: |p| p[2] / (p[2] + p[3]),
+                per_time: 0,
+            }),
+        },
+        same_purchase_rate(&[1, 1, 0, 0]),
+    ];
 
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {

@@ -28,10 +28,12 @@
 use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
-use super::{check_positive, distr_error, LogLikelihood, ModelRole, Role, SpendModel};
+use super::{
+    check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole, Role, SpendModel,
+};
 use crate::data::{Patterns, Spend};
 use crate::error::{Error, Result};
-use crate::special::{digamma, ln_beta};
+use crate::special::{digamma, digamma_diff, ln_beta_large};
 
 /// The Gamma-Gamma model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -110,9 +112,10 @@ impl GammaGamma {
         let psi_all = digamma(px + self.q);
         FrequencyTerms {
             x,
-            ln_b: ln_beta(px, self.q),
+            ln_b: ln_beta_large(px, self.q),
             d_px: digamma(px) - psi_all,
-            d_q: digamma(self.q) - psi_all,
+            // ψ(q) − ψ(px+q) without cancellation at large q (the spend-homogeneity edge).
+            d_q: -digamma_diff(self.q, px),
         }
     }
 
@@ -193,6 +196,34 @@ impl LogLikelihood for GammaGamma {
     const NAME: &'static str = "Gamma-Gamma";
     const PARAM_NAMES: &'static [&'static str] = &["p", "q", "v"];
     type Obs = Spend;
+    /// The gamma mixing of the spend scale ν ~ Gamma(q, v) collapsing (q, v → ∞ with q/v
+    /// fixed: every customer has the same mean spend p·v/q), or every customer spending the
+    /// same amount each time (p → ∞, v → 0 with p·v fixed: no variation around a customer's
+    /// own mean, which is p·v/ν' with ν' ~ Gamma(q, 1)).
+    const BOUNDARIES: &'static [Boundary] = &[
+        Boundary {
+            finding: "every customer has the same mean spend",
+            direction: &[0, 1, 1],
+            limit: "q, v -> infinity",
+            nested: None,
+            invariant: Some(Invariant {
+                name: "p*v/q",
+                value: |p| p[0] * p[2] / p[1],
+                per_time: 0,
+            }),
+        },
+        Boundary {
+            finding: "each customer spends the same amount every time",
+            direction: &[1, 0, -1],
+            limit: "p -> infinity, v -> 0",
+            nested: None,
+            invariant: Some(Invariant {
+                name: "p*v",
+                value: |p| p[0] * p[2],
+                per_time: 0,
+            }),
+        },
+    ];
 
     fn from_params(params: &[f64]) -> Result<Self> {
         match params {

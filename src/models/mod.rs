@@ -137,6 +137,45 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
     fn warnings(&self) -> Vec<String> {
         Vec::new()
     }
+
+    /// The edges of the parameter space where data can put the maximum of the likelihood, and
+    /// what each means (see [`Boundary`]). Defaults to none.
+    const BOUNDARIES: &'static [Boundary] = &[];
+}
+
+/// An edge of a model's parameter space where the likelihood can be highest, and what it means:
+/// e.g. BG/NBD's a → 0 (no customer ever drops out, the NBD). On data whose maximum lies
+/// there, the likelihood keeps rising as the parameters run to 0 or ∞ and the optimiser
+/// cannot stop at an interior point; [`crate::fit::fit_model`] recognises the edge from the
+/// end point of the run and the profile of the likelihood along `direction`, and returns the
+/// limit.
+#[derive(Debug, Clone, Copy)]
+pub struct Boundary {
+    /// What the data say when the maximum lies here, e.g. "no dropout in these data".
+    pub finding: &'static str,
+    /// How the parameters move, per parameter on the log scale the driver fits: 1 towards ∞,
+    /// −1 towards 0, 0 held (BG/NBD's a → 0 is `[0, 0, -1, 0]`).
+    pub direction: &'static [i8],
+    /// The limit in the model's symbols, e.g. "a → 0".
+    pub limit: &'static str,
+    /// The nested model the limit is, when btyd fits it (NBD for no dropout): the driver fits
+    /// it and returns it, with its likelihood, in place of the end point of the run.
+    pub nested: Option<ModelKind>,
+    /// The quantity that stays finite along `direction` and describes the limit (e.g. the
+    /// common dropout probability a/(a+b) when a, b → ∞ together).
+    pub invariant: Option<Invariant>,
+}
+
+/// A function of the parameters that stays finite at a [`Boundary`]: the limit model's own
+/// parameter.
+#[derive(Debug, Clone, Copy)]
+pub struct Invariant {
+    /// Its formula in the model's symbols, e.g. "a/(a+b)".
+    pub name: &'static str,
+    /// Its value at the parameters (in the order of `PARAM_NAMES`).
+    pub value: fn(&[f64]) -> f64,
+    /// Its power of the time unit (−1 for a rate per unit such as r/α, 0 for a probability).
+    pub per_time: i32,
 }
 
 /// A continuous-time purchase (transaction-and-dropout) model over (x, t_x, T) histories.

@@ -37,7 +37,8 @@ use rand::{Rng, RngExt};
 use rand_distr::{Distribution, Gamma, Poisson};
 
 use super::{
-    check_horizon, check_positive, distr_error, LogLikelihood, ModelRole, PurchaseModel, Role,
+    check_horizon, check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelKind,
+    ModelRole, PurchaseModel, Role,
 };
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -106,10 +107,40 @@ impl Nbd {
     }
 }
 
+/// The boundary of the purchase models (parameters r, α first) where every customer buys at
+/// the same rate: r, α → ∞ with λ = r/α fixed, the gamma mixing of the Poisson rates collapsing
+/// to a point (the NBD's Poisson limit). `direction` moves r and α up together.
+pub(crate) const fn same_purchase_rate(direction: &'static [i8]) -> Boundary {
+    Boundary {
+        finding: "every customer buys at the same rate",
+        direction,
+        limit: "r, alpha -> infinity",
+        nested: None,
+        invariant: Some(Invariant {
+            name: "r/alpha",
+            value: |p| p[0] / p[1],
+            per_time: -1,
+        }),
+    }
+}
+
+/// The boundary of the dropout models (BG/NBD, MBG/NBD, Pareto/NBD) where nobody drops out:
+/// the model reduces to the NBD, which is fitted in its place.
+pub(crate) const fn no_dropout(direction: &'static [i8], limit: &'static str) -> Boundary {
+    Boundary {
+        finding: "no dropout in these data",
+        direction,
+        limit,
+        nested: Some(ModelKind::Nbd),
+        invariant: None,
+    }
+}
+
 impl LogLikelihood for Nbd {
     const NAME: &'static str = "NBD";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha"];
     type Obs = History;
+    const BOUNDARIES: &'static [Boundary] = &[same_purchase_rate(&[1, 1])];
 
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {

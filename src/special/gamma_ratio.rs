@@ -138,6 +138,28 @@ pub(crate) fn ln_gamma_ratio(x: f64, delta: f64) -> (f64, f64) {
     (q * delta, s)
 }
 
+/// ψ(z + d) − ψ(z) for z > 0, d ≥ 0, accurate also when z is huge: above z = 10⁴ from the
+/// asymptotic series ψ(z) ~ ln z − 1/(2z) − Σₖ B₂ₖ/(2k z²ᵏ) (DLMF 5.11.2) written in
+/// difference form (ln(1 + d/z) by ln_1p, three terms: truncation below 1e-20 relative),
+/// where the difference of two digammas would cancel.
+pub fn digamma_diff(z: f64, d: f64) -> f64 {
+    if z < 1e4 {
+        return super::digamma(z + d) - super::digamma(z);
+    }
+    let w = z + d;
+    let inv = |u: f64, k: i32| u.powi(-k);
+    (d / z).ln_1p() - 0.5 * (inv(w, 1) - inv(z, 1)) - (inv(w, 2) - inv(z, 2)) / 12.0
+        + (inv(w, 4) - inv(z, 4)) / 120.0
+}
+
+/// ln B(a, b) for a > 0 and b > 0, accurate also when b is huge: ln Γ(a) − ln[Γ(b+a)/Γ(b)]
+/// with the ratio from the Stirling series in difference form
+/// ([`ln_gamma_ratio`]), where [`super::ln_beta`]'s difference of two large ln Γ values
+/// would keep only ~16 − log₁₀ ln Γ(b) digits.
+pub fn ln_beta_large(a: f64, b: f64) -> f64 {
+    super::ln_gamma(a) - ln_gamma_ratio(b, a).0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -118,6 +118,29 @@ pub fn cdnow_sample_summary() -> btyd::data::Summary {
     build_summary(&tx, &opts).expect("summary").0
 }
 
+/// The CDNOW sample's monthly discrete-time (BG/BB) summary: one opportunity per month after
+/// each customer's first purchase, calibration to 1997-09-30, observation to 1998-06-30.
+pub fn cdnow_sample_monthly() -> btyd::data::OpportunitySummary {
+    use btyd::data::{
+        opportunity_summary, read_transactions, ColumnSpec, ReadOptions, SummaryOptions, TimeUnit,
+    };
+    let read = ReadOptions {
+        customer_col: Some(ColumnSpec::Index(2)),
+        date_col: Some(ColumnSpec::Index(3)),
+        amount_col: Some(ColumnSpec::Index(5)),
+        has_header: false,
+        ..ReadOptions::default()
+    };
+    let tx = read_transactions(&dataset("CDNOW_sample.txt"), &read).expect("CDNOW sample log");
+    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
+    let opts = SummaryOptions {
+        unit: TimeUnit::Month,
+        observation_end: Some(date("1998-06-30")),
+        calibration_end: Some(date("1997-09-30")),
+    };
+    opportunity_summary(&tx, &opts).expect("monthly summary").0
+}
+
 /// The 2,357 CDNOW customers of `cdnow_customers_summary_with_transactions.csv` (columns
 /// `ID,x,t_x,T,zbar`, CRLF, weeks, 2-dp values, zbar = mean repeat-transaction value, 0 when
 /// x = 0) as a weekly [`Summary`], in file order, customer ids from `ID`.

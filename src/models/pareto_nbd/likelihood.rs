@@ -8,7 +8,7 @@ use super::ParetoNbd;
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::hash::FxBuildHasher;
-use crate::models::LogLikelihood;
+use crate::models::{Boundary, LogLikelihood};
 use crate::special::hyp2f1_series::ln_hyp2f1_1_series_in_domain;
 use crate::special::{digamma, ln_gamma, ln_hyp2f1, log_add_exp, LnHyp2f1Series};
 
@@ -276,6 +276,7 @@ impl LogLikelihood for ParetoNbd {
     const NAME: &'static str = "Pareto/NBD";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "s", "beta"];
     type Obs = History;
+    const BOUNDARIES: &'static [Boundary] = super::BOUNDARIES;
 
     fn from_params(p: &[f64]) -> Result<Self> {
         match p {

@@ -50,8 +50,29 @@ mod likelihood;
 mod predict;
 mod simulate;
 
-use super::check_positive;
+use super::nbd::{no_dropout, same_purchase_rate};
+use super::{check_positive, Boundary, Invariant};
 use crate::error::Result;
+
+/// Where the Pareto/NBD likelihood can be highest at the edge of its parameter space: no
+/// dropout (μ ~ Gamma(s, β) collapsing to 0 as s → 0 or β → ∞: the NBD), the same dropout rate
+/// μ = s/β for everyone (s, β → ∞), the same purchase rate for everyone (r, α → ∞).
+const BOUNDARIES: &[Boundary] = &[
+    no_dropout(&[0, 0, -1, 0], "s -> 0"),
+    no_dropout(&[0, 0, 0, 1], "beta -> infinity"),
+    Boundary {
+        finding: "every customer has the same dropout rate",
+        direction: &[0, 0, 1, 1],
+        limit: "s, beta -> infinity",
+        nested: None,
+        invariant: Some(Invariant {
+            name: "s/beta",
+            value: |p| p[2] / p[3],
+            per_time: -1,
+        }),
+    },
+    same_purchase_rate(&[1, 1, 0, 0]),
+];
 
 /// The Pareto/NBD model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]

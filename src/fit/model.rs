@@ -1,0 +1,60 @@
+//! [`fit_model`]: fitting a model chosen at run time (a [`ModelKind`]) on customer data with
+//! the one driver [`fit`], and judging the end point with [`boundary::resolve`].
+
+use super::{boundary, fit, FitOptions, Fitted, FittedModel};
+use crate::data::{CustomerDataRef, Observation, TimeUnit};
+use crate::error::Result;
+use crate::models::{AnyModel, LogLikelihood, ModelKind, ModelRole, ModelVisitor};
+
+/// Fits a model of `kind` on customer data: the purchase models on the (x, t_x, T) histories of
+/// a summary, BG/BB on opportunity histories, Gamma-Gamma on the repeat customers' (x, m̄).
+/// Warnings are recorded for missing standard errors, non-convergence (with
+/// [`FitOptions::allow_unconverged`]) and a spend model with an infinite mean.
+///
+/// `unit` is the time unit of the data, recorded with the model; the data's own unit is used
+/// when it has one.
+///
+/// # Errors
+/// [`Error::WrongData`] when the data do not suit the model; those of [`fit`].
+pub fn fit_model<'a>(
+    kind: ModelKind,
+    data: impl Into<CustomerDataRef<'a>>,
+    unit: TimeUnit,
+    opts: &FitOptions,
+) -> Result<FittedModel> {
+    let data = data.into();
+    let time_unit = data.unit().unwrap_or(unit);
+    let fit = kind.visit(FitKind {
+        data,
+        unit: time_unit,
+        opts,
+    })?;
+    Ok(FittedModel { fit, time_unit })
+}
+
+/// [`fit_model`] as a [`ModelVisitor`]: the driver written once for every model type.
+struct FitKind<'a, 'o> {
+    data: CustomerDataRef<'a>,
+    unit: TimeUnit,
+    opts: &'o FitOptions,
+}
+
+impl ModelVisitor for FitKind<'_, '_> {
+    type Output = Result<Fitted<AnyModel>>;
+    fn visit<M>(self) -> Self::Output
+    where
+        M: LogLikelihood + ModelRole + Into<AnyModel>,
+    {
+        let patterns = <M::Obs as Observation>::patterns(self.data)?;
+        // The end point of the run, converged or not, is judged by `boundary::resolve`.
+        let end: Fitted<M> = fit(
+            &patterns,
+            &FitOptions {
+                allow_unconverged: true,
+                ..self.opts.clone()
+            },
+        )?;
+        let nested = |kind: ModelKind| fit_model(kind, self.data, self.unit, self.opts);
+        boundary::resolve(end, &patterns, &nested, self.unit, self.opts)
+    }
+}
