@@ -6,6 +6,9 @@ use clap::Parser;
 
 fn main() {
     let args = cli::Cli::parse();
+    if let Err(e) = btyd::io::cleanup_on_signals() {
+        eprintln!("warning: temporary files will not be removed on interrupt: {e}");
+    }
     if let Err(err) = cli::run(args) {
         if is_broken_pipe(&err) {
             // The reader of our stdout went away (`btyd summary ... -o - | head`): not an error.

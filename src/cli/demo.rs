@@ -145,7 +145,7 @@ fn fit_step(demo: &mut Demo, kind: ModelKind, name: &str) -> anyhow::Result<Fitt
     let summary = demo.summary()?;
     let fitted = fit_model(kind, summary, summary.unit, &FitOptions::default())
         .with_context(|| format!("fitting {kind}"))?;
-    print_fit(&fitted);
+    print_fit(&fitted, &mut std::io::stdout().lock())?;
     let path = demo.out.join(name);
     ModelFile::from_fitted(&fitted).write(&path)?;
     eprintln!("wrote {}", path.display());

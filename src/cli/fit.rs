@@ -1,5 +1,6 @@
 //! `btyd fit`: fit a model to a summary CSV and write a model file.
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -67,7 +68,12 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
     let data = read_customer_data(args.model.role(), &args.summary, args.time_unit)?;
     let fitted = fit_model(args.model, &data, args.time_unit, &opts)
         .with_context(|| format!("fitting {}", args.model))?;
-    print_fit(&fitted);
+    // The table goes to stderr when stdout carries the model file.
+    if args.output.as_os_str() == "-" {
+        print_fit(&fitted, &mut std::io::stderr().lock())?;
+    } else {
+        print_fit(&fitted, &mut std::io::stdout().lock())?;
+    }
     ModelFile::from_fitted(&fitted)
         .write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
@@ -76,41 +82,46 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
 }
 
 /// Prints the parameter table and fit statistics, lifetimes' `summary` style.
-pub fn print_fit(fitted: &FittedModel) {
-    println!(
+pub fn print_fit(fitted: &FittedModel, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
         "{} fitted on {} customers ({} patterns), time unit {}",
         fitted.requested(),
         fitted.n_obs,
         fitted.n_patterns,
         fitted.time_unit
-    );
+    )?;
     let boundary = fitted.boundary.as_ref().map(ToString::to_string);
     if let Some(b) = &boundary {
-        println!("boundary: {b}");
+        writeln!(out, "boundary: {b}")?;
     }
-    println!(
+    writeln!(
+        out,
         "{:<10} {:>12} {:>12} {:>12} {:>12}",
         "parameter", "estimate", "std error", "lower 95%", "upper 95%"
-    );
+    )?;
     let cell = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.6}"));
     for p in fitted.param_table() {
         if p.at_edge {
-            println!(
+            writeln!(
+                out,
                 "{:<10} {:>12.6} {:>12} {:>12} {:>12}",
                 p.name, p.estimate, "at edge", "-", "-"
-            );
+            )?;
             continue;
         }
-        println!(
+        writeln!(
+            out,
             "{:<10} {:>12.6} {:>12} {:>12} {:>12}",
             p.name,
             p.estimate,
             cell(p.std_error),
             cell(p.lower_95),
             cell(p.upper_95)
-        );
+        )?;
     }
-    println!(
+    writeln!(
+        out,
         "log-likelihood {:.4}   AIC {:.4}   BIC {:.4}   converged {}   ({} iterations, gradient norm {:.1e})",
         fitted.log_likelihood,
         fitted.aic(),
@@ -118,12 +129,13 @@ pub fn print_fit(fitted: &FittedModel) {
         if fitted.converged { "yes" } else { "no" },
         fitted.iterations,
         fitted.grad_norm
-    );
+    )?;
     for w in fitted
         .warnings
         .iter()
         .filter(|w| Some(*w) != boundary.as_ref())
     {
-        println!("warning: {w}");
+        writeln!(out, "warning: {w}")?;
     }
+    Ok(())
 }

@@ -1,0 +1,105 @@
+//! Where outputs go (issue 11): `-o` on devices, FIFOs, stdout; the table of `fit -o -` on
+//! stderr so stdout is the model file alone; temporary files removed when interrupted.
+
+mod common;
+
+use common::dataset;
+use common::workdir::Workdir;
+
+/// Issue 11 (1): `-o /dev/null` writes into the device and leaves it a character device (the
+/// writer used to replace it by a regular file when run as root).
+#[cfg(target_os = "linux")]
+#[test]
+fn output_to_dev_null_leaves_the_device() {
+    use std::os::unix::fs::FileTypeExt;
+    let w = Workdir::new();
+    let summary = dataset("cdnow_customers_summary.csv");
+    w.succeeds(&[
+        "fit",
+        summary.to_str().unwrap(),
+        "--model",
+        "nbd",
+        "-o",
+        "/dev/null",
+    ]);
+    let meta = std::fs::metadata("/dev/null").unwrap();
+    assert!(meta.file_type().is_char_device());
+    // /dev/full: the full disk is an error, not a silent success.
+    w.fails(
+        &["fit", summary.to_str().unwrap(), "--model", "nbd", "-o", "/dev/full"],
+        &["/dev/full", "No space left"],
+    );
+}
+
+/// Issue 11 (3): `fit -o -` prints the model file alone on stdout (valid JSON); the parameter
+/// table goes to stderr.
+#[test]
+fn fit_to_stdout_prints_only_json() {
+    let w = Workdir::new();
+    let summary = dataset("cdnow_customers_summary.csv");
+    let args = ["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", "-"];
+    let out = w.run(&args);
+    assert!(out.status.success(), "{}", w.context(&args, &out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", w.context(&args, &out)));
+    assert_eq!(json["model"], "bg-nbd");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("log-likelihood"), "{stderr}");
+}
+
+/// Issue 11 (2): SIGINT while an output is being written removes its temporary file and exits
+/// 130 (SIGTERM: 143). The run predicts for 1.5M customers, so the write takes long enough to
+/// be interrupted once its temporary file has appeared.
+#[cfg(unix)]
+#[test]
+fn interrupted_writes_leave_no_temporary_files() {
+    use std::fmt::Write as _;
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    let w = Workdir::new();
+    let mut csv = String::from("customer_id,frequency,recency,T\n");
+    for i in 0..1_500_000u32 {
+        let x = i % 7;
+        let _ = writeln!(csv, "c{i},{x},{},{}", 3 * x, 30 + i % 9);
+    }
+    w.write("big.csv", csv);
+    let summary = dataset("cdnow_customers_summary.csv");
+    w.succeeds(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", "m.json"]);
+    let mut interrupted = 0;
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_btyd"))
+            .args(["predict", "m.json", "big.csv", "--horizon", "10", "-o", "out.csv"])
+            .current_dir(w.path(""))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let temp = || {
+            std::fs::read_dir(w.path(""))
+                .unwrap()
+                .filter_map(|e| e.ok())
+                .any(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        };
+        let started = Instant::now();
+        while !temp() {
+            assert!(child.try_wait().unwrap().is_none(), "finished before writing");
+            assert!(started.elapsed() < Duration::from_secs(60));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let status = child.wait().unwrap();
+        if status.code() == Some(0) {
+            // The write finished before the signal arrived: nothing left to check this round.
+            continue;
+        }
+        assert_eq!(status.code(), Some(code), "{signal}");
+        assert!(!temp(), "a temporary file was left behind after {signal}");
+        assert!(!w.path("out.csv").exists(), "a partial output after {signal}");
+        interrupted += 1;
+    }
+    assert!(interrupted > 0, "no run was interrupted while writing");
+}
