@@ -500,7 +500,10 @@ fn compare_fits_nbd_on_steady_buyers() {
     assert!(w.path("out/nbd.json").exists());
     // A dropout model whose maximum lies at "no dropout" is ranked with the NBD's likelihood
     // and says so in its note (issue 10).
-    for row in rows.iter().filter(|r| r["note"].contains("no dropout in these data")) {
+    for row in rows
+        .iter()
+        .filter(|r| r["note"].contains("no dropout in these data"))
+    {
         assert_eq!(row["status"], "ok", "{row:?}");
         assert!((num(row, "log_likelihood") - num(nbd, "log_likelihood")).abs() < 1e-4);
     }

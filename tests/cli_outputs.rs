@@ -26,7 +26,14 @@ fn output_to_dev_null_leaves_the_device() {
     assert!(meta.file_type().is_char_device());
     // /dev/full: the full disk is an error, not a silent success.
     w.fails(
-        &["fit", summary.to_str().unwrap(), "--model", "nbd", "-o", "/dev/full"],
+        &[
+            "fit",
+            summary.to_str().unwrap(),
+            "--model",
+            "nbd",
+            "-o",
+            "/dev/full",
+        ],
         &["/dev/full", "No space left"],
     );
 }
@@ -37,7 +44,14 @@ fn output_to_dev_null_leaves_the_device() {
 fn fit_to_stdout_prints_only_json() {
     let w = Workdir::new();
     let summary = dataset("cdnow_customers_summary.csv");
-    let args = ["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", "-"];
+    let args = [
+        "fit",
+        summary.to_str().unwrap(),
+        "--model",
+        "bg-nbd",
+        "-o",
+        "-",
+    ];
     let out = w.run(&args);
     assert!(out.status.success(), "{}", w.context(&args, &out));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
@@ -64,11 +78,26 @@ fn interrupted_writes_leave_no_temporary_files() {
     }
     w.write("big.csv", csv);
     let summary = dataset("cdnow_customers_summary.csv");
-    w.succeeds(&["fit", summary.to_str().unwrap(), "--model", "bg-nbd", "-o", "m.json"]);
+    w.succeeds(&[
+        "fit",
+        summary.to_str().unwrap(),
+        "--model",
+        "bg-nbd",
+        "-o",
+        "m.json",
+    ]);
     let mut interrupted = 0;
     for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_btyd"))
-            .args(["predict", "m.json", "big.csv", "--horizon", "10", "-o", "out.csv"])
+            .args([
+                "predict",
+                "m.json",
+                "big.csv",
+                "--horizon",
+                "10",
+                "-o",
+                "out.csv",
+            ])
             .current_dir(w.path(""))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -82,7 +111,10 @@ fn interrupted_writes_leave_no_temporary_files() {
         };
         let started = Instant::now();
         while !temp() {
-            assert!(child.try_wait().unwrap().is_none(), "finished before writing");
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "finished before writing"
+            );
             assert!(started.elapsed() < Duration::from_secs(60));
             std::thread::sleep(Duration::from_millis(2));
         }
@@ -98,8 +130,77 @@ fn interrupted_writes_leave_no_temporary_files() {
         }
         assert_eq!(status.code(), Some(code), "{signal}");
         assert!(!temp(), "a temporary file was left behind after {signal}");
-        assert!(!w.path("out.csv").exists(), "a partial output after {signal}");
+        assert!(
+            !w.path("out.csv").exists(),
+            "a partial output after {signal}"
+        );
         interrupted += 1;
     }
     assert!(interrupted > 0, "no run was interrupted while writing");
+}
+
+/// Issue 11 (6): the time unit travels with a summary in its sidecar: `fit` takes it (and
+/// refuses a contradicting `--time-unit`), `predict` refuses a summary in another unit than the
+/// model's (it used to predict 295.6 instead of 1,653.4 purchases, exit 0), and the CSV itself
+/// stays plain (the header pandas reads).
+#[test]
+fn the_time_unit_travels_with_a_summary() {
+    let w = Workdir::new();
+    let log = dataset("CDNOW_sample.txt");
+    let log = log.to_str().unwrap();
+    let cols = [
+        "--no-header",
+        "--customer-col",
+        "2",
+        "--date-col",
+        "3",
+        "--amount-col",
+        "5",
+    ];
+    let summarise = |unit: &str, out: &str| {
+        let mut args = vec!["summary", log];
+        args.extend(cols);
+        args.extend(["--time-unit", unit, "--calibration-end", "1997-09-30"]);
+        args.extend(["-o", out]);
+        w.succeeds(&args);
+    };
+    summarise("day", "days.csv");
+    summarise("week", "weeks.csv");
+    assert!(w
+        .read("days.csv")
+        .starts_with("customer_id,frequency,recency,T"));
+    let sidecar: serde_json::Value = serde_json::from_str(&w.read("days.csv.btyd.json")).unwrap();
+    assert_eq!(sidecar["time_unit"], "day");
+    // fit takes the unit from the sidecar.
+    let stdout = w.succeeds(&["fit", "days.csv", "--model", "bg-nbd", "-o", "days.json"]);
+    assert!(stdout.contains("time unit day"), "{stdout}");
+    w.fails(
+        &[
+            "fit",
+            "days.csv",
+            "--model",
+            "bg-nbd",
+            "--time-unit",
+            "week",
+            "-o",
+            "x.json",
+        ],
+        &["days.csv is in days", "--time-unit"],
+    );
+    w.succeeds(&["fit", "weeks.csv", "--model", "bg-nbd", "-o", "weeks.json"]);
+    // A weekly model on the daily summary is refused, naming both units.
+    w.fails(
+        &["predict", "weeks.json", "days.csv", "--horizon", "39"],
+        &["days.csv is in days", "fitted in weeks"],
+    );
+    w.succeeds(&["predict", "days.json", "days.csv", "--horizon", "273"]);
+    // A CSV rewritten by another tool no longer matches its sidecar, which is then ignored.
+    let text = w.read("days.csv");
+    w.write("days.csv", text.replace("\r\n", "\n") + "\n");
+    let out = w.run(&["predict", "weeks.json", "days.csv", "--horizon", "39"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("does not describe days.csv any more"),
+        "{stderr}"
+    );
 }

@@ -65,6 +65,7 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
         .model()
         .with_context(|| args.purchase_model.display().to_string())?;
     let spend = spend_model(&spend_file, &args.spend_model, args.force)?;
+    let unit = super::summary_unit(&args.summary, None, Some((unit, purchases.role())))?;
     let data = read_customer_data(purchases.role(), &args.summary, unit)?;
     let discount = if args.annual {
         DiscountRate::Annual(args.discount_rate)

@@ -131,7 +131,7 @@ fn summary_step(demo: &mut Demo) -> anyhow::Result<()> {
     let tx = read_transactions_from(CDNOW_SAMPLE.as_bytes(), &name, &read)?;
     let (summary, report) = build_summary(&tx, &opts)?;
     let path = demo.out.join("summary.csv");
-    save(&summary, &path)?;
+    save(&summary, &path, false)?;
     print_report(&report, opts.unit);
     eprintln!("wrote {}", path.display());
     demo.files.push(path);

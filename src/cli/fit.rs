@@ -25,8 +25,9 @@ pub struct FitArgs {
     output: PathBuf,
     /// Time unit of the summary's recency and T: day, week, month or a number of days (for
     /// bg-bb: the length of one opportunity).
-    #[arg(long, default_value = "week")]
-    time_unit: TimeUnit,
+    /// [default: the unit in the summary's sidecar (written by `btyd summary`), else week]
+    #[arg(long)]
+    time_unit: Option<TimeUnit>,
     /// L2 penalty coefficient c ≥ 0 on the parameters (see --penalty-scale).
     #[arg(long, default_value_t = 0.0)]
     penalizer: f64,
@@ -65,8 +66,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         allow_unconverged: args.allow_unconverged,
         ..FitOptions::default()
     };
-    let data = read_customer_data(args.model.role(), &args.summary, args.time_unit)?;
-    let fitted = fit_model(args.model, &data, args.time_unit, &opts)
+    let unit = super::summary_unit(&args.summary, args.time_unit, None)?;
+    let data = read_customer_data(args.model.role(), &args.summary, unit)?;
+    let fitted = fit_model(args.model, &data, unit, &opts)
         .with_context(|| format!("fitting {}", args.model))?;
     // The table goes to stderr when stdout carries the model file.
     if args.output.as_os_str() == "-" {

@@ -41,6 +41,80 @@ fn show_model_warnings(path: &std::path::Path, file: &btyd::io::ModelFile) {
     }
 }
 
+/// The time unit of a summary CSV: its sidecar's (see [`btyd::io::sidecar`]) when it has one,
+/// which `stated` (a `--time-unit` given on the command line) and `model` (the unit of the
+/// model that will use it) must then match; otherwise `stated`, `model` or weeks, in that
+/// order. A discrete-time summary is refused by a continuous-time model and vice versa.
+fn summary_unit(
+    summary: &std::path::Path,
+    stated: Option<btyd::data::TimeUnit>,
+    model: Option<(btyd::data::TimeUnit, btyd::models::Role)>,
+) -> anyhow::Result<btyd::data::TimeUnit> {
+    use btyd::io::comparison::units;
+    use btyd::io::sidecar::{read_sidecar, sidecar_path, Sidecar};
+    use btyd::models::Role;
+    let same = |a: btyd::data::TimeUnit, b: btyd::data::TimeUnit| a.days() == b.days();
+    let meta = match read_sidecar(summary)? {
+        Sidecar::Valid(meta) => meta,
+        Sidecar::Stale => {
+            eprintln!(
+                "warning: {} does not describe {} any more (the file changed since); ignored",
+                sidecar_path(summary).display(),
+                summary.display()
+            );
+            return Ok(stated
+                .or(model.map(|m| m.0))
+                .unwrap_or(btyd::data::TimeUnit::Week));
+        }
+        Sidecar::Absent => {
+            return Ok(stated
+                .or(model.map(|m| m.0))
+                .unwrap_or(btyd::data::TimeUnit::Week))
+        }
+    };
+    let unit = meta.time_unit;
+    let source = sidecar_path(summary);
+    if let Some(s) = stated.filter(|&s| !same(s, unit)) {
+        anyhow::bail!(
+            "{} is in {} (per {}), not in {} as --time-unit says; drop --time-unit or summarise again",
+            summary.display(),
+            units(unit),
+            source.display(),
+            units(s)
+        );
+    }
+    if let Some((m, role)) = model {
+        if !same(m, unit) {
+            anyhow::bail!(
+                "{} is in {} (per {}) but the model was fitted in {}; summarise in {} or refit \
+                 on this summary",
+                summary.display(),
+                units(unit),
+                source.display(),
+                units(m),
+                units(m)
+            );
+        }
+        if role != Role::Spend && meta.discrete != (role == Role::Opportunity) {
+            anyhow::bail!(
+                "{} is a {} summary but the model is a {} model",
+                summary.display(),
+                if meta.discrete {
+                    "discrete-time (opportunity)"
+                } else {
+                    "continuous-time"
+                },
+                if role == Role::Opportunity {
+                    "discrete-time"
+                } else {
+                    "continuous-time"
+                },
+            );
+        }
+    }
+    Ok(unit)
+}
+
 /// Runs the parsed command.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {

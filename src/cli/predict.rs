@@ -27,7 +27,8 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     let file = ModelFile::read(&args.model)?;
     super::show_model_warnings(&args.model, &file);
     let model = file.model()?;
-    let data = read_customer_data(model.role(), &args.summary, file.time_unit)?;
+    let unit = super::summary_unit(&args.summary, None, Some((file.time_unit, model.role())))?;
+    let data = read_customer_data(model.role(), &args.summary, unit)?;
     let preds = predict_rows(&model, &data, args.horizon)?;
     write_predictions(&args.output, &data, &preds)?;
     eprintln!(

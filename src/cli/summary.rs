@@ -9,6 +9,7 @@ use btyd::data::{
     build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
     Summary, SummaryOptions, SummaryReport, TimeUnit, Transactions,
 };
+use btyd::io::sidecar::{write_sidecar, SummaryMeta};
 use btyd::io::{atomic_write, write_summary};
 
 /// Arguments of `btyd summary`.
@@ -95,7 +96,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     let tx = read_log(&args.log, &read)?;
     if args.discrete {
         let (summary, report) = opportunity_summary(&tx, &opts)?;
-        save(&summary.to_summary(), &args.output)?;
+        save(&summary.to_summary(), &args.output, true)?;
         eprintln!(
             "{} customers: frequency and recency in opportunities of one {} after the first \
              purchase, T = number of opportunities up to {}; {} customers without a complete \
@@ -106,7 +107,7 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
     }
     // Owned: ids move into the summary and each customer's days are freed as it is summarised.
     let (summary, report) = build_summary_owned(tx, &opts)?;
-    save(&summary, &args.output)?;
+    save(&summary, &args.output, false)?;
     print_report(&report, opts.unit);
     Ok(())
 }
@@ -126,10 +127,21 @@ pub fn read_log(log: &Path, read: &ReadOptions) -> anyhow::Result<Transactions> 
     }
 }
 
-/// Writes a summary CSV atomically (`-` is stdout).
-pub fn save(summary: &Summary, path: &Path) -> anyhow::Result<()> {
+/// Writes a summary CSV atomically (`-` is stdout) and, for a regular file, its sidecar with
+/// the time unit (see [`btyd::io::sidecar`]).
+pub fn save(summary: &Summary, path: &Path, discrete: bool) -> anyhow::Result<()> {
     atomic_write(path, |w| write_summary(summary, w))
-        .with_context(|| format!("writing {}", path.display()))
+        .with_context(|| format!("writing {}", path.display()))?;
+    write_sidecar(path, |bytes| {
+        SummaryMeta::new(
+            summary.unit,
+            discrete,
+            summary.calibration_end,
+            summary.observation_end,
+            bytes,
+        )
+    })
+    .with_context(|| format!("writing the sidecar of {}", path.display()))
 }
 
 /// A short account of the summary on stderr.

@@ -11,6 +11,7 @@ pub mod output;
 pub mod outputs;
 pub mod plot;
 pub mod schema;
+pub mod sidecar;
 mod summary_csv;
 pub mod table;
 

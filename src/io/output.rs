@@ -53,10 +53,7 @@ where
     }
     match Target::of(path).map_err(io_error)? {
         Target::Stream => {
-            let file = File::options()
-                .write(true)
-                .open(path)
-                .map_err(io_error)?;
+            let file = File::options().write(true).open(path).map_err(io_error)?;
             let mut out = BufWriter::new(file);
             write(&mut out).map_err(name_path)?;
             out.flush().map_err(io_error)
@@ -312,7 +309,10 @@ mod tests {
         let link = dir.path().join("link.csv");
         std::os::unix::fs::symlink("real.csv", &link).unwrap();
         write_text(&link, "new\n").unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read_to_string(&target).unwrap(), "new\n");
         // A dangling link creates its target.
         let dangling = dir.path().join("dangling.csv");
