@@ -508,3 +508,88 @@ fn compare_fits_nbd_on_steady_buyers() {
         assert!((num(row, "log_likelihood") - num(nbd, "log_likelihood")).abs() < 1e-4);
     }
 }
+
+/// The CDNOW sample's compare arguments, into `out`.
+fn cdnow_compare<'a>(log: &'a str, out: &'a str) -> Vec<&'a str> {
+    vec![
+        "compare",
+        log,
+        "--no-header",
+        "--customer-col",
+        "2",
+        "--date-col",
+        "3",
+        "--amount-col",
+        "5",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "--out",
+        out,
+    ]
+}
+
+/// Issue 11 (7, 8): compare's arguments are checked together before any work or file (a
+/// model named twice, a P(alive) model not compared, a time unit finer than a day); a frequency
+/// cut beyond the data is capped (it used to take 74 s at 5,000 and report every model failed
+/// from 200 on); a rerun replaces the folder, so no file of an earlier comparison remains; a
+/// folder holding other files is not replaced.
+#[test]
+fn compare_checks_its_arguments_first_and_writes_a_fresh_folder() {
+    let w = Workdir::new();
+    let log = dataset("CDNOW_sample.txt");
+    let log = log.to_str().unwrap();
+    let with = |extra: &[&'static str]| {
+        let mut a = cdnow_compare(log, "out");
+        a.extend_from_slice(extra);
+        a
+    };
+    w.fails(&with(&["--models", "bg-nbd,nbd,bg-nbd"]), &["bg-nbd twice"]);
+    w.fails(
+        &with(&["--models", "bg-nbd,nbd", "--p-alive-model", "pareto-nbd"]),
+        &["--p-alive-model pareto-nbd is not among"],
+    );
+    let out = w.run(&with(&["--time-unit", "0.001"]));
+    assert_eq!(out.status.code(), Some(2), "a usage error");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 day"));
+    assert!(
+        !w.path("out").exists(),
+        "nothing is written by a refused run"
+    );
+
+    let stderr_of = |args: &[&str]| {
+        let out = w.run(args);
+        assert!(out.status.success(), "{}", w.context(args, &out));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let stderr = stderr_of(&with(&[
+        "--models",
+        "bg-nbd,nbd",
+        "--frequency-cut",
+        "5000",
+    ]));
+    assert!(stderr.contains("capped at"), "{stderr}");
+    let (_, rows) = table(&w, "out/comparison.csv");
+    assert!(rows.iter().all(|r| r["status"] == "ok"), "{rows:?}");
+    assert!(w.path("out/bg_nbd.json").exists());
+
+    // A rerun with other models leaves no file of the first run.
+    stderr_of(&with(&["--models", "pareto-nbd"]));
+    assert!(!w.path("out/bg_nbd.json").exists(), "stale file kept");
+    assert!(w.path("out/pareto_nbd.json").exists());
+    let leftovers: Vec<String> = std::fs::read_dir(w.path(""))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // A folder with a file btyd did not write is not replaced.
+    w.write("out/notes.txt", "mine");
+    w.fails(
+        &with(&["--models", "nbd"]),
+        &["notes.txt", "another output folder"],
+    );
+    assert_eq!(w.read("out/notes.txt"), "mine");
+}

@@ -204,3 +204,72 @@ fn the_time_unit_travels_with_a_summary() {
         "{stderr}"
     );
 }
+
+/// Issue 11 (9, 10): a calibration end before every first purchase is an error, not an empty
+/// summary; numeric options and date formats are refused once at parse time; a model file with
+/// a zero or negative time unit is refused.
+#[test]
+fn bad_options_and_files_are_refused_up_front() {
+    let w = Workdir::new();
+    w.write(
+        "log.csv",
+        "customer_id,date,amount\na,2024-01-05,10\na,2024-02-01,5\nb,2024-01-20,7\n",
+    );
+    w.fails(
+        &[
+            "summary",
+            "log.csv",
+            "--calibration-end",
+            "2023-12-31",
+            "-o",
+            "s.csv",
+        ],
+        &[
+            "no customer made a first purchase on or before 2023-12-31",
+            "2024-01-05",
+        ],
+    );
+    assert!(!w.path("s.csv").exists());
+    for (fmt, needle) in [("%Q", "not a valid strftime pattern"), ("", "empty")] {
+        let out = w.run(&["summary", "log.csv", "--date-format", fmt]);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{}",
+            w.context(&["summary"], &out)
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(needle), "{stderr}");
+        assert!(
+            stderr.lines().count() < 10,
+            "one message, not one per row: {stderr}"
+        );
+    }
+    w.succeeds(&["summary", "log.csv", "-o", "s.csv"]);
+    for bad in ["-1", "nan", "inf"] {
+        let out = w.run(&[
+            "fit",
+            "s.csv",
+            "--model",
+            "nbd",
+            "--penalizer",
+            bad,
+            "-o",
+            "m.json",
+        ]);
+        assert_eq!(out.status.code(), Some(2), "--penalizer {bad}");
+    }
+    w.succeeds(&["fit", "s.csv", "--model", "nbd", "-o", "m.json"]);
+    let model = w.read("m.json");
+    for unit in [r#"{"days": 0.0}"#, r#"{"days": -7.0}"#] {
+        w.write(
+            "bad.json",
+            model.replace(r#""time_unit": "week""#, &format!(r#""time_unit": {unit}"#)),
+        );
+        assert!(w.read("bad.json").contains("days"));
+        w.fails(
+            &["predict", "bad.json", "s.csv", "--horizon", "10"],
+            &["bad.json", "time_unit", "not a positive length of time"],
+        );
+    }
+}

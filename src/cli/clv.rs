@@ -20,29 +20,29 @@ pub struct ClvArgs {
     /// discrete-time summary of `btyd summary --discrete`, discounted per opportunity).
     summary: PathBuf,
     /// Horizon in the summary's time unit (e.g. 52 for a year of weeks).
-    #[arg(long, required_unless_present = "infinite")]
+    #[arg(long, required_unless_present = "infinite", value_parser = super::positive)]
     horizon: Option<f64>,
     /// Discount to an infinite horizon instead of --horizon (with --continuous, or with a
     /// bg-bb model, whose closed-form DERT it uses).
     #[arg(long, conflicts_with = "horizon")]
     infinite: bool,
     /// Discrete convention: step length in time units [default: one month = 365.25/12 days].
-    #[arg(long, conflicts_with = "continuous")]
+    #[arg(long, conflicts_with = "continuous", value_parser = super::positive)]
     step: Option<f64>,
     /// Discount rate: effective rate per time unit, or per year with --annual.
-    #[arg(long)]
+    #[arg(long, value_parser = super::non_negative)]
     discount_rate: f64,
     /// The discount rate is an effective annual rate (365.25 days), converted to the time unit.
     #[arg(long)]
     annual: bool,
     /// Profit margin applied to spend.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = super::finite)]
     margin: f64,
     /// Continuous discounting (DERT) instead of discrete steps.
     #[arg(long)]
     continuous: bool,
     /// Time unit of the summary; must match the models' [default: the purchase model's].
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_time_unit)]
     time_unit: Option<TimeUnit>,
     /// Produce money figures even from a spend model with an infinite mean (q <= 1).
     #[arg(long)]

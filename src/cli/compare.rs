@@ -5,10 +5,11 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{build_summary, Summary, SummaryOptions, TimeUnit, Transactions};
 use btyd::io::comparison::{units, write_comparison};
+use btyd::io::output::FreshDir;
 use btyd::models::{ModelKind, Role};
 use btyd::validate::{
     compare, CompareOptions, Comparison, FrequencyClasses, ModelEvaluation, RankBy, Stage,
@@ -39,7 +40,8 @@ pub struct CompareArgs {
     #[arg(long, default_value = "btyd-compare")]
     out: PathBuf,
     /// Calibration frequencies are grouped 0, 1, ..., CUT-1 and CUT+.
-    #[arg(long, default_value_t = DEFAULT_FREQUENCY_CUT)]
+    /// Capped at the largest calibration frequency observed.
+    #[arg(long, default_value_t = DEFAULT_FREQUENCY_CUT, value_parser = clap::value_parser!(u32).range(1..))]
     frequency_cut: u32,
     /// How the table is ranked: by holdout mean absolute error or by AIC.
     #[arg(long, value_enum, default_value_t = RankArg::Mae)]
@@ -90,7 +92,39 @@ fn parse_max_iters(s: &str) -> Result<(ModelKind, u64), String> {
     Ok((parse_purchase_model(model)?, n))
 }
 
+/// Checks the arguments together before any work: no model twice, the P(alive) model among the
+/// compared ones; returns the models to compare.
+fn preflight(args: &CompareArgs) -> anyhow::Result<Vec<ModelKind>> {
+    let models = if args.models.is_empty() {
+        ModelKind::with_role(Role::Purchase)
+    } else {
+        args.models.clone()
+    };
+    for (i, m) in models.iter().enumerate() {
+        if models[..i].contains(m) {
+            bail!("--models names {m} twice");
+        }
+    }
+    if let Some(p) = args.p_alive_model {
+        if !models.contains(&p) {
+            bail!(
+                "--p-alive-model {p} is not among the compared models ({})",
+                models
+                    .iter()
+                    .map(|m| m.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+    }
+    Ok(models)
+}
+
 pub fn run(args: CompareArgs) -> anyhow::Result<()> {
+    let models = preflight(&args)?;
+    // Written into a fresh folder that replaces the output folder only when complete, so no
+    // file of an earlier comparison remains beside the new ones.
+    let fresh = FreshDir::new(&args.out)?;
     let read = args.log_opts.read_options();
     let tx = read_log(&args.log, &read)?;
     let opts = SummaryOptions {
@@ -100,13 +134,18 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
     };
     let (summary, report) = build_summary(&tx, &opts)?;
     print_report(&report, opts.unit);
+    // Classes beyond the largest observed frequency would all be empty.
+    let largest = summary.histories().map(|h| h.frequency).fold(0.0, f64::max) as u32;
+    let cut = args.frequency_cut.min(largest.max(1));
+    if cut < args.frequency_cut {
+        eprintln!(
+            "--frequency-cut {} capped at {cut}, the largest calibration frequency",
+            args.frequency_cut
+        );
+    }
     let options = CompareOptions {
-        models: if args.models.is_empty() {
-            ModelKind::with_role(Role::Purchase)
-        } else {
-            args.models
-        },
-        classes: FrequencyClasses::new(args.frequency_cut)?,
+        models,
+        classes: FrequencyClasses::new(cut)?,
         rank_by: match args.rank_by {
             RankArg::Mae => RankBy::HoldoutMae,
             RankArg::Aic => RankBy::Aic,
@@ -114,11 +153,11 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
         p_alive_model: args.p_alive_model,
         max_iters: args.max_iters,
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    let (comparison, files) = run_comparison(&tx, &summary, &options, &args.out)?;
+    let (comparison, files) = run_comparison(&tx, &summary, &options, fresh.path())?;
+    fresh.commit()?;
     for f in &files {
-        eprintln!("wrote {}", f.display());
+        let name = f.file_name().unwrap_or_default();
+        eprintln!("wrote {}", args.out.join(name).display());
     }
     if comparison.succeeded() == 0 {
         bail!(

@@ -26,17 +26,17 @@ pub struct FitArgs {
     /// Time unit of the summary's recency and T: day, week, month or a number of days (for
     /// bg-bb: the length of one opportunity).
     /// [default: the unit in the summary's sidecar (written by `btyd summary`), else week]
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_time_unit)]
     time_unit: Option<TimeUnit>,
     /// L2 penalty coefficient c ≥ 0 on the parameters (see --penalty-scale).
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = 0.0, value_parser = super::non_negative)]
     penalizer: f64,
     /// Where the penalty acts: `log` (c·Σ (ln p)², shrinking towards 1; always has an interior
     /// maximum) or `natural` (c·Σ p², lifetimes' penalizer_coef).
     #[arg(long, value_enum, default_value = "log")]
     penalty_scale: PenaltyArg,
     /// Maximum optimiser iterations per starting point.
-    #[arg(long, default_value_t = 500)]
+    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     max_iters: u64,
     /// Write the model even if the optimiser did not converge (flagged in the file).
     #[arg(long)]

@@ -33,6 +33,67 @@ enum Command {
     Demo(demo::DemoArgs),
 }
 
+/// Parses a `--time-unit`: day, week, month or a number of days, from one day (the resolution of
+/// the dates: a finer unit only multiplies the work) to a century.
+fn parse_time_unit(s: &str) -> Result<btyd::data::TimeUnit, String> {
+    let unit: btyd::data::TimeUnit = s.parse().map_err(|e: btyd::Error| e.to_string())?;
+    let days = unit.days();
+    if !(1.0..=36_525.0).contains(&days) {
+        return Err(format!(
+            "a time unit of {days} days is outside 1 day (the resolution of dates) to 100 years"
+        ));
+    }
+    Ok(unit)
+}
+
+/// Parses a number that must be finite and positive.
+fn positive(s: &str) -> Result<f64, String> {
+    let v = finite(s)?;
+    if v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not positive"))
+    }
+}
+
+/// Parses a number that must be finite and at least 0.
+fn non_negative(s: &str) -> Result<f64, String> {
+    let v = finite(s)?;
+    if v >= 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("{s} is negative"))
+    }
+}
+
+/// Parses a finite number.
+fn finite(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{s}' is not a number"))?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(format!("{s} is not a finite number"))
+    }
+}
+
+/// Parses a `--date-format` strftime pattern once, rejecting an empty or invalid pattern before
+/// any row is read.
+fn parse_date_format(s: &str) -> Result<String, String> {
+    use chrono::format::{Item, StrftimeItems};
+    if s.trim().is_empty() {
+        return Err("the date format is empty (e.g. %d/%m/%Y)".into());
+    }
+    if StrftimeItems::new(s).any(|i| matches!(i, Item::Error)) {
+        return Err(format!(
+            "'{s}' is not a valid strftime pattern (e.g. %d/%m/%Y)"
+        ));
+    }
+    Ok(s.to_string())
+}
+
 /// Shows a model file's warnings (no convergence, a boundary fit, an infinite mean spend) on
 /// stderr, as its file promises, before the model is used.
 fn show_model_warnings(path: &std::path::Path, file: &btyd::io::ModelFile) {

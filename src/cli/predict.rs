@@ -16,7 +16,7 @@ pub struct PredictArgs {
     summary: PathBuf,
     /// Prediction horizon t, in the model's time unit: expected purchases in (T, T + t] (for
     /// bg-bb: a whole number of future periods).
-    #[arg(long)]
+    #[arg(long, value_parser = super::non_negative)]
     horizon: f64,
     /// Output CSV; `-` writes stdout.
     #[arg(short, long, default_value = "-")]

@@ -58,10 +58,10 @@ pub struct LogArgs {
     delimiter: Delimiter,
     /// strftime pattern of the dates, e.g. `%d/%m/%Y` [default: YYYY-MM-DD, YYYYMMDD or ISO
     /// date-time].
-    #[arg(long)]
+    #[arg(long, value_parser = super::parse_date_format)]
     date_format: Option<String>,
     /// Unit of recency and T: day, week, month (365.25/12 days) or a number of days.
-    #[arg(long, default_value = "week")]
+    #[arg(long, default_value = "week", value_parser = super::parse_time_unit)]
     pub time_unit: TimeUnit,
     /// Accept negative amounts (returns) instead of rejecting them.
     #[arg(long)]

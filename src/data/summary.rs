@@ -166,6 +166,15 @@ fn build<D: AsRef<[PurchaseDay]>>(
         });
     }
     let customers = summaries;
+    if customers.is_empty() {
+        return Err(Error::NoData {
+            what: format!("cannot summarise {}", tx.source.display()),
+            reason: format!(
+                "no customer made a first purchase on or before {end} (the log starts {})",
+                tx.first_date
+            ),
+        });
+    }
     let report = SummaryReport {
         rows: tx.rows,
         purchase_days,

@@ -228,6 +228,13 @@ impl ModelFile {
                 mf.format
             )));
         }
+        let days = mf.time_unit.days();
+        if !(days.is_finite() && days > 0.0) {
+            return Err(Error::InvalidData {
+                location: Location::file(path).at_field("time_unit"),
+                reason: format!("a time unit of {days} days is not a positive length of time"),
+            });
+        }
         if mf.format_version != FORMAT_VERSION {
             return Err(invalid(format!(
                 "format version {} is not supported (this btyd reads version {FORMAT_VERSION})",

@@ -10,6 +10,8 @@
 //! - Anything else that exists (a character device such as `/dev/null`, a FIFO, a socket) is
 //!   opened and written directly, streaming; errors such as "no space left" (`/dev/full`) are
 //!   reported. It is never replaced by a regular file.
+//! - A folder of outputs ([`FreshDir`]) is written into a temporary sibling folder that
+//!   replaces it when complete.
 //! - Temporary files still being written when the process receives SIGINT or SIGTERM are
 //!   removed by [`cleanup_on_signals`] (installed by the command-line tool), which then exits
 //!   with 128 + the signal number (130, 143), as shells expect.
@@ -23,7 +25,7 @@ use std::sync::Mutex;
 
 use crate::error::{Error, Result};
 
-/// Temporary files being written, removed by the signal handler.
+/// Temporary files and folders being written, removed by the signal handler.
 static LIVE_TEMPS: Mutex<Option<HashSet<PathBuf>>> = Mutex::new(None);
 
 /// Writes an output: `write` fills it, then it is committed as the module docs describe.
@@ -109,9 +111,152 @@ pub fn cleanup_on_signals() -> std::io::Result<()> {
 fn remove_live_temps() {
     if let Ok(mut live) = LIVE_TEMPS.lock() {
         for p in live.take().unwrap_or_default() {
-            let _ = fs::remove_file(p);
+            if p.is_dir() {
+                let _ = fs::remove_dir_all(p);
+            } else {
+                let _ = fs::remove_file(p);
+            }
         }
     }
+}
+
+fn track(path: &Path) {
+    if let Ok(mut live) = LIVE_TEMPS.lock() {
+        live.get_or_insert_with(HashSet::new)
+            .insert(path.to_path_buf());
+    }
+}
+
+fn untrack(path: &Path) {
+    if let Ok(mut live) = LIVE_TEMPS.lock() {
+        if let Some(set) = live.as_mut() {
+            set.remove(path);
+        }
+    }
+}
+
+/// `.NAME.PID-N.SUFFIX` next to `target`: a name no other run uses.
+fn sibling(target: &Path, suffix: &str) -> std::io::Result<PathBuf> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let name = target
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"))?;
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    Ok(dir.join(format!(
+        ".{}.{}-{n}.{suffix}",
+        name.to_string_lossy(),
+        std::process::id()
+    )))
+}
+
+/// An output folder written fresh: files go into a temporary sibling folder, which replaces the
+/// target only on [`FreshDir::commit`], so no file of an earlier run remains beside the new ones
+/// and a failed run leaves the old folder as it was. The temporary folder is removed on drop
+/// and by the signal handler. An existing target is replaced only when it holds nothing but
+/// outputs of the kind btyd writes there (CSV, SVG and JSON files), never a folder with other
+/// content.
+#[derive(Debug)]
+pub struct FreshDir {
+    target: PathBuf,
+    temp: PathBuf,
+    committed: bool,
+}
+
+impl FreshDir {
+    /// Creates the temporary folder next to `target`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming `target` when it exists and holds other files, or when the
+    /// temporary folder cannot be created.
+    pub fn new(target: &Path) -> Result<Self> {
+        let io_error = |source| Error::Io {
+            path: target.to_path_buf(),
+            source,
+        };
+        check_replaceable(target).map_err(io_error)?;
+        let temp = sibling(target, "tmp").map_err(io_error)?;
+        fs::create_dir(&temp).map_err(io_error)?;
+        track(&temp);
+        Ok(FreshDir {
+            target: target.to_path_buf(),
+            temp,
+            committed: false,
+        })
+    }
+
+    /// Where to write the files.
+    pub fn path(&self) -> &Path {
+        &self.temp
+    }
+
+    /// Puts the new folder in the target's place.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the target when a rename fails.
+    pub fn commit(mut self) -> Result<()> {
+        let io_error = |source| Error::Io {
+            path: self.target.clone(),
+            source,
+        };
+        let old = if self.target.exists() {
+            let old = sibling(&self.target, "old").map_err(io_error)?;
+            fs::rename(&self.target, &old).map_err(io_error)?;
+            Some(old)
+        } else {
+            None
+        };
+        fs::rename(&self.temp, &self.target).map_err(io_error)?;
+        self.committed = true;
+        untrack(&self.temp);
+        if let Some(old) = old {
+            let _ = fs::remove_dir_all(old);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for FreshDir {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_dir_all(&self.temp);
+            untrack(&self.temp);
+        }
+    }
+}
+
+/// Ok when `target` is missing, or a folder (not a link) of CSV, SVG and JSON files only.
+fn check_replaceable(target: &Path) -> std::io::Result<()> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let refuse = |what: String| {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            format!("{what}; choose another output folder"),
+        ))
+    };
+    if !meta.is_dir() {
+        return refuse("exists and is not a folder".into());
+    }
+    for entry in fs::read_dir(target)? {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let ours = entry.file_type()?.is_file()
+            && [".csv", ".svg", ".json"].iter().any(|e| name.ends_with(e));
+        if !ours {
+            return refuse(format!(
+                "holds '{name}', which btyd did not write; it replaces only a folder of its own \
+                 outputs (CSV, SVG, JSON)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// How an output path is written.
@@ -194,24 +339,9 @@ struct TempFile {
 impl TempFile {
     /// Creates `.NAME.PID-N.tmp` next to `target`.
     fn create(target: &Path) -> std::io::Result<Self> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let name = target.file_name().ok_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name")
-        })?;
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = dir.join(format!(
-            ".{}.{}-{n}.tmp",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
+        let path = sibling(target, "tmp")?;
         let file = File::options().write(true).create_new(true).open(&path)?;
-        if let Ok(mut live) = LIVE_TEMPS.lock() {
-            live.get_or_insert_with(HashSet::new).insert(path.clone());
-        }
+        track(&path);
         Ok(TempFile {
             path,
             file,
@@ -232,11 +362,7 @@ impl Drop for TempFile {
         if !self.persisted {
             let _ = fs::remove_file(&self.path);
         }
-        if let Ok(mut live) = LIVE_TEMPS.lock() {
-            if let Some(set) = live.as_mut() {
-                set.remove(&self.path);
-            }
-        }
+        untrack(&self.path);
     }
 }
 
