@@ -169,3 +169,23 @@ fn undiscounted_clv_identity_with_bg_nbd() {
         }
     }
 }
+
+/// Issue 11 (7): the discrete CLV sum is bounded in work for any horizon: a 10⁶-week horizon
+/// (230,000 monthly steps) gives the 10⁵-week value (to 1e-11 relative: the steps after
+/// 10⁵ weeks are discounted by 1.1^-1917) after stopping where the remaining discounted
+/// purchases are provably below 1e-13 of the total; without discounting the sum is E[Y(H)].
+#[test]
+fn discrete_clv_is_bounded_for_long_horizons() {
+    use btyd::predict::clv::discounted_purchases_discrete;
+    let m = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let month = 365.25 / 12.0 / 7.0;
+    let rate = 1.1f64.powf(1.0 / 12.0) - 1.0;
+    for h in common::cdnow_histories().into_iter().take(40) {
+        let long = discounted_purchases_discrete(&m, &h, 1e6, month, rate).unwrap();
+        let short = discounted_purchases_discrete(&m, &h, 1e5, month, rate).unwrap();
+        assert!(rel(long, short) < 1e-11, "{h:?}: {long} vs {short}");
+        let undiscounted = discounted_purchases_discrete(&m, &h, 1e6, month, 0.0).unwrap();
+        let direct = m.expected_purchases(&h, 1e6).unwrap();
+        assert_eq!(undiscounted, direct);
+    }
+}

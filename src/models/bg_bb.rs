@@ -56,7 +56,7 @@ use super::{
 };
 use crate::data::{OpportunityHistory, Patterns};
 use crate::error::{Error, Result};
-use crate::special::{digamma, ln_beta, ln_gamma, ln_hyp2f1};
+use crate::special::{digamma, digamma_diff, ln_beta, ln_gamma, ln_gamma_ratio, ln_hyp2f1};
 
 /// The BG/BB model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,19 +118,38 @@ impl LogSumExp {
 
 /// S(γ, d, m) = Σ_{k<m} ln(1 + (γ−1)/(1+d+k)) = ln[Γ(γ+d+m)Γ(1+d) / (Γ(1+d+m)Γ(γ+d))], so
 /// that Π_{k<m} (1+d+k)/(γ+d+k) = e^{−S}.
+///
+/// # Numerics
+/// The first [`DIRECT_TERMS`] terms are summed (ln1p: no cancellation at γ ≈ 1); the rest,
+/// Π_{k=K}^{m−1} (γ+d+k)/(1+d+k) = G(1+d+m)/G(1+d+K) with G(x) = Γ(x+γ−1)/Γ(x), come from the
+/// accurate gamma ratio (Stirling series in difference form, DLMF 5.11.1), so the cost is
+/// bounded for any m (a horizon of 2³² − 1 opportunities takes as long as one of 10⁴).
 fn ln_rising_ratio(gamma: f64, d: f64, m: u32) -> f64 {
     let eps = gamma - 1.0;
-    (0..m)
+    let direct = m.min(DIRECT_TERMS);
+    let head: f64 = (0..direct)
         .map(|k| (eps / (1.0 + d + f64::from(k))).ln_1p())
-        .sum()
+        .sum();
+    if m <= DIRECT_TERMS || eps == 0.0 {
+        return head;
+    }
+    let g = |x: f64| ln_gamma_ratio(x, eps).0;
+    head + g(1.0 + d + f64::from(m)) - g(1.0 + d + f64::from(DIRECT_TERMS))
 }
+
+/// Terms of [`ln_rising_ratio`] summed one by one before the gamma ratio takes over.
+const DIRECT_TERMS: u32 = 10_000;
 
 /// H(γ, d, m) = [1 − Γ(γ+d)Γ(1+d+m)/(Γ(γ+d+m)Γ(1+d))]/(γ−1) = −expm1(−S)/(γ−1), with its
 /// limit Σ_{k<m} 1/(1+d+k) at γ = 1.
 fn survival_sum(gamma: f64, d: f64, m: u32) -> f64 {
     let eps = gamma - 1.0;
     if eps == 0.0 {
-        return (0..m).map(|k| 1.0 / (1.0 + d + f64::from(k))).sum();
+        // Σ_{k<m} 1/(1+d+k) = ψ(1+d+m) − ψ(1+d) (DLMF 5.5.2), the sum for short ranges.
+        if m <= DIRECT_TERMS {
+            return (0..m).map(|k| 1.0 / (1.0 + d + f64::from(k))).sum();
+        }
+        return digamma_diff(1.0 + d, f64::from(m));
     }
     -(-ln_rising_ratio(gamma, d, m)).exp_m1() / eps
 }
@@ -655,5 +674,43 @@ mod tests {
                 "{eps}: {v} vs {at_one}"
             );
         }
+    }
+
+    /// Issue 11 (7): past 10⁴ opportunities the survival products come from the gamma ratio:
+    /// equal to the term-by-term sum (1e-12 relative) at 2·10⁴ and 10⁵, and a horizon of
+    /// 2³² − 1 opportunities is as cheap as any other, below the model's E[X] bound.
+    #[test]
+    fn long_horizons_use_the_gamma_ratio() {
+        for (gamma, d) in [
+            (0.656718, 2.783442),
+            (1.0, 5.0),
+            (3.5, 0.2),
+            (1.0 + 1e-9, 1.0),
+        ] {
+            for m in [20_000u32, 100_000] {
+                let direct: f64 = (0..m)
+                    .map(|k| ((gamma - 1.0) / (1.0 + d + f64::from(k))).ln_1p())
+                    .sum();
+                let fast = ln_rising_ratio(gamma, d, m);
+                assert!(
+                    (fast - direct).abs() <= 1e-12 * direct.abs().max(1e-300) + 1e-15,
+                    "{gamma} {d} {m}: {fast} vs {direct}"
+                );
+                let h_direct: f64 = if gamma == 1.0 {
+                    (0..m).map(|k| 1.0 / (1.0 + d + f64::from(k))).sum()
+                } else {
+                    -(-direct).exp_m1() / (gamma - 1.0)
+                };
+                let h = survival_sum(gamma, d, m);
+                assert!(
+                    (h - h_direct).abs() <= 1e-11 * h_direct,
+                    "{h} vs {h_direct}"
+                );
+            }
+        }
+        let m = BgBb::new(1.203522, 0.749716, 0.656718, 2.783442).unwrap();
+        let h = OpportunityHistory::new(3, 5, 6).unwrap();
+        let far = m.expected_purchases(&h, u32::MAX);
+        assert!(far.is_finite() && far > m.expected_purchases(&h, 1_000_000));
     }
 }
