@@ -179,9 +179,13 @@ struct FrequencyTerms {
     d_r: f64,
     /// ln s − ln(r+s+x).
     ln_ratio: f64,
-    /// a = r+s+x and ln a.
+    /// a = r+s+x, ln a and 1/a.
     a: f64,
     ln_a: f64,
+    inv_a: f64,
+    /// r/α and s/β.
+    r_alpha: f64,
+    s_beta: f64,
     /// Whether α < β (α is then the nearer scale, with exponent p = r+x).
     alpha_near: bool,
     /// min(α, β), K = |α − β| and ln K.
@@ -261,6 +265,9 @@ impl ParetoNbd {
             ln_ratio: s.ln() - a.ln(),
             a,
             ln_a: a.ln(),
+            inv_a: 1.0 / a,
+            r_alpha: r / alpha,
+            s_beta: s / beta,
             alpha_near,
             near,
             k,
@@ -532,9 +539,9 @@ impl ParetoNbd {
             // t_x = T: L is its first part only.
             if let Some(g) = grad {
                 g[0] = ft.d_r + ft.ln_alpha - u_t;
-                g[1] = r / alpha - (r + ft.x) / (alpha + h.age);
+                g[1] = ft.r_alpha - (r + ft.x) / (alpha + h.age);
                 g[2] = ft.ln_beta - v_t;
-                g[3] = s / beta - s / (beta + h.age);
+                g[3] = ft.s_beta - s / (beta + h.age);
             }
             return ft.ln_c + l1;
         }
@@ -551,11 +558,11 @@ impl ParetoNbd {
             };
             let w1 = 1.0 - w2;
             let rx = r + ft.x;
-            let inv_a = 1.0 / ft.a;
+            let inv_a = ft.inv_a;
             g[0] = ft.d_r + ft.ln_alpha - w1 * u_t;
-            g[1] = r / alpha - w1 * rx / (alpha + h.age);
+            g[1] = ft.r_alpha - w1 * rx / (alpha + h.age);
             g[2] = ft.ln_beta - w1 * v_t;
-            g[3] = s / beta - w1 * s / (beta + h.age);
+            g[3] = ft.s_beta - w1 * s / (beta + h.age);
             if w2 > 0.0 {
                 g[0] += w2 * (a0.d[0] - inv_a);
                 g[1] += w2 * a0.d[1];
