@@ -233,3 +233,43 @@ fn batch_equals_per_customer_sum() {
         }
     }
 }
+
+/// ln L and its gradient are finite on a grid of parameters from 10⁻¹² to 10¹² (each of r, α,
+/// s, β), for light, heavy and extreme histories: no corner where a Gauss series gives up.
+#[test]
+fn finite_on_a_grid_of_extreme_parameters() {
+    let values = [1e-12, 1e-6, 1e-3, 0.1, 1.0, 10.0, 1e3, 1e6, 1e12];
+    let histories = [
+        (0.0, 0.0, 26.0),
+        (1.0, 1.0 / 7.0, 30.0),
+        (2.0, 20.0, 38.86),
+        (30.0, 1.0, 40.0),
+        (200.0, 37.0, 38.0),
+        (1000.0, 5.0, 6.0),
+        (5.0, 1e-3, 1e4),
+    ]
+    .map(|(x, t_x, t)| History::new(x, t_x, t).expect("valid"));
+    let mut bad = Vec::new();
+    for r in values {
+        for alpha in values {
+            for s in values {
+                for beta in values {
+                    let m = model(&[r, alpha, s, beta]);
+                    for h in &histories {
+                        let mut g = [0.0; 4];
+                        let ll = m.ln_likelihood_grad(h, &mut g);
+                        if !ll.is_finite() || g.iter().any(|v| !v.is_finite()) {
+                            bad.push(format!("({r}, {alpha}, {s}, {beta}) {h:?}: {ll} {g:?}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} non-finite:\n{}",
+        bad.len(),
+        bad.join("\n")
+    );
+}
