@@ -1,11 +1,14 @@
 //! Fitting benchmarks: BG/NBD and Pareto/NBD on CDNOW (2,357 customers) and on 1,000,000
-//! simulated customers with day-resolution recency and T (compression included in the timing).
+//! simulated customers with day-resolution recency and T (compression included in the timing);
+//! Pareto/NBD fits that run towards the boundary s → 0, β → ∞ (steady buyers: nobody drops
+//! out) with `allow_unconverged`, and the Pareto/NBD likelihood with its gradient at
+//! hard-corner parameters (z → 1 in its Gauss functions).
 
 use std::hint::black_box;
 
 use btyd::data::{compress, History};
 use btyd::fit::{fit, FitOptions};
-use btyd::models::{BgNbd, LogLikelihood, ParetoNbd};
+use btyd::models::{BgNbd, LogLikelihood, Nbd, ParetoNbd};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -46,9 +49,38 @@ fn simulated(
         .collect()
 }
 
+/// `n` steady buyers: an NBD population (r = 0.5, α = 10 per week, nobody drops out) observed
+/// for T uniform in 26..52 weeks, with recency and T at day resolution. The Pareto/NBD fit on
+/// them runs towards s → 0, β → ∞.
+fn steady_buyers(n: usize, seed: u64) -> Vec<History> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let ages: Vec<f64> = (0..n)
+        .map(|_| rng.random_range(182..=364) as f64 / 7.0)
+        .collect();
+    let nbd = Nbd::new(0.5, 10.0).expect("valid");
+    nbd.simulate(&ages, &mut rng)
+        .expect("simulate")
+        .into_iter()
+        .map(|h| History {
+            recency: (h.recency * 7.0).floor() / 7.0,
+            ..h
+        })
+        .collect()
+}
+
 fn fit_histories<M: LogLikelihood<Obs = History>>(rows: &[History]) -> M {
     let data = compress(rows.iter().map(|&h| (h, 1.0)));
     fit::<M>(&data, &FitOptions::default()).expect("fit").model
+}
+
+/// A fit that returns its best point even when it did not converge (a run to the boundary).
+fn fit_unconverged<M: LogLikelihood<Obs = History>>(rows: &[History]) -> M {
+    let data = compress(rows.iter().map(|&h| (h, 1.0)));
+    let opts = FitOptions {
+        allow_unconverged: true,
+        ..FitOptions::default()
+    };
+    fit::<M>(&data, &opts).expect("fit").model
 }
 
 fn bench_fit(c: &mut Criterion) {
@@ -83,8 +115,49 @@ fn bench_fit_pareto(c: &mut Criterion) {
         &big,
         |b, rows| b.iter(|| fit_histories::<ParetoNbd>(black_box(rows))),
     );
+    let steady = steady_buyers(10_000, 11);
+    g.bench_with_input("steady_buyers_10k", &steady, |b, rows| {
+        b.iter(|| fit_unconverged::<ParetoNbd>(black_box(rows)))
+    });
+    // Pareto/NBD customers who rarely drop out (s = 0.1, β = 100: a long, widely spread
+    // lifetime). The fit converges inside, but with β ≫ α + t_x many of its terms have the
+    // likelihood's Gauss functions at z near 1.
+    let rare = ParetoNbd::new(0.5, 10.0, 0.1, 100.0).expect("valid");
+    let big = simulated(1_000_000, 13, |ages, rng| rare.simulate(ages, rng));
+    g.bench_with_input("simulated_1m", &big, |b, rows| {
+        b.iter(|| fit_unconverged::<ParetoNbd>(black_box(rows)))
+    });
+    let steady = steady_buyers(1_000_000, 11);
+    g.bench_with_input("steady_buyers_1m", &steady, |b, rows| {
+        b.iter(|| fit_unconverged::<ParetoNbd>(black_box(rows)))
+    });
     g.finish();
 }
 
-criterion_group!(benches, bench_fit, bench_fit_pareto);
+/// Σ ln L and its gradient over the 5,528 patterns of 10,000 steady buyers at points along the
+/// path a fit on them takes (s → 0, β → ∞), and at points with tiny or huge α or β, where
+/// the Gauss functions' argument z = |α − β|/(max(α, β) + y) is close to 1.
+fn bench_pareto_kernel(c: &mut Criterion) {
+    let mut g = c.benchmark_group("pareto_nbd_likelihood");
+    let rows = steady_buyers(10_000, 11);
+    let data = compress(rows.iter().map(|&h| (h, 1.0)));
+    for (name, p) in [
+        ("interior", [0.5, 10.0, 0.6, 12.0]),
+        ("s1e-3_beta1e3", [0.5, 10.0, 1e-3, 1e3]),
+        ("s1e-5_beta1e5", [0.5, 10.0, 1e-5, 1e5]),
+        ("s1e-8_beta1e9", [0.5, 10.0, 1e-8, 1e9]),
+        ("alpha1e-6", [0.5, 1e-6, 1e-3, 1e3]),
+        ("alpha1e6", [0.5, 1e6, 1e-3, 1e3]),
+        ("beta6e-12", [0.19, 0.5, 0.048, 6e-12]),
+        ("alpha1e9_beta1e-9", [0.5, 1e9, 0.5, 1e-9]),
+    ] {
+        let m = ParetoNbd::from_params(&p).expect("valid");
+        g.bench_with_input(name, &data, |b, data| {
+            b.iter(|| m.total_ln_likelihood(black_box(data)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_fit, bench_fit_pareto, bench_pareto_kernel);
 criterion_main!(benches);

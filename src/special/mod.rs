@@ -1,8 +1,10 @@
 //! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, the
 //! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`](mod@hyp2f1)), ₂F₁(1, p; c; z) with its
-//! parameter derivatives (in [`hyp2f1_series`]), and the upper incomplete gamma function and
-//! Tricomi U(s, s; z) (in [`gamma_inc`]).
+//! parameter derivatives (in [`hyp2f1_series`]), integrals of v^(−p)(1 + v)^(−q) for the
+//! Pareto/NBD likelihood where those Gauss functions have z near 1 (in [`beta_prime`]), and the
+//! upper incomplete gamma function and Tricomi U(s, s; z) (in [`gamma_inc`]).
 
+pub mod beta_prime;
 pub mod gamma_inc;
 mod gamma_ratio;
 pub mod hyp2f1;

@@ -35,7 +35,12 @@
 //! ₂F₁(a, b; a+1; z) = (1 − z)^(1−b) · ₂F₁(1, a+1−b; a+1; z),   0 ≤ z < 1,
 //! ```
 //! whose terms are all positive and decreasing, so that ln ₂F₁ and its derivatives in the
-//! parameters come from the same pass (docs/reference.md §6.6; `DEPENDENCIES.md` §4). The other
+//! parameters come from the same pass (docs/reference.md §6.6; `DEPENDENCIES.md` §4). That
+//! series needs ~1/(1 − z) terms; where z is close to 1 (max(α, β) ≫ min(α, β) + t_x, as when
+//! β → ∞ for customers who never drop out), A0 comes instead from its integral form
+//! ∫ v^−p (1+v)^−q dv by a binomial-series primitive or quadrature
+//! ([`crate::special::beta_prime`]), so every evaluation takes bounded time (see
+//! `likelihood.rs`). The other
 //! Gauss functions (P(X(t) = n)) use [`crate::special::ln_hyp2f1`], and the DERT uses
 //! [`crate::special::ln_tricomi_u_ss`].
 //!
