@@ -144,7 +144,7 @@ pub fn print_report(r: &SummaryReport, unit: TimeUnit) {
         r.customers,
         r.repeaters,
         r.observation_end,
-        unit.name_for(span)
+        unit.plural()
     );
     if let Some(c) = r.calibration_end {
         eprintln!(
