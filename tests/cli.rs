@@ -294,3 +294,18 @@ fn demo_writes_the_calibration_holdout_summary() {
     );
     assert_eq!(lines.count(), 2357);
 }
+
+/// Defect 11 of issue 11: a unit of 14 days was printed "14 dayss".
+#[test]
+fn summary_names_units_of_several_days() {
+    let w = Workdir::new();
+    w.write("log.csv", SMALL);
+    let out = w.run(&["summary", "log.csv", "--time-unit", "14", "-o", "out.csv"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(" periods of 14 days after the first date"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("dayss"), "{stderr}");
+}

@@ -103,18 +103,19 @@ fn check_units(
     let unit = purchase.time_unit;
     if spend.time_unit != unit {
         bail!(
-            "incompatible time units: {} was fitted in {}s but {} in {}s; fit both on the same summary",
+            "incompatible time units: {} was fitted in {} but {} in {}; fit both on the same summary",
             args.purchase_model.display(),
-            unit,
+            unit.plural(),
             args.spend_model.display(),
-            spend.time_unit
+            spend.time_unit.plural()
         );
     }
     if let Some(u) = args.time_unit {
         if u != unit {
             bail!(
-                "incompatible time units: --time-unit {u} but the models were fitted in {unit}s \
+                "incompatible time units: --time-unit {u} but the models were fitted in {} \
                  ({}); summaries, horizons and rates must be in the models' unit",
+                unit.plural(),
                 args.purchase_model.display()
             );
         }

@@ -32,11 +32,11 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     let preds = predict_rows(&model, &data, args.horizon)?;
     write_predictions(&args.output, &data, &preds)?;
     eprintln!(
-        "{} rows: {:.1} expected purchases in the next {} {}s; written to {}",
+        "{} rows: {:.1} expected purchases in the next {} {}; written to {}",
         preds.len(),
         expected_total(&data, &preds),
-        args.horizon,
-        file.time_unit,
+        btyd::error::Num(args.horizon),
+        file.time_unit.name_for(args.horizon),
         args.output.display()
     );
     Ok(())

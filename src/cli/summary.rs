@@ -152,8 +152,11 @@ pub fn print_report(r: &SummaryReport, unit: TimeUnit) {
         r.rows, r.purchase_days, r.first_date, r.last_date
     );
     eprintln!(
-        "{} customers, {} with repeat purchases; observation ends {} ({span:.2} {unit}s after the first date)",
-        r.customers, r.repeaters, r.observation_end
+        "{} customers, {} with repeat purchases; observation ends {} ({span:.2} {} after the first date)",
+        r.customers,
+        r.repeaters,
+        r.observation_end,
+        unit.plural()
     );
     if let Some(c) = r.calibration_end {
         eprintln!(

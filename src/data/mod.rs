@@ -34,7 +34,7 @@ pub use time::{DateFormat, TimeUnit};
 
 use chrono::NaiveDate;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Num, Result};
 
 /// One customer's purchase history in the summary form every continuous-time BTYD model uses:
 /// (x, t_x, T).
@@ -71,23 +71,24 @@ impl History {
             recency: t_x,
             age: t,
         } = *self;
-        if !(x.is_finite() && t_x.is_finite() && t.is_finite()) {
+        let (x, t_x, t) = (Num(x), Num(t_x), Num(t));
+        if !(x.0.is_finite() && t_x.0.is_finite() && t.0.is_finite()) {
             return Err(format!(
                 "non-finite value (frequency {x}, recency {t_x}, T {t})"
             ));
         }
-        if x < 0.0 || t_x < 0.0 || t < 0.0 {
+        if x.0 < 0.0 || t_x.0 < 0.0 || t.0 < 0.0 {
             return Err(format!(
                 "negative value (frequency {x}, recency {t_x}, T {t})"
             ));
         }
-        if x.fract() != 0.0 {
+        if x.0.fract() != 0.0 {
             return Err(format!("frequency {x} is not a whole number"));
         }
-        if t_x > t {
+        if t_x.0 > t.0 {
             return Err(format!("recency {t_x} is greater than T {t}"));
         }
-        if x == 0.0 && t_x != 0.0 {
+        if x.0 == 0.0 && t_x.0 != 0.0 {
             return Err(format!("recency {t_x} is not 0 although frequency is 0"));
         }
         Ok(())

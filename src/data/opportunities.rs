@@ -24,7 +24,7 @@ use chrono::NaiveDate;
 use super::compress::{compress, PatternKey, Patterns};
 use super::summary::{period_ends, SummaryOptions};
 use super::{CustomerSummary, History, Summary, TimeUnit, Transactions};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Num, Quoted, Result};
 
 /// One customer's discrete-time history (x, t_x, n): `frequency` x transactions at the
 /// `opportunities` n after the first transaction, the last at opportunity `recency` t_x.
@@ -252,14 +252,16 @@ impl OpportunitySummary {
                         reason: format!(
                             "not a discrete-time history (frequency {}, recency {}, T {} must \
                              be whole numbers of opportunities; see btyd summary --discrete)",
-                            h.frequency, h.recency, h.age
+                            Num(h.frequency),
+                            Num(h.recency),
+                            Num(h.age)
                         ),
                     }),
                 }
                 .map_err(|e| match e {
                     Error::InvalidData { location, reason } => Error::InvalidData {
                         location,
-                        reason: format!("customer '{}': {reason}", c.customer_id),
+                        reason: format!("customer {}: {reason}", Quoted(&c.customer_id)),
                     },
                     other => other,
                 })?;
@@ -326,7 +328,7 @@ pub fn opportunity_summary(
         let periods: Vec<u32> = spend.keys().copied().collect();
         let history = opportunity_history(&periods, n).map_err(|e| Error::InvalidData {
             location: Location::file(&tx.source),
-            reason: format!("customer '{}': {e}", c.id),
+            reason: format!("customer {}: {}", Quoted(&c.id), e),
         })?;
         let repeat: Vec<f64> = spend.range(1..).map(|(_, &a)| a).collect();
         let monetary_value = tx.has_amounts.then(|| {

@@ -3,7 +3,7 @@
 
 use super::compress::{compress, Observation, PatternKey, Patterns};
 use super::{wrong_data, CustomerDataRef, Summary};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Num, Quoted, Result};
 
 /// One repeat customer's spend summary: x ≥ 1 repeat transactions with mean value m̄ > 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,12 +36,14 @@ impl Spend {
         let (x, m) = (self.frequency, self.monetary_value);
         if !x.is_finite() || x < 1.0 || x.fract() != 0.0 {
             return Err(format!(
-                "frequency {x} is not a whole number >= 1 (the Gamma-Gamma model needs repeat customers)"
+                "frequency {} is not a whole number >= 1 (the Gamma-Gamma model needs repeat customers)",
+                Num(x)
             ));
         }
         if !m.is_finite() || m <= 0.0 {
             return Err(format!(
-                "monetary value {m} must be finite and positive for a repeat customer"
+                "monetary value {} must be finite and positive for a repeat customer",
+                Num(m)
             ));
         }
         Ok(())
@@ -108,7 +110,7 @@ pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
             None => Some("is missing".to_string()),
             Some(m) => Spend::new(x, m).map(|s| obs.push((s, 1.0))).err().map(|_| {
                 if m.is_finite() {
-                    format!("is {m}, not positive")
+                    format!("is {}, not positive", Num(m))
                 } else {
                     format!("is {m}, not finite")
                 }
@@ -117,7 +119,11 @@ pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
         if let Some(p) = problem {
             n_bad += 1;
             if bad.len() < MAX_REPORTED_ROWS {
-                bad.push(format!("customer '{}' (frequency {x}) {p}", c.customer_id));
+                bad.push(format!(
+                    "customer {} (frequency {}) {p}",
+                    Quoted(&c.customer_id),
+                    Num(x)
+                ));
             }
         }
     }

@@ -17,7 +17,7 @@ use chrono::NaiveDate;
 use super::log::{PurchaseDay, Transactions};
 use super::split::{check_calibration_end, holdout, mean_amount, split_days};
 use super::{CustomerSummary, History, Summary, TimeUnit};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Quoted, Result};
 
 /// How to summarise a log.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -155,7 +155,10 @@ fn build<D: AsRef<[PurchaseDay]>>(
         if !amounts_finite {
             return Err(Error::InvalidData {
                 location: Location::file(&tx.source),
-                reason: format!("the amounts of customer '{id}' add up to a non-finite value"),
+                reason: format!(
+                    "the amounts of customer {} add up to a non-finite value",
+                    Quoted(&id)
+                ),
             });
         }
         summaries.push(CustomerSummary {

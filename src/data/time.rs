@@ -9,7 +9,7 @@ use std::str::FromStr;
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Num, Quoted, Result};
 
 /// Days in the calendar month btyd uses: 365.25 / 12 = 30.4375.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
@@ -56,8 +56,26 @@ impl fmt::Display for TimeUnit {
             TimeUnit::Day => write!(f, "day"),
             TimeUnit::Week => write!(f, "week"),
             TimeUnit::Month => write!(f, "month"),
-            TimeUnit::Days(d) => write!(f, "{d} days"),
+            TimeUnit::Days(d) => write!(f, "{} days", Num(*d)),
         }
+    }
+}
+
+impl TimeUnit {
+    /// The unit's name after a count of `n` of them: `day` or `days`, `week` or `weeks`,
+    /// `month` or `months`, `period of 14 days` or `periods of 14 days` (singular for n = 1).
+    pub fn name_for(self, n: f64) -> String {
+        let s = if n == 1.0 { "" } else { "s" };
+        match self {
+            TimeUnit::Days(_) => format!("period{s} of {self}"),
+            _ => format!("{self}{s}"),
+        }
+    }
+
+    /// The unit's plural name: `days`, `weeks`, `months` or `periods of 14 days` (as in
+    /// "fitted in weeks").
+    pub fn plural(self) -> String {
+        self.name_for(2.0)
     }
 }
 
@@ -87,7 +105,7 @@ impl FromStr for TimeUnit {
             }),
             _ => Err(Error::InvalidOption {
                 name: "time unit",
-                value: format!("'{s}'"),
+                value: Quoted(s).to_string(),
                 reason: "is not one of day, week, month or a positive number of days".into(),
             }),
         }
@@ -268,6 +286,18 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(s.parse::<TimeUnit>().ok(), want, "parsing {s:?}");
         }
+    }
+
+    /// Defect 11 of issue 11: "{unit}s" printed "14 dayss".
+    #[test]
+    fn names_units_in_singular_and_plural() {
+        assert_eq!(TimeUnit::Week.plural(), "weeks");
+        assert_eq!(TimeUnit::Day.name_for(1.0), "day");
+        assert_eq!(TimeUnit::Month.name_for(2.5), "months");
+        assert_eq!(TimeUnit::Days(14.0).to_string(), "14 days");
+        assert_eq!(TimeUnit::Days(14.0).plural(), "periods of 14 days");
+        assert_eq!(TimeUnit::Days(2.5).name_for(1.0), "period of 2.5 days");
+        assert_eq!(TimeUnit::Days(1e-300).to_string(), "1e-300 days");
     }
 
     #[test]

@@ -4,32 +4,41 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Location, Result};
+use crate::data::log::LineCounter;
+use crate::error::{short_list, Error, Location, Quoted, Result};
 
 /// A CSV file with a header, read record by record.
 pub(crate) struct CsvTable<R: Read> {
     source: PathBuf,
     header: Vec<String>,
-    reader: csv::Reader<R>,
+    /// The header's line (1 unless blank lines come first).
+    header_line: u64,
+    reader: csv::Reader<LineCounter<R>>,
     record: csv::StringRecord,
+    /// The current record's line.
+    line: u64,
 }
 
 impl<R: Read> CsvTable<R> {
-    /// Opens a table from a reader; `name` is used in error messages. Fields are trimmed.
+    /// Opens a table from a reader; `name` is used in error messages. Fields, header names
+    /// included, are trimmed.
     pub(crate) fn new(reader: R, name: impl Into<PathBuf>) -> Result<Self> {
         let source = name.into();
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_reader(reader);
+            .from_reader(LineCounter::new(reader, 1));
         let header = match reader.headers() {
             Ok(h) => h.iter().map(str::to_string).collect(),
-            Err(e) => return Err(csv_error(&source, e)),
+            Err(e) => return Err(csv_error(&source, &mut reader, e)),
         };
+        let header_line = reader.get_mut().locate(0);
         Ok(CsvTable {
             source,
             header,
+            header_line,
             reader,
             record: csv::StringRecord::new(),
+            line: header_line,
         })
     }
 
@@ -48,27 +57,32 @@ impl<R: Read> CsvTable<R> {
     /// [`CsvTable::find`], or an error naming the column, the accepted names and the columns.
     pub(crate) fn required(&self, aliases: &[&str]) -> Result<usize> {
         self.find(aliases).ok_or_else(|| Error::InvalidData {
-            location: self.file().at_line(1),
+            location: self.file().at_line(self.header_line),
             reason: format!(
                 "required column '{}' is missing (accepted names: {}; columns: {})",
                 aliases[0],
                 aliases.join(", "),
-                self.header.join(", ")
+                short_list(&self.header)
             ),
         })
     }
 
     /// Advances to the next record; false at the end of the file.
     pub(crate) fn next_record(&mut self) -> Result<bool> {
-        let source = &self.source;
-        self.reader
-            .read_record(&mut self.record)
-            .map_err(|e| csv_error(source, e))
+        match self.reader.read_record(&mut self.record) {
+            Ok(more) => {
+                if let Some(p) = self.record.position().filter(|_| more) {
+                    self.line = self.reader.get_mut().locate(p.byte());
+                }
+                Ok(more)
+            }
+            Err(e) => Err(csv_error(&self.source, &mut self.reader, e)),
+        }
     }
 
-    /// The current record's line number.
+    /// The current record's line number (as an editor shows it).
     pub(crate) fn line(&self) -> u64 {
-        self.record.position().map_or(0, |p| p.line())
+        self.line
     }
 
     /// The current record's location, at column `col`.
@@ -88,7 +102,7 @@ impl<R: Read> CsvTable<R> {
             Ok(v) if v.is_finite() => Ok(v),
             _ => Err(Error::InvalidData {
                 location: self.at(col),
-                reason: format!("'{text}' is not a finite number"),
+                reason: format!("{} is not a finite number", Quoted(text)),
             }),
         }
     }
@@ -139,10 +153,15 @@ impl RowErrors {
     }
 }
 
-fn csv_error(source: &Path, e: csv::Error) -> Error {
+/// A malformed-CSV error at the line of the record where it happened.
+fn csv_error<R: Read>(
+    source: &Path,
+    reader: &mut csv::Reader<LineCounter<R>>,
+    e: csv::Error,
+) -> Error {
     Error::Csv {
         location: Location {
-            line: e.position().map(|p| p.line()),
+            line: e.position().map(|p| reader.get_mut().locate(p.byte())),
             ..Location::file(source)
         },
         source: e,

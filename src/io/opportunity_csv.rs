@@ -11,7 +11,7 @@ use super::summary_csv::{read_summary, ID};
 use crate::data::{
     compress, CustomerData, OpportunityHistory, OpportunitySummary, Patterns, TimeUnit,
 };
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Quoted, Result};
 use crate::models::Role;
 
 /// Reads the customer data a model of `role` uses from `path`, in time unit `unit` (for BG/BB:
@@ -110,7 +110,7 @@ pub fn read_opportunity_patterns_from<R: Read>(
                 let text = table.text(col);
                 text.parse::<u32>().map_err(|_| Error::InvalidData {
                     location: at(col),
-                    reason: format!("'{text}' is not a non-negative whole number"),
+                    reason: format!("{} is not a non-negative whole number", Quoted(text)),
                 })
             };
             let [x, t_x, n] = cols;
@@ -132,7 +132,10 @@ pub fn read_opportunity_patterns_from<R: Read>(
                         _ => {
                             return Err(Error::InvalidData {
                                 location: at(col),
-                                reason: format!("'{text}' is not a finite non-negative weight"),
+                                reason: format!(
+                                    "{} is not a finite non-negative weight",
+                                    Quoted(text)
+                                ),
                             })
                         }
                     }

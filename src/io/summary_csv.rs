@@ -14,12 +14,13 @@ use rayon::prelude::*;
 use super::csv_table::{CsvTable, RowErrors};
 use super::write_error;
 use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Num, Quoted, Result};
 
 /// A written column: its name and value.
 type SummaryColumn = (&'static str, fn(&CustomerSummary) -> f64);
 
-/// Writes a summary as CSV, floats in Rust's shortest round-trip form. The `monetary_value`
+/// Writes a summary as CSV, floats in their shortest round-trip form ([`Num`]: scientific
+/// notation when the plain form would be long). The `monetary_value`
 /// column is written when every row has one, the holdout columns when every row has them
 /// (`monetary_value_holdout` only with `monetary_value`).
 ///
@@ -90,14 +91,14 @@ fn format_rows(rows: &[CustomerSummary], columns: &[SummaryColumn]) -> Result<Ve
                 return Err(Error::InvalidData {
                     location: Location::default().at_field(*name),
                     reason: format!(
-                        "customer '{}' has {name} = {v}; non-finite values are not written",
-                        c.customer_id
+                        "customer {} has {name} = {v}; non-finite values are not written",
+                        Quoted(&c.customer_id)
                     ),
                 });
             }
             text.clear();
             // Writing to a String cannot fail.
-            let _ = write!(text, "{v}");
+            let _ = write!(text, "{}", Num(v));
             out.write_field(&text).map_err(csv_error)?;
         }
         out.write_record(None::<&[u8]>).map_err(csv_error)?;
@@ -177,7 +178,10 @@ pub fn read_summary_from<R: Read>(
             if let Some(&first) = seen.get(&id) {
                 return Err(Error::InvalidData {
                     location: at(id_col),
-                    reason: format!("duplicate customer id '{id}' (first on line {first})"),
+                    reason: format!(
+                        "duplicate customer id {} (first on line {first})",
+                        Quoted(&id)
+                    ),
                 });
             }
             seen.insert(id.clone(), line);
@@ -202,13 +206,16 @@ pub fn read_summary_from<R: Read>(
                     if h.frequency < 0.0 || h.frequency.fract() != 0.0 {
                         return Err(Error::InvalidData {
                             location: at(f),
-                            reason: format!("{} is not a non-negative whole number", h.frequency),
+                            reason: format!(
+                                "{} is not a non-negative whole number",
+                                Num(h.frequency)
+                            ),
                         });
                     }
                     if h.duration < 0.0 {
                         return Err(Error::InvalidData {
                             location: at(d),
-                            reason: format!("{} is negative", h.duration),
+                            reason: format!("{} is negative", Num(h.duration)),
                         });
                     }
                     Some(h)

@@ -4,13 +4,13 @@
 use std::path::Path;
 
 use super::{atomic_write, write_error};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Num, Result};
 
 /// A CSV cell.
 pub enum Cell {
     /// Text, written as is.
     Text(String),
-    /// A number; must be finite.
+    /// A number; must be finite. Written in its shortest round-trip form ([`Num`]).
     Num(f64),
     /// A missing value.
     Empty,
@@ -87,7 +87,7 @@ pub fn write_table<H: AsRef<str>>(
             for (name, cell) in header.iter().zip(row) {
                 fields.push(match cell {
                     Cell::Text(s) => s,
-                    Cell::Num(v) if v.is_finite() => v.to_string(),
+                    Cell::Num(v) if v.is_finite() => Num(v).to_string(),
                     Cell::Num(v) => {
                         bad = Some(format!(
                             "column {} of row {} would hold {v}",

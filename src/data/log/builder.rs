@@ -11,7 +11,7 @@ use super::columns::Columns;
 use super::fields::{empty_log, invalid, parse_amount, utf8};
 use super::shards::{finish, new_shards, Shard};
 use super::types::{ReadOptions, Transactions};
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Quoted, Result};
 
 /// The state of a log being read: its columns once the header is known, the customers so far
 /// and running statistics.
@@ -87,14 +87,19 @@ impl<'a> LogBuilder<'a> {
         Location::file(self.source).at_line(line)
     }
 
-    /// Resolves the columns from the header (`None` without one).
-    pub(super) fn set_header(&mut self, header: Option<Vec<String>>) -> Result<()> {
-        self.cols = Some(Columns::resolve(self.opts, header.as_deref(), self.source)?);
+    /// Resolves the columns from the header (`None` without one) found on line `line`.
+    pub(super) fn set_header(&mut self, header: Option<Vec<String>>, line: u64) -> Result<()> {
+        self.cols = Some(Columns::resolve(
+            self.opts,
+            header.as_deref(),
+            line,
+            self.source,
+        )?);
         self.header = header;
         Ok(())
     }
 
-    /// The header from the raw fields of the first record.
+    /// The header from the raw fields of the first record, each trimmed as data fields are.
     pub(super) fn header_from<'f>(
         &self,
         line: u64,
@@ -103,7 +108,8 @@ impl<'a> LogBuilder<'a> {
         fields
             .enumerate()
             .map(|(i, f)| {
-                utf8(f, || self.here(line).at_field((i + 1).to_string())).map(|s| s.to_string())
+                utf8(f, || self.here(line).at_field((i + 1).to_string()))
+                    .map(|s| s.trim().to_string())
             })
             .collect()
     }
@@ -146,7 +152,8 @@ impl<'a> LogBuilder<'a> {
             invalid(
                 here(line).at_field(&cols.date_label),
                 format!(
-                    "cannot parse date '{date_text}': expected {}",
+                    "cannot parse date {}: expected {}",
+                    Quoted(date_text),
                     date_format.describe()
                 ),
             )

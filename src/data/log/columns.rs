@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::fields::invalid;
 use super::types::{ColumnSpec, ReadOptions};
-use crate::error::{Error, Location, Result};
+use crate::error::{short_list, Error, Location, Quoted, Result};
 
 /// The resolved 0-based columns and their labels for messages.
 pub(super) struct Columns {
@@ -19,19 +19,21 @@ impl Columns {
     pub(super) fn resolve(
         opts: &ReadOptions,
         header: Option<&[String]>,
+        header_line: u64,
         source: &Path,
     ) -> Result<Self> {
+        let at_header = || Location::file(source).at_line(header_line);
         let find = |spec: &Option<ColumnSpec>, defaults: &[&str], column: &'static str| {
-            resolve_column(spec.as_ref(), defaults, column, header, source)
+            resolve_column(spec.as_ref(), defaults, column, header, &at_header)
         };
         let required = |found: Option<(usize, String)>, column: &'static str, defaults: &[&str]| {
             found.ok_or_else(|| match header {
                 Some(h) => invalid(
-                    Location::file(source).at_line(1),
+                    at_header(),
                     format!(
                         "no {column}: the header has none of {} (columns: {}); name it explicitly",
                         defaults.join(", "),
-                        h.join(", ")
+                        short_list(h)
                     ),
                 ),
                 None => Error::InvalidOption {
@@ -72,7 +74,7 @@ fn resolve_column(
     defaults: &[&str],
     column: &'static str,
     header: Option<&[String]>,
-    source: &Path,
+    at_header: &dyn Fn() -> Location,
 ) -> Result<Option<(usize, String)>> {
     let label = |i: usize| match header {
         Some(h) => h[i].clone(),
@@ -82,7 +84,7 @@ fn resolve_column(
         (Some(ColumnSpec::Index(i)), _) => {
             if let Some(h) = header.filter(|h| *i > h.len()) {
                 return Err(invalid(
-                    Location::file(source).at_line(1),
+                    at_header(),
                     format!(
                         "{column} {i} does not exist: the header has {} columns",
                         h.len()
@@ -94,16 +96,17 @@ fn resolve_column(
         (Some(ColumnSpec::Name(n)), Some(h)) => match h.iter().position(|c| c == n) {
             Some(i) => Ok(Some((i, label(i)))),
             None => Err(invalid(
-                Location::file(source).at_line(1),
+                at_header(),
                 format!(
-                    "{column} '{n}' not found in the header (columns: {})",
-                    h.join(", ")
+                    "{column} {} not found in the header (columns: {})",
+                    Quoted(n),
+                    short_list(h)
                 ),
             )),
         },
         (Some(ColumnSpec::Name(n)), None) => Err(Error::InvalidOption {
             name: column,
-            value: format!("'{n}'"),
+            value: Quoted(n).to_string(),
             reason: "is a name, but the log has no header: give a 1-based index".into(),
         }),
         (None, Some(h)) => Ok(defaults

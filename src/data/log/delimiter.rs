@@ -1,11 +1,14 @@
-//! Delimiter detection from the first line of a log.
+//! Delimiter detection from the first non-blank line of a log.
 
 use super::types::Delimiter;
 
-/// The first line of `buf` without its line ending.
+/// The first line of `buf` that is not blank (only spaces, tabs and line ends), without its
+/// line ending; empty when there is none. Leading blank lines are skipped by every reader, so
+/// they must not decide the delimiter.
 pub(super) fn first_line(buf: &[u8]) -> &[u8] {
-    let end = buf.iter().position(|&b| b == b'\n').unwrap_or(buf.len());
-    &buf[..end]
+    buf.split(|&b| b == b'\n')
+        .find(|line| !line.iter().all(u8::is_ascii_whitespace))
+        .unwrap_or_default()
 }
 
 /// The delimiter for a log whose first line is `line`: the most frequent of `,` `;` tab `|`,
@@ -40,5 +43,17 @@ mod tests {
             Delimiter::Whitespace
         );
         assert_eq!(detect_delimiter(b""), Delimiter::Whitespace);
+    }
+
+    /// Defect 5 of issue 11: a leading blank line switched detection to whitespace.
+    #[test]
+    fn skips_leading_blank_lines() {
+        assert_eq!(first_line(b"\r\n \t\n\nid,date\na,b\n"), b"id,date");
+        assert_eq!(
+            detect_delimiter(first_line(b"\n\r\nid;date;amount\n")),
+            Delimiter::Byte(b';')
+        );
+        assert_eq!(first_line(b"\n \n"), b"");
+        assert_eq!(first_line(b"a b"), b"a b");
     }
 }

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Location, Quoted, Result};
 
 /// An [`Error::InvalidData`] at `location`.
 pub(super) fn invalid(location: Location, reason: impl Into<String>) -> Error {
@@ -35,13 +35,14 @@ pub(super) fn utf8(raw: &[u8], at: impl Fn() -> Location) -> Result<&str> {
 pub(super) fn parse_amount(text: &str, allow_negative: bool) -> std::result::Result<f64, String> {
     let v: f64 = text
         .parse()
-        .map_err(|_| format!("amount '{text}' is not a number"))?;
+        .map_err(|_| format!("amount {} is not a number", Quoted(text)))?;
     if !v.is_finite() {
-        return Err(format!("amount '{text}' is not a finite number"));
+        return Err(format!("amount {} is not a finite number", Quoted(text)));
     }
     if v < 0.0 && !allow_negative {
         return Err(format!(
-            "amount '{text}' is negative (returns are rejected unless allowed)"
+            "amount {} is negative (returns are rejected unless allowed)",
+            Quoted(text)
         ));
     }
     Ok(v)

@@ -37,6 +37,7 @@ mod chunks;
 mod columns;
 mod delimiter;
 mod fields;
+mod lines;
 mod parallel;
 mod sequential;
 mod shards;
@@ -45,6 +46,7 @@ mod tests;
 mod types;
 
 pub use delimiter::detect_delimiter;
+pub(crate) use lines::LineCounter;
 pub use types::{ColumnSpec, CustomerLog, Delimiter, PurchaseDay, ReadOptions, Transactions};
 
 /// Reads a transaction log from a file.
@@ -110,7 +112,7 @@ pub fn read_transactions_from<R: Read>(
     let mut chunks = ChunkReader::new(reader, layout);
     let mut log = LogBuilder::new(&source, opts, layout);
     if !opts.has_header {
-        log.set_header(None)?;
+        log.set_header(None, 1)?;
     }
 
     let tail = if doubled_bom {

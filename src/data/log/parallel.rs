@@ -47,7 +47,7 @@ impl LogBuilder<'_> {
                             let (offset, next_line) = (records.offset(), records.line());
                             chunk.bytes.drain(..offset);
                             chunk.first_line = next_line;
-                            self.set_header(Some(header))?;
+                            self.set_header(Some(header), line)?;
                         }
                         batch.push(chunk);
                     }

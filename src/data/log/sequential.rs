@@ -7,6 +7,7 @@ use std::path::Path;
 
 use super::builder::LogBuilder;
 use super::chunks::{split_whitespace, Layout, BUFFER};
+use super::lines::LineCounter;
 use super::shards::{add_chunks, ChunkRows};
 use super::types::Delimiter;
 use crate::error::{Error, Location, Result};
@@ -32,7 +33,7 @@ impl LogBuilder<'_> {
                 line,
                 (0..records.len()).map(|i| records.field(i).unwrap_or_default()),
             )?;
-            self.set_header(Some(header))?;
+            self.set_header(Some(header), line)?;
         }
         let mut rows = ChunkRows::new(self.next_seq);
         while records.next()? {
@@ -61,10 +62,11 @@ impl LogBuilder<'_> {
 /// buffers: the reader of input that the chunked pipeline cannot split (quoted CSV).
 enum SequentialRecords<'a, R: Read> {
     Csv {
-        reader: csv::Reader<BufReader<R>>,
+        reader: csv::Reader<LineCounter<R>>,
         record: csv::ByteRecord,
         source: &'a Path,
-        line_offset: u64,
+        /// The line of the current record.
+        line: u64,
     },
     Whitespace {
         reader: BufReader<R>,
@@ -78,7 +80,6 @@ enum SequentialRecords<'a, R: Read> {
 impl<'a, R: Read> SequentialRecords<'a, R> {
     /// Records of `reader`, whose first line is line `line_offset + 1` of the log.
     fn open(reader: R, source: &'a Path, delimiter: Delimiter, line_offset: u64) -> Result<Self> {
-        let reader = BufReader::with_capacity(BUFFER, reader);
         Ok(match delimiter {
             Delimiter::Byte(d) => SequentialRecords::Csv {
                 reader: csv::ReaderBuilder::new()
@@ -86,13 +87,13 @@ impl<'a, R: Read> SequentialRecords<'a, R> {
                     .flexible(true)
                     .delimiter(d)
                     .buffer_capacity(BUFFER)
-                    .from_reader(reader),
+                    .from_reader(LineCounter::new(reader, line_offset + 1)),
                 record: csv::ByteRecord::new(),
                 source,
-                line_offset,
+                line: line_offset + 1,
             },
             Delimiter::Whitespace | Delimiter::Auto => SequentialRecords::Whitespace {
-                reader,
+                reader: BufReader::with_capacity(BUFFER, reader),
                 buf: Vec::with_capacity(256),
                 fields: Vec::with_capacity(8),
                 line: line_offset,
@@ -108,18 +109,26 @@ impl<'a, R: Read> SequentialRecords<'a, R> {
                 reader,
                 record,
                 source,
-                line_offset,
-            } => reader.read_byte_record(record).map_err(|e| {
-                let line = e.position().map(|p| p.line() + *line_offset);
-                Error::Csv {
-                    location: Location {
-                        path: Some(source.to_path_buf()),
-                        line,
-                        field: None,
-                    },
-                    source: e,
+                line,
+            } => match reader.read_byte_record(record) {
+                Ok(more) => {
+                    if let Some(p) = record.position().filter(|_| more) {
+                        *line = reader.get_mut().locate(p.byte());
+                    }
+                    Ok(more)
                 }
-            }),
+                Err(e) => {
+                    let line = e.position().map(|p| reader.get_mut().locate(p.byte()));
+                    Err(Error::Csv {
+                        location: Location {
+                            path: Some(source.to_path_buf()),
+                            line,
+                            field: None,
+                        },
+                        source: e,
+                    })
+                }
+            },
             SequentialRecords::Whitespace {
                 reader,
                 buf,
@@ -147,12 +156,9 @@ impl<'a, R: Read> SequentialRecords<'a, R> {
     /// The 1-based line of the current record.
     fn line(&self) -> u64 {
         match self {
-            SequentialRecords::Csv {
-                record,
-                line_offset,
-                ..
-            } => record.position().map_or(0, |p| p.line() + line_offset),
-            SequentialRecords::Whitespace { line, .. } => *line,
+            SequentialRecords::Csv { line, .. } | SequentialRecords::Whitespace { line, .. } => {
+                *line
+            }
         }
     }
 

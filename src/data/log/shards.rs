@@ -6,16 +6,20 @@
 //! filled independently (in parallel, no locks, no merge: a customer lives in one shard only).
 //!
 //! - Parsing a chunk ([`ChunkRows`]) gives its rows grouped by shard, keeping file order.
-//! - [`Shard::add`] maps each id to a shard-local index and appends a compact 16-byte
-//!   (customer, date, amount) row; no per-customer allocation happens while reading.
-//! - [`finish`] groups each shard's rows by customer with a counting sort, sorts each
-//!   customer's few rows by date (stably, so same-day amounts are summed in file order, as a
-//!   sequential reader would), and orders all customers by their first appearance in the file.
+//! - [`Shard::add`] maps each id to a shard-local index, then adds the row's amount to the
+//!   entry of its (customer, day) in the shard's table of purchase days, creating it on the
+//!   customer's first row of that day. Same-day rows are thus merged as they are read (their
+//!   amounts summed in file order, as a sequential reader would), and a shard holds one entry
+//!   per purchase day however many rows repeat it; no per-customer allocation happens while
+//!   reading.
+//! - [`finish`] groups each shard's purchase days by customer with a counting sort, sorts
+//!   each customer's days by date, and orders all customers by their first appearance in the
+//!   file.
 
 use crate::hash::{fx_hash, shard_of, FxBuildHasher};
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use rayon::prelude::*;
 
 use super::types::{CustomerLog, PurchaseDay};
@@ -152,28 +156,30 @@ impl ChunkRows {
     }
 }
 
-/// A purchase of a shard's customer: 16 bytes.
-#[derive(Clone, Copy)]
-struct DayRow {
-    amount: f64,
-    customer: u32,
-    date: NaiveDate,
+/// A (customer, day) of a shard: the shard-local customer index in the high 32 bits, the day
+/// (days since 1 January of year 1 CE) in the low ones.
+type DayKey = u64;
+
+fn day_key(customer: u32, date: NaiveDate) -> DayKey {
+    (u64::from(customer) << 32) | u64::from(date.num_days_from_ce() as u32)
 }
 
-/// The customers whose id hashes to one shard, and their purchases in file order.
+/// The customer and day of a key.
+fn split_day_key(key: DayKey) -> (u32, NaiveDate) {
+    let date = NaiveDate::from_num_days_from_ce_opt(key as u32 as i32).unwrap_or(NaiveDate::MIN);
+    ((key >> 32) as u32, date)
+}
+
+/// The customers whose id hashes to one shard, and their purchase days.
 #[derive(Default)]
 pub(super) struct Shard {
     short: HashMap<Key, u32, FxBuildHasher>,
     long: HashMap<Box<str>, u32, FxBuildHasher>,
     /// Per customer: `(chunk seq << 32) | row index` of its first row.
     first_seen: Vec<u64>,
-    /// The rows in file order, in blocks of [`BLOCK_ROWS`]: unlike one growing `Vec`, this
-    /// wastes at most one partly filled block and never copies rows to grow.
-    rows: Vec<Vec<DayRow>>,
+    /// The amount of each (customer, day) seen so far: its rows' amounts summed in file order.
+    days: HashMap<DayKey, f64, FxBuildHasher>,
 }
-
-/// Rows per block of a shard's storage (64 KiB).
-const BLOCK_ROWS: usize = 4096;
 
 /// An empty shard per shard number.
 pub(super) fn new_shards() -> Vec<Shard> {
@@ -192,14 +198,6 @@ pub(super) fn add_chunks(shards: &mut [Shard], chunks: &[ChunkRows]) {
 impl Shard {
     /// Adds the rows of shard number `s` of a chunk.
     fn add(&mut self, chunk: &ChunkRows, s: usize) {
-        // The block being filled, held locally so the loop does not look it up per row.
-        let mut block = match self.rows.pop() {
-            Some(b) if b.len() < BLOCK_ROWS => b,
-            full => {
-                self.rows.extend(full);
-                Vec::with_capacity(BLOCK_ROWS)
-            }
-        };
         for row in chunk.shard_rows(s) {
             let next = self.first_seen.len() as u32;
             let customer = if is_long(row.key) {
@@ -218,22 +216,20 @@ impl Shard {
                 self.first_seen
                     .push((chunk.seq << 32) | u64::from(row.index));
             }
-            if block.len() == BLOCK_ROWS {
-                let full = std::mem::replace(&mut block, Vec::with_capacity(BLOCK_ROWS));
-                self.rows.push(full);
-            }
-            block.push(DayRow {
-                amount: row.amount,
-                customer,
-                date: row.date,
-            });
-        }
-        if !block.is_empty() {
-            self.rows.push(block);
+            self.days
+                .entry(day_key(customer, row.date))
+                .and_modify(|a| *a += row.amount)
+                .or_insert(row.amount);
         }
     }
 
-    /// The shard's customers in local order, with their first appearances; frees the rows.
+    /// Number of (customer, day) entries held.
+    #[cfg(test)]
+    fn entries(&self) -> usize {
+        self.days.len()
+    }
+
+    /// The shard's customers in local order, with their first appearances; frees the days.
     fn into_customers(self) -> (Vec<u64>, Vec<Option<CustomerLog>>) {
         let n = self.first_seen.len();
         let mut ids = vec![String::new(); n];
@@ -243,52 +239,37 @@ impl Shard {
         for (id, c) in self.long {
             ids[c as usize] = id.into_string();
         }
-        // Counting sort of the rows by customer, stable so each customer's rows stay in
-        // file order.
+        // Counting sort of the days by customer.
         let mut start = vec![0usize; n + 1];
-        for r in self.rows.iter().flatten() {
-            start[r.customer as usize + 1] += 1;
+        for &key in self.days.keys() {
+            start[split_day_key(key).0 as usize + 1] += 1;
         }
         for c in 0..n {
             start[c + 1] += start[c];
         }
         let mut next = start.clone();
-        let mut grouped = vec![(NaiveDate::MIN, 0.0f64); start[n]];
-        for r in self.rows.iter().flatten() {
-            let slot = &mut next[r.customer as usize];
-            grouped[*slot] = (r.date, r.amount);
+        let unset = PurchaseDay {
+            date: NaiveDate::MIN,
+            amount: 0.0,
+        };
+        let mut grouped = vec![unset; start[n]];
+        for (key, amount) in self.days {
+            let (customer, date) = split_day_key(key);
+            let slot = &mut next[customer as usize];
+            grouped[*slot] = PurchaseDay { date, amount };
             *slot += 1;
         }
-        drop(self.rows);
         let customers = ids
             .into_iter()
             .enumerate()
             .map(|(c, id)| {
-                let purchases = &mut grouped[start[c]..start[c + 1]];
-                Some(CustomerLog {
-                    id,
-                    days: merge_days(purchases),
-                })
+                let mut days = grouped[start[c]..start[c + 1]].to_vec();
+                days.sort_unstable_by_key(|d| d.date);
+                Some(CustomerLog { id, days })
             })
             .collect();
         (self.first_seen, customers)
     }
-}
-
-/// One customer's purchases (in file order) as distinct days in increasing order, same-day
-/// amounts summed in file order.
-fn merge_days(purchases: &mut [(NaiveDate, f64)]) -> Vec<PurchaseDay> {
-    // Stable: same-day amounts keep their file order.
-    purchases.sort_by_key(|p| p.0);
-    let distinct = 1 + purchases.windows(2).filter(|w| w[0].0 != w[1].0).count();
-    let mut days: Vec<PurchaseDay> = Vec::with_capacity(distinct);
-    for &(date, amount) in purchases.iter() {
-        match days.last_mut() {
-            Some(last) if last.date == date => last.amount += amount,
-            _ => days.push(PurchaseDay { date, amount }),
-        }
-    }
-    days
 }
 
 /// All customers, in order of first appearance in the input.
@@ -307,4 +288,55 @@ pub(super) fn finish(shards: Vec<Shard>) -> Vec<CustomerLog> {
         .into_iter()
         .filter_map(|(_, s, c)| parts[s as usize].1[c as usize].take())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Defect 12 of issue 11: the shards kept one entry per row, so a customer buying on few
+    /// days in many rows grew the reader's memory with rows. Now they hold one entry per
+    /// (customer, day), whatever the number of rows and their order.
+    #[test]
+    fn holds_one_entry_per_customer_and_day() {
+        let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let mut shards = new_shards();
+        // 2 customers × 10 days, each day in 300 rows, days in a scrambled order; 3 chunks.
+        for seq in 0..3 {
+            let mut rows = ChunkRows::new(seq);
+            for i in 0..1000u64 {
+                let day = (i * 7 + seq) % 10;
+                let date = day0 + chrono::Days::new(day);
+                rows.push(if i % 2 == 0 { "a" } else { "b" }, date, 0.5);
+            }
+            rows.group();
+            add_chunks(&mut shards, std::slice::from_ref(&rows));
+        }
+        let entries: usize = shards.iter().map(Shard::entries).sum();
+        assert_eq!(entries, 20);
+        let customers = finish(shards);
+        assert_eq!(customers.len(), 2);
+        for c in &customers {
+            let dates: Vec<NaiveDate> = c.days.iter().map(|d| d.date).collect();
+            let want: Vec<NaiveDate> = (0..10).map(|d| day0 + chrono::Days::new(d)).collect();
+            assert_eq!(dates, want, "customer {}", c.id);
+            let total: f64 = c.days.iter().map(|d| d.amount).sum();
+            assert_eq!(total, 750.0, "customer {}", c.id);
+        }
+    }
+
+    /// Day keys keep the customer and the date, including dates before year 1.
+    #[test]
+    fn day_keys_round_trip() {
+        for date in [
+            NaiveDate::MIN,
+            NaiveDate::MAX,
+            NaiveDate::from_ymd_opt(1, 1, 1).unwrap(),
+            NaiveDate::from_ymd_opt(-5, 3, 1).unwrap(),
+            NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
+        ] {
+            assert_eq!(split_day_key(day_key(u32::MAX, date)), (u32::MAX, date));
+            assert_eq!(split_day_key(day_key(7, date)), (7, date));
+        }
+    }
 }

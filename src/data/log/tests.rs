@@ -150,3 +150,93 @@ fn quoted_fields_after_the_first_chunk_use_the_csv_parser() {
     assert_eq!(tx.customers[1000].id, "new, \"quoted\"");
     assert_eq!(tx.rows, 200_000);
 }
+
+/// The error message of reading `log`.
+fn error_of(log: &str, opts: &ReadOptions) -> String {
+    read(log, opts).unwrap_err().to_string()
+}
+
+/// Defect 4 of issue 11: from the first quote on (the `csv` crate's part), CRLF lines were off
+/// by one and each blank line added one more. Every reader path now gives the line an editor
+/// shows, CRLF and blank lines included.
+#[test]
+fn reports_physical_lines_with_crlf_and_blank_lines() {
+    let opts = ReadOptions::default();
+    // Quoted from the start: the whole log goes through the csv crate.
+    let log = "\"id\",date\r\n\r\na,2020-01-01\r\n\r\n\r\nb,2020-01-02\r\nc,2020-02-30\r\n";
+    let err = error_of(log, &opts);
+    assert!(err.starts_with("test.csv, line 7, field 'date'"), "{err}");
+    // A quoted field spanning lines, then blank lines.
+    let log = "id,date\na,2020-01-01\n\"b\r\nc\",2020-01-02\r\n\n\nd,2020-01-32\n";
+    let err = error_of(log, &opts);
+    assert!(err.starts_with("test.csv, line 7, field 'date'"), "{err}");
+    // Without quotes (the chunked reader), the same lines.
+    let log = "id,date\r\n\r\na,2020-01-01\r\n\r\n\r\nb,2020-01-02\r\nc,2020-02-30\r\n";
+    let err = error_of(log, &opts);
+    assert!(err.starts_with("test.csv, line 7, field 'date'"), "{err}");
+    // The line of the last date, used by the summary's messages.
+    let log = "\"id\",date\r\n\r\na,2020-01-01\r\n\r\nb,2020-03-02\r\nc,2020-01-02\r\n";
+    assert_eq!(read(log, &opts).unwrap().last_date_line, 5);
+}
+
+/// Defect 4 of issue 11: the header is not always on line 1; errors about it name its line.
+#[test]
+fn header_errors_name_the_header_line() {
+    let err = error_of("\n\r\n\"id\",day\na,2020-01-01\n", &ReadOptions::default());
+    assert!(err.starts_with("test.csv, line 3: no date column"), "{err}");
+    let err = error_of("\n\nid,day\na,2020-01-01\n", &ReadOptions::default());
+    assert!(err.starts_with("test.csv, line 3: no date column"), "{err}");
+}
+
+/// Defect 5 of issue 11: header names are trimmed as data fields are, and a leading blank line
+/// does not switch the delimiter to whitespace.
+#[test]
+fn trims_header_names_and_skips_leading_blank_lines() {
+    let log = "customer_id, date, amount\na, 2020-01-01, 2\n";
+    let tx = read(log, &ReadOptions::default()).unwrap();
+    assert!(tx.has_amounts);
+    assert_eq!(tx.date_field, "date");
+    assert_eq!(tx.customers[0].days[0].amount, 2.0);
+    let quoted = "\" customer_id \",\" date \"\na,2020-01-01\n";
+    assert_eq!(read(quoted, &ReadOptions::default()).unwrap().rows, 1);
+    let log = "\r\n\ncustomer_id,date,amount\na,2020-01-01,2\nb,2020-01-02,3\n";
+    let tx = read(log, &ReadOptions::default()).unwrap();
+    assert_eq!(tx.customers.len(), 2);
+    assert_eq!(tx.customers[1].days[0].amount, 3.0);
+}
+
+/// Defect 11 of issue 11: a huge field or header was echoed in full in the message.
+#[test]
+fn quotes_huge_fields_and_headers_shortened() {
+    let huge = "9".repeat(1 << 20);
+    let log = format!("id,date,amount\na,2020-01-01,1\nb,{huge},1\n");
+    let err = error_of(&log, &ReadOptions::default());
+    assert!(err.len() < 400, "{} bytes: {}", err.len(), &err[..400]);
+    assert!(
+        err.contains(&format!(
+            "cannot parse date '{}…' (1048576 bytes)",
+            &huge[..80]
+        )),
+        "{err}"
+    );
+    let log = format!("id,date,amount\na,2020-01-01,x{huge}\n");
+    let err = error_of(&log, &ReadOptions::default());
+    assert!(
+        err.len() < 400 && err.contains("(1048577 bytes) is not a number"),
+        "{err}"
+    );
+    // A header of 200,000 columns without a date column, and a huge column name.
+    let columns: Vec<String> = (0..200_000).map(|i| format!("c{i}")).collect();
+    let log = format!("id,{}\na\n", columns.join(","));
+    let err = error_of(&log, &ReadOptions::default());
+    assert!(err.len() < 400, "{} bytes", err.len());
+    assert!(err.contains("c18, … (200001 in all)"), "{err}");
+    let log = format!("id,date,{huge}\na,2020-01-01,\n");
+    let opts = ReadOptions {
+        amount_col: Some(ColumnSpec::Index(3)),
+        ..ReadOptions::default()
+    };
+    let err = error_of(&log, &opts);
+    assert!(err.len() < 400, "{} bytes", err.len());
+    assert!(err.contains("(1048576 bytes)"), "{err}");
+}

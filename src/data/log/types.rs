@@ -8,7 +8,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 
 use crate::data::time::DateFormat;
-use crate::error::{Error, Result};
+use crate::error::{Error, Quoted, Result};
 
 /// A column of the log: a header name, or a 1-based index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +39,7 @@ impl FromStr for ColumnSpec {
             Ok(i) if i >= 1 => Ok(ColumnSpec::Index(i)),
             _ => Err(Error::InvalidOption {
                 name: "column index",
-                value: format!("'{s}'"),
+                value: Quoted(s).to_string(),
                 reason: "must be a whole number from 1".into(),
             }),
         }
@@ -49,7 +49,7 @@ impl FromStr for ColumnSpec {
 impl fmt::Display for ColumnSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ColumnSpec::Name(n) => write!(f, "'{n}'"),
+            ColumnSpec::Name(n) => write!(f, "{}", Quoted(n)),
             ColumnSpec::Index(i) => write!(f, "{i}"),
         }
     }
@@ -80,7 +80,7 @@ impl FromStr for Delimiter {
             _ if s.len() == 1 && s.is_ascii() => Ok(Delimiter::Byte(s.as_bytes()[0])),
             _ => Err(Error::InvalidOption {
                 name: "delimiter",
-                value: format!("'{s}'"),
+                value: Quoted(s).to_string(),
                 reason: "is not a single ASCII character, 'tab' or 'whitespace'".into(),
             }),
         }
