@@ -227,7 +227,8 @@ fn summary_writes_a_file_and_stdout() {
     let expected = "customer_id,frequency,recency,T,monetary_value,frequency_holdout,\
                     monetary_value_holdout,duration_holdout\na,1,1,1,20,1,7,2\n";
     assert_eq!(fs::read_to_string(w.path("out.csv")).unwrap(), expected);
-    assert_eq!(w.files(), ["log.csv", "out.csv"]);
+    // The summary's sidecar records its time unit (issue 11).
+    assert_eq!(w.files(), ["log.csv", "out.csv", "out.csv.btyd.json"]);
 
     let mut to_stdout = args.to_vec();
     *to_stdout.last_mut().unwrap() = "-";
