@@ -315,7 +315,14 @@ fn model_commands_fail_cleanly() {
         &["gamma-gamma is not a purchase model"],
     );
     // A negative horizon is a usage error, refused before anything is read.
-    let args = ["predict", "bg.json", "rfm.csv", "--horizon=-1", "-o", "p.csv"];
+    let args = [
+        "predict",
+        "bg.json",
+        "rfm.csv",
+        "--horizon=-1",
+        "-o",
+        "p.csv",
+    ];
     let out = w.run(&args);
     assert_eq!(out.status.code(), Some(2), "{}", w.context(&args, &out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("-1 is negative"));

@@ -11,11 +11,11 @@
 //!    than the supremum, which it is when the maximum is its edge) is the result, with the
 //!    requested model recorded in [`AtBoundary`];
 //! 2. otherwise checks the profile of the likelihood along each remaining edge from the end
-//!    point, two decades out (parameters ×10 and ×100, or ÷): if it does not fall and rises by
-//!    at most [`MAX_RISE`] (it saturates), the maximum lies on that edge, and the end point is
-//!    the result, the parameters that run away flagged (no interval) and the quantity that
-//!    stays finite reported. Standard errors of the other parameters are those with the
-//!    runaway ones held.
+//!    point, two decades out (parameters ×10 and ×100, or ÷): if it never falls and its rise
+//!    diminishes (the second decade gains no more than the first: it approaches the limit), the
+//!    maximum lies on that edge, and the best of the three points is the result, the
+//!    parameters that run away flagged (no interval) and the quantity that stays finite
+//!    reported. Standard errors of the other parameters are those with the runaway ones held.
 //!
 //! When neither applies the end point is judged as before: converged, or a non-convergence
 //! error.
@@ -41,11 +41,6 @@ const MIN_INVARIANT: f64 = 1e-8;
 
 /// One decade on the log scale: the step of the profile along an edge.
 const DECADE: f64 = std::f64::consts::LN_10;
-
-/// The most the log-likelihood may rise along an edge over two decades from the end point for
-/// the end point to stand for the limit: the profile must be saturating. A larger rise means the
-/// run stopped far from the edge (or the far points are beyond the likelihood's accuracy).
-const MAX_RISE: f64 = 1.0;
 
 /// The result of a fit of `M` whose run ended at `end` (converged or not): the end point
 /// itself, the limit at an edge (nested models are fitted on the same data by `fit_nested`), or [`Error::NotConverged`] when the run did not converge, no
@@ -183,24 +178,30 @@ fn edge_point<M: LogLikelihood>(
     if degenerate {
         return None;
     }
-    let mut best: Option<(&Boundary, f64)> = None;
+    let mut best: Option<(&Boundary, Vec<f64>, M, f64)> = None;
     for edge in M::BOUNDARIES.iter().filter(|b| b.nested.is_none()) {
-        let points = [1.0, 2.0]
-            .map(|k| ll_at::<M>(&along(&theta, edge.direction, k), patterns).map(|(_, ll)| ll));
-        let [Some(l1), Some(l2)] = points else {
+        let points = [1.0, 2.0].map(|k| {
+            let th = along(&theta, edge.direction, k);
+            ll_at::<M>(&th, patterns).map(|(m, ll)| (th, m, ll))
+        });
+        let [Some(p1), Some(p2)] = points else {
             continue;
         };
-        let l0 = end.log_likelihood;
-        let saturating = |from: f64, to: f64| from - LL_TOLERANCE <= to && to <= from + MAX_RISE;
-        if !(saturating(l0, l1) && saturating(l1, l2) && l2 <= l0 + MAX_RISE) {
+        let (l0, l1, l2) = (end.log_likelihood, p1.2, p2.2);
+        let approaches = l1 >= l0 - LL_TOLERANCE
+            && l2 >= l1 - LL_TOLERANCE
+            && l2 - l1 <= (l1 - l0).max(0.0) + LL_TOLERANCE;
+        if !approaches {
             continue;
         }
-        if best.as_ref().is_none_or(|b| l2 > b.1) {
-            best = Some((edge, l2));
+        let (th, m, ll) = [(theta.clone(), end.model.clone(), l0), p1, p2]
+            .into_iter()
+            .max_by(|a, b| a.2.total_cmp(&b.2))?;
+        if best.as_ref().is_none_or(|b| ll > b.3) {
+            best = Some((edge, th, m, ll));
         }
     }
-    let (edge, _) = best?;
-    let (model, ll) = (end.model.clone(), end.log_likelihood);
+    let (edge, theta, model, ll) = best?;
     let names = M::PARAM_NAMES;
     let at_edge: Vec<String> = edge
         .direction

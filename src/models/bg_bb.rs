@@ -56,7 +56,7 @@ use super::{
 };
 use crate::data::{OpportunityHistory, Patterns};
 use crate::error::{Error, Result};
-use crate::special::{digamma, digamma_diff, ln_beta, ln_gamma, ln_gamma_ratio, ln_hyp2f1};
+use crate::special::{digamma, digamma_diff, ln_beta_ratio, ln_gamma, ln_gamma_ratio, ln_hyp2f1};
 
 /// The BG/BB model with validated parameters (see the module docs for the symbols).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,8 +70,6 @@ pub struct BgBb {
 /// Terms that depend on the parameters only, shared by every observation of a batch.
 #[derive(Debug, Clone, Copy)]
 struct Constants {
-    /// ln B(α, β) + ln B(γ, δ).
-    ln_norm: f64,
     /// ∂(ln B(α, β) + ln B(γ, δ))/∂(α, β, γ, δ).
     d_norm: [f64; 4],
 }
@@ -198,7 +196,6 @@ impl BgBb {
         let psi_ab = digamma(alpha + beta);
         let psi_gd = digamma(gamma + delta);
         Constants {
-            ln_norm: ln_beta(alpha, beta) + ln_beta(gamma, delta),
             d_norm: [
                 digamma(alpha) - psi_ab,
                 digamma(beta) - psi_ab,
@@ -234,7 +231,9 @@ impl BgBb {
         let mut acc = LogSumExp::new();
         // Alive through all n opportunities.
         let psi_ax = digamma(alpha + x);
-        let l_alive = ln_beta(alpha + x, beta + n - x) + ln_beta(gamma, delta + n);
+        // Each term relative to B(α, β)B(γ, δ), by accurate gamma ratios (no cancellation when
+        // the beta mixings collapse: α, β or γ, δ huge).
+        let l_alive = ln_beta_ratio(alpha, beta, x, n - x) + ln_beta_ratio(gamma, delta, 0.0, n);
         let psi_abn = digamma(alpha + beta + n);
         let psi_gdn = digamma(gamma + delta + n);
         acc.add(
@@ -251,7 +250,7 @@ impl BgBb {
         if terms > 0 {
             let mut m = t_x - x; // β-argument offset t_x − x + i
             let mut k = t_x; // δ-argument offset t_x + i
-            let mut l = ln_beta(alpha + x, beta + m) + ln_beta(gamma + 1.0, delta + k);
+            let mut l = ln_beta_ratio(alpha, beta, x, m) + ln_beta_ratio(gamma, delta, 1.0, k);
             let psi_abk = digamma(alpha + beta + k);
             let psi_gdk = digamma(gamma + delta + k + 1.0);
             let mut d = [
@@ -287,7 +286,7 @@ impl BgBb {
         for ((out, gi), dn) in grad.iter_mut().zip(g).zip(c.d_norm) {
             *out = gi - dn;
         }
-        (ln_sum - c.ln_norm, grad)
+        (ln_sum, grad)
     }
 
     /// ln B(α+x+1, β+n−x)/B(α, β): the expected transaction probability factor of the
@@ -295,7 +294,7 @@ impl BgBb {
     fn ln_p_factor(&self, h: &OpportunityHistory) -> f64 {
         let x = f64::from(h.frequency());
         let n = f64::from(h.opportunities());
-        ln_beta(self.alpha + x + 1.0, self.beta + n - x) - ln_beta(self.alpha, self.beta)
+        ln_beta_ratio(self.alpha, self.beta, x + 1.0, n - x)
     }
 
     /// Draws one customer per entry of `periods`, observed for that many opportunities, by
@@ -404,9 +403,8 @@ impl OpportunityModel for BgBb {
         let (ln_l, _) = self.ln_likelihood_with(&c, h);
         let x = f64::from(h.frequency());
         let n = f64::from(h.opportunities());
-        let ln_alive = ln_beta(self.alpha + x, self.beta + n - x)
-            + ln_beta(self.gamma, self.delta + n + 1.0)
-            - c.ln_norm;
+        let ln_alive = ln_beta_ratio(self.alpha, self.beta, x, n - x)
+            + ln_beta_ratio(self.gamma, self.delta, 0.0, n + 1.0);
         (ln_alive - ln_l).exp().min(1.0)
     }
 
@@ -436,14 +434,18 @@ impl OpportunityModel for BgBb {
         let xf = f64::from(x);
         let ln_choose = |i: f64| ln_gamma(i + 1.0) - ln_gamma(xf + 1.0) - ln_gamma(i - xf + 1.0);
         let nf = f64::from(opportunities);
-        let mut terms =
-            vec![ln_choose(nf) + ln_beta(alpha + xf, beta + nf - xf) + ln_beta(gamma, delta + nf)];
+        let mut terms = vec![
+            ln_choose(nf)
+                + ln_beta_ratio(alpha, beta, xf, nf - xf)
+                + ln_beta_ratio(gamma, delta, 0.0, nf),
+        ];
         terms.extend((x..opportunities).map(|i| {
             let i = f64::from(i);
-            ln_choose(i) + ln_beta(alpha + xf, beta + i - xf) + ln_beta(gamma + 1.0, delta + i)
+            ln_choose(i)
+                + ln_beta_ratio(alpha, beta, xf, i - xf)
+                + ln_beta_ratio(gamma, delta, 1.0, i)
         }));
-        let ln_norm = ln_beta(alpha, beta) + ln_beta(gamma, delta);
-        (crate::special::log_sum_exp(&terms) - ln_norm).exp()
+        crate::special::log_sum_exp(&terms).exp()
     }
 
     /// DERT(d): discounted expected residual transactions of a customer with history
@@ -483,8 +485,7 @@ impl OpportunityModel for BgBb {
             1.0 / (1.0 + discount),
         )?;
         debug_assert!(sign > 0.0);
-        let ln_dert = self.ln_p_factor(h) + ln_beta(gamma, delta + n + 1.0)
-            - ln_beta(gamma, delta)
+        let ln_dert = self.ln_p_factor(h) + ln_beta_ratio(gamma, delta, 0.0, n + 1.0)
             - discount.ln_1p()
             + ln_f
             - ln_l;
@@ -603,6 +604,7 @@ impl LogLikelihood for BgBb {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::special::ln_beta;
 
     #[test]
     fn construction_rejects_invalid_parameters() {

@@ -152,6 +152,15 @@ pub fn digamma_diff(z: f64, d: f64) -> f64 {
         + (inv(w, 4) - inv(z, 4)) / 120.0
 }
 
+/// ln[B(p + dp, q + dq)/B(p, q)] for p, q > 0 and dp, dq ≥ 0, accurate also when p and q are
+/// huge (a beta mixing distribution collapsing to a point): as
+/// ln[Γ(p+dp)/Γ(p)] + ln[Γ(q+dq)/Γ(q)] − ln[Γ(p+q+dp+dq)/Γ(p+q)], each ratio from
+/// [`ln_gamma_ratio`], where the difference of two [`super::ln_beta`] values would keep only
+/// ~16 − log₁₀ ln Γ(p+q) digits.
+pub fn ln_beta_ratio(p: f64, q: f64, dp: f64, dq: f64) -> f64 {
+    ln_gamma_ratio(p, dp).0 + ln_gamma_ratio(q, dq).0 - ln_gamma_ratio(p + q, dp + dq).0
+}
+
 /// ln B(a, b) for a > 0 and b > 0, accurate also when b is huge: ln Γ(a) − ln[Γ(b+a)/Γ(b)]
 /// with the ratio from the Stirling series in difference form
 /// ([`ln_gamma_ratio`]), where [`super::ln_beta`]'s difference of two large ln Γ values

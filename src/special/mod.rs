@@ -12,7 +12,7 @@ pub mod hyp2f1_series;
 
 pub use gamma_inc::{ln_tricomi_u_ss, ln_upper_gamma};
 pub(crate) use gamma_ratio::ln_gamma_ratio;
-pub use gamma_ratio::{digamma_diff, ln_beta_large};
+pub use gamma_ratio::{digamma_diff, ln_beta_large, ln_beta_ratio};
 pub use hyp2f1::{hyp2f1, ln_hyp2f1};
 pub use hyp2f1_series::{ln_hyp2f1_1_series, LnHyp2f1Series};
 
