@@ -339,23 +339,16 @@ fn demo_writes_every_promised_file() {
 
 /// The CDNOW sample log with the paper's calibration/holdout dates, through `btyd compare`.
 fn compare_args<'a>(log: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    let mut args = vec![
-        "compare",
-        log,
-        "--no-header",
-        "--customer-col",
-        "2",
-        "--date-col",
-        "3",
-        "--amount-col",
-        "5",
+    let mut args = vec!["compare", log];
+    args.extend(common::CDNOW_SAMPLE_COLUMNS);
+    args.extend([
         "--calibration-end",
         "1997-09-30",
         "--observation-end",
         "1998-06-30",
         "--out",
         "out",
-    ];
+    ]);
     args.extend_from_slice(extra);
     args
 }
@@ -509,27 +502,6 @@ fn compare_fits_nbd_on_steady_buyers() {
     }
 }
 
-/// The CDNOW sample's compare arguments, into `out`.
-fn cdnow_compare<'a>(log: &'a str, out: &'a str) -> Vec<&'a str> {
-    vec![
-        "compare",
-        log,
-        "--no-header",
-        "--customer-col",
-        "2",
-        "--date-col",
-        "3",
-        "--amount-col",
-        "5",
-        "--calibration-end",
-        "1997-09-30",
-        "--observation-end",
-        "1998-06-30",
-        "--out",
-        out,
-    ]
-}
-
 /// Issue 11 (7, 8): compare's arguments are checked together before any work or file (a
 /// model named twice, a P(alive) model not compared, a time unit finer than a day); a frequency
 /// cut beyond the data is capped (it used to take 74 s at 5,000 and report every model failed
@@ -540,11 +512,7 @@ fn compare_checks_its_arguments_first_and_writes_a_fresh_folder() {
     let w = Workdir::new();
     let log = dataset("CDNOW_sample.txt");
     let log = log.to_str().unwrap();
-    let with = |extra: &[&'static str]| {
-        let mut a = cdnow_compare(log, "out");
-        a.extend_from_slice(extra);
-        a
-    };
+    let with = |extra: &[&'static str]| compare_args(log, extra);
     w.fails(&with(&["--models", "bg-nbd,nbd,bg-nbd"]), &["bg-nbd twice"]);
     w.fails(
         &with(&["--models", "bg-nbd,nbd", "--p-alive-model", "pareto-nbd"]),

@@ -533,16 +533,9 @@ fn bg_bb_from_a_transaction_log_to_clv() {
     let w = Workdir::new();
     let log = dataset("CDNOW_sample.txt");
     let log = log.to_str().unwrap();
-    w.succeeds(&[
-        "summary",
-        log,
-        "--no-header",
-        "--customer-col",
-        "2",
-        "--date-col",
-        "3",
-        "--amount-col",
-        "5",
+    let mut args = vec!["summary", log];
+    args.extend(common::CDNOW_SAMPLE_COLUMNS);
+    args.extend([
         "--time-unit",
         "month",
         "--calibration-end",
@@ -553,6 +546,7 @@ fn bg_bb_from_a_transaction_log_to_clv() {
         "-o",
         "monthly.csv",
     ]);
+    w.succeeds(&args);
     let (header, rows) = table(&w.read("monthly.csv"));
     assert_eq!(
         header,

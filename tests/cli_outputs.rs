@@ -148,15 +148,7 @@ fn the_time_unit_travels_with_a_summary() {
     let w = Workdir::new();
     let log = dataset("CDNOW_sample.txt");
     let log = log.to_str().unwrap();
-    let cols = [
-        "--no-header",
-        "--customer-col",
-        "2",
-        "--date-col",
-        "3",
-        "--amount-col",
-        "5",
-    ];
+    let cols = common::CDNOW_SAMPLE_COLUMNS;
     let summarise = |unit: &str, out: &str| {
         let mut args = vec!["summary", log];
         args.extend(cols);

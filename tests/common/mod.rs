@@ -94,13 +94,13 @@ pub fn check_gradient_with_noise<M: btyd::models::LogLikelihood>(
     Ok(())
 }
 
-/// The CDNOW sample's calibration/holdout summary built from the transaction log
-/// (`CDNOW_sample.txt`: no header, customer column 2, date column 3, amount column 5), in weeks,
-/// calibration to 1997-09-30 and observation to 1998-06-30, as in Fader, Hardie & Lee (2005a).
-pub fn cdnow_sample_summary() -> btyd::data::Summary {
-    use btyd::data::{
-        build_summary, read_transactions, ColumnSpec, ReadOptions, SummaryOptions, TimeUnit,
-    };
+/// The CDNOW sample's transaction log (`CDNOW_sample.txt`: no header, customer column 2, date
+/// column 3, amount column 5) and the summary options of Fader, Hardie & Lee (2005a):
+/// calibration to 1997-09-30, observation to 1998-06-30, in `unit`.
+pub fn cdnow_sample_log(
+    unit: btyd::data::TimeUnit,
+) -> (btyd::data::Transactions, btyd::data::SummaryOptions) {
+    use btyd::data::{read_transactions, ColumnSpec, ReadOptions, SummaryOptions};
     let read = ReadOptions {
         customer_col: Some(ColumnSpec::Index(2)),
         date_col: Some(ColumnSpec::Index(3)),
@@ -111,35 +111,40 @@ pub fn cdnow_sample_summary() -> btyd::data::Summary {
     let tx = read_transactions(&dataset("CDNOW_sample.txt"), &read).expect("CDNOW sample log");
     let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
     let opts = SummaryOptions {
-        unit: TimeUnit::Week,
+        unit,
         observation_end: Some(date("1998-06-30")),
         calibration_end: Some(date("1997-09-30")),
     };
-    build_summary(&tx, &opts).expect("summary").0
+    (tx, opts)
+}
+
+/// The CDNOW sample's weekly calibration/holdout summary built from its transaction log
+/// ([`cdnow_sample_log`]).
+pub fn cdnow_sample_summary() -> btyd::data::Summary {
+    let (tx, opts) = cdnow_sample_log(TimeUnit::Week);
+    btyd::data::build_summary(&tx, &opts).expect("summary").0
 }
 
 /// The CDNOW sample's monthly discrete-time (BG/BB) summary: one opportunity per month after
-/// each customer's first purchase, calibration to 1997-09-30, observation to 1998-06-30.
+/// each customer's first purchase ([`cdnow_sample_log`]).
 pub fn cdnow_sample_monthly() -> btyd::data::OpportunitySummary {
-    use btyd::data::{
-        opportunity_summary, read_transactions, ColumnSpec, ReadOptions, SummaryOptions, TimeUnit,
-    };
-    let read = ReadOptions {
-        customer_col: Some(ColumnSpec::Index(2)),
-        date_col: Some(ColumnSpec::Index(3)),
-        amount_col: Some(ColumnSpec::Index(5)),
-        has_header: false,
-        ..ReadOptions::default()
-    };
-    let tx = read_transactions(&dataset("CDNOW_sample.txt"), &read).expect("CDNOW sample log");
-    let date = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("date");
-    let opts = SummaryOptions {
-        unit: TimeUnit::Month,
-        observation_end: Some(date("1998-06-30")),
-        calibration_end: Some(date("1997-09-30")),
-    };
-    opportunity_summary(&tx, &opts).expect("monthly summary").0
+    let (tx, opts) = cdnow_sample_log(TimeUnit::Month);
+    btyd::data::opportunity_summary(&tx, &opts)
+        .expect("monthly summary")
+        .0
 }
+
+/// The command-line options that read the CDNOW sample's log (no header, customer column 2,
+/// date column 3, amount column 5).
+pub const CDNOW_SAMPLE_COLUMNS: [&str; 7] = [
+    "--no-header",
+    "--customer-col",
+    "2",
+    "--date-col",
+    "3",
+    "--amount-col",
+    "5",
+];
 
 /// The 2,357 CDNOW customers of `cdnow_customers_summary_with_transactions.csv` (columns
 /// `ID,x,t_x,T,zbar`, CRLF, weeks, 2-dp values, zbar = mean repeat-transaction value, 0 when
