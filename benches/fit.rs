@@ -35,9 +35,20 @@ fn simulated(
     seed: u64,
     simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
 ) -> Vec<History> {
+    simulated_with_ages(n, seed, 182..=547, simulate)
+}
+
+/// `n` customers of `simulate` with ages uniform on `days` (in days), recency and T in weeks at
+/// day resolution.
+fn simulated_with_ages(
+    n: usize,
+    seed: u64,
+    days: std::ops::RangeInclusive<u32>,
+    simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
+) -> Vec<History> {
     let mut rng = StdRng::seed_from_u64(seed);
     let ages: Vec<f64> = (0..n)
-        .map(|_| rng.random_range(182..=547) as f64 / 7.0)
+        .map(|_| f64::from(rng.random_range(days.clone())) / 7.0)
         .collect();
     simulate(&ages, &mut rng)
         .expect("simulate")
@@ -53,19 +64,8 @@ fn simulated(
 /// for T uniform in 26..52 weeks, with recency and T at day resolution. The Pareto/NBD fit on
 /// them runs towards s → 0, β → ∞.
 fn steady_buyers(n: usize, seed: u64) -> Vec<History> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let ages: Vec<f64> = (0..n)
-        .map(|_| rng.random_range(182..=364) as f64 / 7.0)
-        .collect();
     let nbd = Nbd::new(0.5, 10.0).expect("valid");
-    nbd.simulate(&ages, &mut rng)
-        .expect("simulate")
-        .into_iter()
-        .map(|h| History {
-            recency: (h.recency * 7.0).floor() / 7.0,
-            ..h
-        })
-        .collect()
+    simulated_with_ages(n, seed, 182..=364, |ages, rng| nbd.simulate(ages, rng))
 }
 
 fn fit_histories<M: LogLikelihood<Obs = History>>(rows: &[History]) -> M {
