@@ -1,14 +1,15 @@
 //! Special functions: log-gamma, digamma, log-beta (from statrs), ratios of gamma functions,
 //! log-space arithmetic, the Gauss hypergeometric function ₂F₁ (in [`hyp2f1`](mod@hyp2f1)),
 //! ₂F₁(1, p; c; z) with its parameter derivatives (in [`hyp2f1_series`]), the upper incomplete
-//! gamma function and Tricomi U(s, s; z) (in [`gamma_inc`]), and the regularised incomplete
-//! beta function (in [`beta_inc`]).
+//! gamma function and Tricomi U(s, s; z) (in [`gamma_inc`]), the regularised incomplete beta
+//! function (in [`beta_inc`]), and adaptive Gauss–Kronrod quadrature (in [`quadrature`]).
 
 pub mod beta_inc;
 pub mod gamma_inc;
 mod gamma_ratio;
 pub mod hyp2f1;
 pub mod hyp2f1_series;
+pub mod quadrature;
 
 pub use beta_inc::beta_reg;
 pub use gamma_inc::{ln_tricomi_u_ss, ln_upper_gamma};
