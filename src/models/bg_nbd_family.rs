@@ -356,6 +356,23 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
         };
         Ok(c / (a - 1.0) * one_minus)
     }
+
+    /// ln(A4/A3) = ln(a/(b+k−1)) + (r+x) ln((α+T)/(α+t_x)), the log-odds of "dropped out at
+    /// the last purchase" against "alive" (−∞ when k = 0); P(alive) = logistic(−ln(A4/A3)).
+    ///
+    /// # Numerics
+    /// ln((α+T)/(α+t_x)) as ln1p((T − t_x)/(α + t_x)): relative accuracy of a few ulps however
+    /// close t_x is to T, where the difference ln(α+T) − ln(α+t_x) of the likelihood keeps only its
+    /// absolute accuracy ~1e-16·ln(α+T), a relative error of up to 1e-6 in P(alive) once
+    /// multiplied by r + x = 1e9.
+    fn ln_odds_dropped(&self, h: &History) -> f64 {
+        let k = h.frequency + self.shift();
+        if k == 0.0 {
+            return f64::NEG_INFINITY;
+        }
+        let ln_ratio = ((h.age - h.recency) / (self.alpha + h.recency)).ln_1p();
+        self.ln_a4_coef(k) + (self.r + h.frequency) * ln_ratio
+    }
 }
 
 impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
@@ -531,17 +548,13 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
     /// MBG/NBD: P(alive) = 1 / (1 + a/(b+x)·((α+T)/(α+t_x))^{r+x})
     /// ```
     /// # Numerics
-    /// A logistic function of the log-odds, so it underflows to exactly 0 instead of
-    /// overflowing.
+    /// A logistic function of the log-odds, 1/(1 + e^d), so it underflows to exactly 0 instead
+    /// of overflowing, with d = ln(a/(b+k−1)) + (r+x)·ln1p((T − t_x)/(α + t_x)) accurate to a
+    /// few ulps even at x = 1e9 (the private `ln_odds_dropped`).
     #[doc(alias = "conditional_probability_alive")]
     #[doc(alias = "expected_probability_alive")]
     fn p_alive(&self, h: &History) -> f64 {
-        let k = h.frequency + self.shift();
-        if k == 0.0 {
-            return 1.0;
-        }
-        let ln_atx = (self.alpha + h.recency).ln();
-        logistic(-self.a3_and_ratio(h, self.ln_a4_coef(k), ln_atx).ln_ratio)
+        logistic(-self.ln_odds_dropped(h))
     }
 
     /// P(X(t) = n): probability that a new customer makes n purchases in (0, t].
