@@ -4,7 +4,10 @@ use super::ParetoNbd;
 use crate::data::History;
 use crate::error::{Error, Result};
 use crate::models::{check_horizon, ModelRole, PurchaseModel, Role};
-use crate::special::{ln_beta, ln_gamma, ln_hyp2f1, ln_tricomi_u_ss, log_sum_exp};
+use crate::special::{
+    ln_beta, ln_gamma, ln_hyp2f1, ln_hyp2f1_1_series, ln_tricomi_u_ss, log1m_exp, log1p_exp,
+    log_sum_exp,
+};
 
 impl ParetoNbd {
     /// DERT: discounted expected residual transactions of a customer over an infinite horizon,
@@ -49,7 +52,7 @@ impl ParetoNbd {
             });
         }
         let ParetoNbd { r, alpha, s, beta } = *self;
-        let ln_pa = self.ln_p_alive(h);
+        let ln_pa = self.ln_p_alive_prediction(h);
         if ln_pa.is_nan() {
             return Err(self.numerical("P(alive)", h));
         }
@@ -68,7 +71,94 @@ impl ParetoNbd {
             inputs: format!("{self:?}, {h:?}"),
         }
     }
+
+    /// ln P(alive | x, t_x, T) for the predictions: the likelihood's own form (`ln_p_alive`,
+    /// shared with the fit) while its rounding error in the log-odds, ~ε·[(r+x)|ln(α+T)| +
+    /// s|ln(β+T)|], is below [`LIKELIHOOD_FORM_MAX_ERROR`] (x up to ~30 at T = 1e6, ~110 at
+    /// T = 39), the ratio form of [`Self::ln_p_alive_ratio_form`] beyond. NaN if a Gauss series
+    /// cannot be evaluated.
+    fn ln_p_alive_prediction(&self, h: &History) -> f64 {
+        let scale = (self.r + h.frequency) * (self.alpha + h.age).ln().abs()
+            + self.s * (self.beta + h.age).ln().abs();
+        if scale * f64::EPSILON <= LIKELIHOOD_FORM_MAX_ERROR {
+            self.ln_p_alive(h)
+        } else {
+            self.ln_p_alive_ratio_form(h)
+        }
+    }
+
+    /// ln P(alive | x, t_x, T), accurate to ~1e-15 in the log-odds for any x; NaN if a Gauss
+    /// series cannot be evaluated.
+    ///
+    /// # Formula
+    /// Note 009, eqs. (36)–(37): P(alive) = 1 / (1 + e^ℓ) with the log-odds
+    /// ```text
+    /// ℓ = ln[s/(r+s+x)] + ln A0 + (r+x) ln(α+T) + s ln(β+T),   A0 = G(t_x) − G(T)   (eqs. 19–20)
+    /// ```
+    /// and, after Euler's transformation of the ₂F₁ (DLMF 15.8.1; see the likelihood's `ln_g`),
+    /// with H(p, c; z) = ₂F₁(1, p; c; z), a = r+s+x:
+    /// ```text
+    /// α ≥ β:  G(y) = (α+y)^−(r+x) (β+y)^−s · H(r+x, a+1; (α−β)/(α+y))
+    /// α < β:  G(y) = (α+y)^−(r+x−1) (β+y)^−(s+1) · H(s+1, a+1; (β−α)/(β+y))
+    /// ```
+    /// # Numerics
+    /// ℓ is formed from the logarithms of the ratios, L_α = ln((α+T)/(α+t_x)) and
+    /// L_β = ln((β+T)/(β+t_x)), each as ln1p((T − t_x)/(· + t_x)); e.g. for α ≥ β
+    /// ```text
+    /// ln G(t_x) + (r+x) ln(α+T) + s ln(β+T) = (r+x) L_α + s L_β + ln H(t_x)
+    /// d = ln G(T) − ln G(t_x) = −(r+x) L_α − s L_β + ln H(T) − ln H(t_x),   ln A0 = ln G(t_x) + ln(1 − e^d)
+    /// ```
+    /// The likelihood's form (`ln_p_alive`) subtracts logarithms of size (r+x)·ln(α+T), whose
+    /// rounding is a relative error of up to 1e-6 in P(alive) at x = 1e9; here every term is of
+    /// the size of the result. At t_x = T, A0 = 0 and P(alive) = 1.
+    fn ln_p_alive_ratio_form(&self, h: &History) -> f64 {
+        if h.recency >= h.age {
+            return 0.0;
+        }
+        let ParetoNbd { r, alpha, s, beta } = *self;
+        let x = h.frequency;
+        let a = r + s + x;
+        let gap = h.age - h.recency;
+        let l_alpha = (gap / (alpha + h.recency)).ln_1p();
+        let l_beta = (gap / (beta + h.recency)).ln_1p();
+        let ln_h = |p: f64, z: f64| {
+            ln_hyp2f1_1_series(p, a + 1.0, z)
+                .map(|v| v.ln_f)
+                .or_else(|| ln_hyp2f1(1.0, p, a + 1.0, z).ok().map(|v| v.0))
+                .unwrap_or(f64::NAN)
+        };
+        // (ln G(t_x) + (r+x) ln(α+T) + s ln(β+T), d)
+        let (g_tx, d) = if alpha >= beta {
+            let (h_tx, h_t) = (
+                ln_h(r + x, (alpha - beta) / (alpha + h.recency)),
+                ln_h(r + x, (alpha - beta) / (alpha + h.age)),
+            );
+            let powers = (r + x) * l_alpha + s * l_beta;
+            (powers + h_tx, h_t - h_tx - powers)
+        } else {
+            let (h_tx, h_t) = (
+                ln_h(s + 1.0, (beta - alpha) / (beta + h.recency)),
+                ln_h(s + 1.0, (beta - alpha) / (beta + h.age)),
+            );
+            let powers = (r + x - 1.0) * l_alpha + (s + 1.0) * l_beta;
+            let logs = (alpha + h.age).ln() - (beta + h.age).ln();
+            (powers + logs + h_tx, h_t - h_tx - powers)
+        };
+        if d.is_nan() || g_tx.is_nan() {
+            return f64::NAN;
+        }
+        if d >= 0.0 {
+            // A0 = 0 to rounding (t_x indistinguishable from T).
+            return 0.0;
+        }
+        let log_odds = s.ln() - a.ln() + g_tx + log1m_exp(d);
+        -log1p_exp(log_odds)
+    }
 }
+
+/// Largest rounding error in the log-odds of P(alive) for which the likelihood's form is used
+/// in predictions (see `ParetoNbd::ln_p_alive_prediction`).
+const LIKELIHOOD_FORM_MAX_ERROR: f64 = 1e-13;
 
 /// [1 − (b/(b+t))^(s−1)] / (s−1), continuous at s = 1 where it is ln(1 + t/b).
 ///
@@ -118,7 +208,7 @@ impl PurchaseModel for ParetoNbd {
 
     /// E[Y(t) | x, t_x, T] = P(alive)·(r+x)(β+T)/((α+T)(s−1))·[1 − ((β+T)/(β+T+t))^(s−1)]
     /// (note 009, eq. 41), with the s = 1 limit as in
-    /// [`PurchaseModel::expected_purchases_new`].
+    /// [`PurchaseModel::expected_purchases_new`], and P(alive) as in [`PurchaseModel::p_alive`].
     ///
     /// # Errors
     /// An invalid horizon; [`Error::Numerical`] if P(alive) cannot be evaluated.
@@ -126,7 +216,7 @@ impl PurchaseModel for ParetoNbd {
     fn expected_purchases(&self, h: &History, horizon: f64) -> Result<f64> {
         let t = check_horizon(horizon)?;
         let ParetoNbd { r, alpha, s, beta } = *self;
-        let ln_pa = self.ln_p_alive(h);
+        let ln_pa = self.ln_p_alive_prediction(h);
         if ln_pa.is_nan() {
             return Err(self.numerical("P(alive)", h));
         }
@@ -138,12 +228,15 @@ impl PurchaseModel for ParetoNbd {
     }
 
     /// P(alive | x, t_x, T) = 1 / {1 + s/(r+s+x)·(α+T)^{r+x} (β+T)^s·A0} (note 009, eqs. 36–37),
-    /// evaluated as exp(l₁ − ln(e^l₁ + e^l₂)) so that neither A0 nor the powers overflow;
-    /// exactly 1 when t_x = T. NaN only if a Gauss series fails to converge.
+    /// evaluated in logs so that neither A0 nor the powers overflow, and for large x from the
+    /// logarithms of the ratios (α+T)/(α+t_x) and (β+T)/(β+t_x) (see the private
+    /// `ln_p_alive_ratio_form`: accurate to ~1e-14 relative at x = 1e9, where the difference of
+    /// logarithms of size (r+x) ln(α+T) lost up to 2e-6); exactly 1 when t_x = T. NaN only if a
+    /// Gauss series fails to converge.
     #[doc(alias = "conditional_probability_alive")]
     #[doc(alias = "expected_probability_alive")]
     fn p_alive(&self, h: &History) -> f64 {
-        self.ln_p_alive(h).exp()
+        self.ln_p_alive_prediction(h).exp()
     }
 
     /// P(X(t) = n) for a new customer (Fader & Hardie, notes 012/013; the form of
@@ -227,6 +320,37 @@ mod tests {
             }
         }
         assert!(m.expected_purchases_new(-1.0).is_err());
+    }
+
+    /// The ratio form of P(alive) agrees with the likelihood's form where the latter is accurate
+    /// (ordinary x), on both branches of A0 (α < β: the published CDNOW estimates; α > β) and
+    /// for α = β; the predictions switch between the two at x ≈ 30–110.
+    #[test]
+    fn p_alive_forms_agree_for_ordinary_customers() {
+        for m in [
+            ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap(),
+            ParetoNbd::new(2.5, 0.8, 3.2, 0.45).unwrap(),
+            ParetoNbd::new(0.7, 5.0, 1.3, 5.0).unwrap(),
+        ] {
+            for (x, t_x, age) in [
+                (0.0, 0.0, 38.86),
+                (1.0, 1.71, 38.86),
+                (2.0, 30.43, 38.86),
+                (7.0, 29.43, 38.86),
+                (30.0, 38.0, 38.86),
+                (100.0, 77.0, 77.86),
+                (14.0, 77.859, 77.86),
+                (5.0, 3.0, 1000.0),
+            ] {
+                let h = History::new(x, t_x, age).unwrap();
+                let (a, b) = (m.ln_p_alive(&h), m.ln_p_alive_ratio_form(&h));
+                // Absolute on ln P: the likelihood's form itself carries ~ε·(r+x)·ln(α+T).
+                assert!(
+                    (a - b).abs() <= 1e-12 * a.abs().max(1.0),
+                    "{m:?} {h:?}: {a} vs {b}"
+                );
+            }
+        }
     }
 
     /// dropout_bracket is continuous through s = 1 and equals the closed forms either side.
