@@ -131,7 +131,7 @@ fn ln_rising_ratio(gamma: f64, d: f64, m: u32) -> f64 {
     if m <= DIRECT_TERMS || eps == 0.0 {
         return head;
     }
-    let g = |x: f64| ln_gamma_ratio(x, eps).0;
+    let g = |x: f64| ln_gamma_ratio(x, eps);
     head + g(1.0 + d + f64::from(m)) - g(1.0 + d + f64::from(DIRECT_TERMS))
 }
 

@@ -398,7 +398,9 @@ pub const DISCRETE_TAIL: f64 = 1e-13;
 /// E\[Y\] itself: smooth on [0, 1) and at most logarithmically unbounded as u → 1 even when
 /// E[Y(t)] grows without bound (BG/NBD with a ≤ 1), since E[Y(t)] grows at most linearly in t.
 /// It is integrated by adaptive Gauss–Kronrod (7, 15) quadrature to relative accuracy 1e-11
-/// (see [`super::quadrature`]), which never evaluates the end point u = 1.
+/// with no absolute floor (see [`super::quadrature`]), which never evaluates the end point
+/// u = 1; the integrand is positive, so the relative criterion holds however small DERT is
+/// (a customer with P(alive) ≈ 1e-23 has DERT ≈ 1e-21).
 ///
 /// # Errors
 /// Errors of the purchase model; an infinite horizon with δ = 0; quadrature failure.
@@ -450,11 +452,16 @@ pub fn dert_by_quadrature<M: PurchaseModel + ?Sized>(
             (0.0, 1.0)
         }
     };
+    // Relative tolerance only: E[Y] carries the factor P(alive), which can be 1e-300 (an
+    // absolute floor would then accept any estimate).
     let integral = integrate(
         |u| model.expected_purchases(history, -(-u).ln_1p() / delta),
         0.0,
         upper,
-        &Tolerance::default(),
+        &Tolerance {
+            absolute: 0.0,
+            ..Tolerance::default()
+        },
     )?;
     Ok(end_term + integral)
 }

@@ -6,14 +6,16 @@
 //! purchases by a spend model's expected spend and a margin, with the time unit and discounting
 //! explicit, and [`clv_opportunities`](mod@clv_opportunities) does the same per opportunity for
 //! a discrete-time model; [`tables`] computes grids such as the P(alive) matrix; [`quadrature`]
-//! is the small adaptive integrator of continuous discounting.
+//! is the small adaptive integrator of continuous discounting (it lives in
+//! [`crate::special::quadrature`], where the Pareto/NBD P(X(t) = n) also uses it).
 
 pub mod clv;
 pub mod clv_opportunities;
 pub mod customers;
 pub mod purchases;
-pub mod quadrature;
 pub mod tables;
+
+pub use crate::special::quadrature;
 
 pub use clv::{
     clv, customer_clv, dert, dert_by_quadrature, discounted_purchases_discrete, month_in,

@@ -7,6 +7,10 @@
 //! Here the difference is computed directly, from the Stirling series (DLMF 5.11.1) written in
 //! difference form after shifting the arguments above [`SHIFT_TO`] with the recurrence
 //! Γ(y + 1) = y Γ(y) (DLMF 5.5.1).
+//!
+//! Public through `special`: [`ln_gamma_ratio_positive`] (as `special::ln_gamma_ratio`) and the
+//! negative binomial log-probability built on it, [`ln_neg_binomial_pmf`], whose Γ(r+n)/n!
+//! the purchase models' P(X(t) = n) need for n up to 10⁶ and beyond.
 
 /// Arguments are shifted up to at least this value before the Stirling series is used.
 const SHIFT_TO: f64 = 12.0;
@@ -167,6 +171,38 @@ pub fn ln_beta_ratio(p: f64, q: f64, dp: f64, dq: f64) -> f64 {
 /// would keep only ~16 − log₁₀ ln Γ(b) digits.
 pub fn ln_beta_large(a: f64, b: f64) -> f64 {
     super::ln_gamma(a) - ln_gamma_ratio(b, a).0
+}
+
+/// ln(Γ(x + δ)/Γ(x)) for x > 0 and x + δ > 0 (re-exported as `special::ln_gamma_ratio`).
+///
+/// # Numerics
+/// Computed as a difference directly, from the Stirling series in difference form after
+/// shifting both arguments above 12 (DLMF 5.5.1, 5.11.1; see `gamma_ratio.rs`): full relative
+/// accuracy for large x, where `ln_gamma(x + δ) − ln_gamma(x)` keeps only the absolute
+/// accuracy ~1e-16·x ln x of its terms (1e-9 at x = 10⁶).
+///
+/// # Examples
+/// ```
+/// // Γ(10⁶ + ½)/Γ(10⁶) ≈ √(10⁶)·(1 − 1/(8·10⁶)).
+/// let l = btyd::special::ln_gamma_ratio(1e6, 0.5);
+/// assert!((l - (3.0 * 10f64.ln() - 1.0 / 8e6)).abs() < 1e-14);
+/// ```
+#[inline]
+pub fn ln_gamma_ratio_positive(x: f64, delta: f64) -> f64 {
+    debug_assert!(x > 0.0 && x + delta > 0.0);
+    ln_gamma_ratio(x, delta).0
+}
+
+/// ln of the negative binomial probability Γ(r+n)/(Γ(r) n!) · p^r · q^n (q = 1 − p), given
+/// ln p and ln q (computed by the caller so that both keep their relative accuracy, e.g.
+/// ln p = −ln1p(t/α), ln q = −ln1p(α/t) for the NBD count of purchases in (0, t]).
+///
+/// # Numerics
+/// ln[Γ(r+n)/n!] = ln[Γ(n+1+(r−1))/Γ(n+1)] by [`ln_gamma_ratio`](super::ln_gamma_ratio) (no cancellation between
+/// ln Γ values of size n ln n), and the n ln q term is left out at n = 0 (so q = 0 is allowed).
+pub fn ln_neg_binomial_pmf(n: f64, r: f64, ln_p: f64, ln_q: f64) -> f64 {
+    let ln_q_term = if n == 0.0 { 0.0 } else { n * ln_q };
+    ln_gamma_ratio_positive(n + 1.0, r - 1.0) - super::ln_gamma(r) + r * ln_p + ln_q_term
 }
 
 #[cfg(test)]

@@ -1,18 +1,25 @@
-//! Special functions: log-gamma, digamma, log-beta (from statrs), log-space arithmetic, the
-//! Gauss hypergeometric function ₂F₁ (in [`hyp2f1`](mod@hyp2f1)), ₂F₁(1, p; c; z) with its
-//! parameter derivatives (in [`hyp2f1_series`]), integrals of v^(−p)(1 + v)^(−q) for the
-//! Pareto/NBD likelihood where those Gauss functions have z near 1 (in [`beta_prime`]), and the
-//! upper incomplete gamma function and Tricomi U(s, s; z) (in [`gamma_inc`]).
+//! Special functions: log-gamma, digamma, log-beta (from statrs), ratios of gamma functions
+//! and their differences, log-space arithmetic, the Gauss hypergeometric function ₂F₁ (in
+//! [`hyp2f1`](mod@hyp2f1)), ₂F₁(1, p; c; z) with its parameter derivatives (in
+//! [`hyp2f1_series`]), integrals of v^(−p)(1 + v)^(−q) for the Pareto/NBD likelihood where those
+//! Gauss functions have z near 1 (in [`beta_prime`]), the upper incomplete gamma function and
+//! Tricomi U(s, s; z) (in [`gamma_inc`]), the regularised incomplete beta function (in
+//! [`beta_inc`]), and adaptive Gauss–Kronrod quadrature (in [`quadrature`]).
 
+pub mod beta_inc;
 pub mod beta_prime;
 pub mod gamma_inc;
 mod gamma_ratio;
 pub mod hyp2f1;
 pub mod hyp2f1_series;
+pub mod quadrature;
 
+pub use beta_inc::beta_reg;
 pub use gamma_inc::{ln_tricomi_u_ss, ln_upper_gamma};
-pub(crate) use gamma_ratio::ln_gamma_ratio;
-pub use gamma_ratio::{digamma_diff, ln_beta_large, ln_beta_ratio};
+pub use gamma_ratio::{
+    digamma_diff, ln_beta_large, ln_beta_ratio, ln_gamma_ratio_positive as ln_gamma_ratio,
+    ln_neg_binomial_pmf,
+};
 pub use hyp2f1::{hyp2f1, ln_hyp2f1};
 pub use hyp2f1_series::{ln_hyp2f1_1_series, LnHyp2f1Series};
 
