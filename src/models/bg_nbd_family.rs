@@ -44,7 +44,7 @@ use super::{
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{
-    beta_reg, digamma, ln_beta, ln_gamma, ln_gamma_ratio, ln_hyp2f1, ln_neg_binomial_pmf, logistic,
+    beta_reg, digamma_diff, ln_beta_ratio, ln_gamma_ratio, ln_hyp2f1, ln_neg_binomial_pmf, logistic,
 };
 
 pub(super) mod sealed {
@@ -221,21 +221,23 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
         }
     }
 
+    /// The terms of ln L that depend on the frequency only, as ratios of gamma functions and
+    /// differences of digammas computed directly (no cancellation when r or a + b are huge:
+    /// the purchase or dropout mixing collapsing to a point, the edges the driver recognises).
     fn frequency_terms(&self, x: f64) -> FrequencyTerms {
         let Self { r, a, b, .. } = *self;
         let k = x + self.shift();
-        let psi_ab = digamma(a + b);
-        let psi_abk = digamma(a + b + k);
+        let d_ab = digamma_diff(a + b, k);
         FrequencyTerms {
             x,
             k,
-            ln_a1: ln_gamma(r + x) - ln_gamma(r),
+            ln_a1: ln_gamma_ratio(r, x),
             ln_alpha: self.alpha.ln(),
-            ln_a2: ln_beta(a, b + k) - ln_beta(a, b),
+            ln_a2: ln_beta_ratio(a, b, 0.0, k),
             ln_a4_coef: self.ln_a4_coef(k),
-            d_r: digamma(r + x) - digamma(r),
-            d_a: psi_ab - psi_abk,
-            d_b: psi_ab + digamma(b + k) - digamma(b) - psi_abk,
+            d_r: digamma_diff(r, x),
+            d_a: -d_ab,
+            d_b: digamma_diff(b, k) - d_ab,
         }
     }
 
