@@ -35,9 +35,11 @@
 //! The implementation is the one BG/NBD shares with MBG/NBD, [`BetaGeometricNbd`] with the
 //! [`AfterRepeat`] dropout rule (`bg_nbd_family.rs`). The log-likelihood is evaluated in the
 //! stable form of Hardie's note 027 ("Overcoming the BG/NBD Model's #NUM! Error Problem", 2013),
-//! ln L = ln A1 + ln A2 + ln A3 + softplus(ln(A4/A3)); P(alive) as a logistic of the log-odds;
-//! the expectations through the log-space ₂F₁ of [`crate::special`]; the bracket of eq. (8) as
-//! the regularised incomplete beta I_{t/(α+t)}(n, r).
+//! ln L = ln A1 + ln A2 + ln A3 + softplus(ln(A4/A3)), with A1 and A2 as ratios of gamma
+//! functions computed directly (no cancellation when the mixings collapse); P(alive) as a
+//! logistic of the log-odds, with ln((α+T)/(α+t_x)) by ln1p; E[Y(t) | x, t_x, T] after Euler's
+//! transformation (DLMF 15.8.1) of its ₂F₁, so no parameter grows with x; the bracket of eq.
+//! (8) as the regularised incomplete beta I_{t/(α+t)}(n, r) ([`crate::special::beta_reg`]).
 //!
 //! # Examples
 //! ```

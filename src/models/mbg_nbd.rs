@@ -40,7 +40,8 @@
 //! is the one MBG/NBD shares with BG/NBD, [`BetaGeometricNbd`] with the [`AlsoAtStart`] dropout
 //! rule (`bg_nbd_family.rs`). The log-likelihood is evaluated in the stable form of Hardie's
 //! note 027 (softplus of the log ratio of the two terms), P(alive) as a logistic of the
-//! log-odds, and the expectations through the log-space ₂F₁ of [`crate::special`]. The formulas
+//! log-odds, and the expectations after Euler's transformation of their ₂F₁, as for BG/NBD
+//! (see [`crate::models::bg_nbd`]). The formulas
 //! are those of docs/reference.md §6.4; equation numbers of the 2007 paper are not cited because
 //! its text was not available to us.
 //!

@@ -40,9 +40,10 @@
 //! β → ∞ for customers who never drop out), A0 comes instead from its integral form
 //! ∫ v^−p (1+v)^−q dv by a binomial-series primitive or quadrature
 //! ([`crate::special::beta_prime`]), so every evaluation takes bounded time (see
-//! `likelihood.rs`). The other
-//! Gauss functions (P(X(t) = n)) use [`crate::special::ln_hyp2f1`], and the DERT uses
-//! [`crate::special::ln_tricomi_u_ss`].
+//! `likelihood.rs`). P(X(t) = n) is the integral over the time of death, by quadrature (note
+//! 012's closed form, a difference of n + 2 nearly equal Gauss-function terms, loses every digit
+//! for n in the thousands), P(alive) for predictions a ratio form in the logs of (α+T)/(α+t_x)
+//! and (β+T)/(β+t_x), and the DERT uses [`crate::special::ln_tricomi_u_ss`].
 //!
 //! # Layout
 //! This file holds the type, its constructor and getters; `likelihood.rs` the likelihood with
