@@ -117,20 +117,17 @@ fn summary_unit(
     let same = |a: btyd::data::TimeUnit, b: btyd::data::TimeUnit| a.days() == b.days();
     let meta = match read_sidecar(summary)? {
         Sidecar::Valid(meta) => meta,
-        Sidecar::Stale => {
-            eprintln!(
-                "warning: {} does not describe {} any more (the file changed since); ignored",
-                sidecar_path(summary).display(),
-                summary.display()
-            );
+        other => {
+            if other == Sidecar::Stale {
+                eprintln!(
+                    "warning: {} does not describe {} any more (the file changed since); ignored",
+                    sidecar_path(summary).display(),
+                    summary.display()
+                );
+            }
             return Ok(stated
                 .or(model.map(|m| m.0))
                 .unwrap_or(btyd::data::TimeUnit::Week));
-        }
-        Sidecar::Absent => {
-            return Ok(stated
-                .or(model.map(|m| m.0))
-                .unwrap_or(btyd::data::TimeUnit::Week))
         }
     };
     let unit = meta.time_unit;

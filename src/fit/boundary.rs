@@ -20,9 +20,8 @@
 //! When neither applies the end point is judged as before: converged, or a non-convergence
 //! error.
 
-use super::covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd};
-use super::transform::{from_log, grad_to_log, to_log};
-use super::{AtBoundary, FitOptions, Fitted, FittedModel, Termination};
+use super::transform::{from_log, to_log};
+use super::{covariance_holding, AtBoundary, FitOptions, Fitted, FittedModel, Termination};
 use crate::data::{Patterns, TimeUnit};
 use crate::error::{Error, Result};
 use crate::models::{AnyModel, Boundary, LogLikelihood, ModelKind, ModelRole};
@@ -82,10 +81,11 @@ fn suspect<M: LogLikelihood>(end: &Fitted<M>) -> bool {
     let Some(cov) = &end.covariance else {
         return true;
     };
+    let params = end.model.params();
     !end.converged
-        || M::BOUNDARIES.iter().any(|b| {
-            log_variance_along(cov, &end.model.params(), b.direction) > LOG_SE_LIMIT.powi(2)
-        })
+        || M::BOUNDARIES
+            .iter()
+            .any(|b| log_variance_along(cov, &params, b.direction) > LOG_SE_LIMIT.powi(2))
 }
 
 /// Var(dᵀ ln p) from the natural-scale covariance: Σᵢⱼ dᵢ dⱼ Cov(pᵢ, pⱼ)/(pᵢ pⱼ).
@@ -178,30 +178,27 @@ fn edge_point<M: LogLikelihood>(
     if degenerate {
         return None;
     }
-    let mut best: Option<(&Boundary, Vec<f64>, M, f64)> = None;
+    let mut best: Option<(&Boundary, M, f64)> = None;
     for edge in M::BOUNDARIES.iter().filter(|b| b.nested.is_none()) {
-        let points = [1.0, 2.0].map(|k| {
-            let th = along(&theta, edge.direction, k);
-            ll_at::<M>(&th, patterns).map(|(m, ll)| (th, m, ll))
-        });
+        let points = [1.0, 2.0].map(|k| ll_at::<M>(&along(&theta, edge.direction, k), patterns));
         let [Some(p1), Some(p2)] = points else {
             continue;
         };
-        let (l0, l1, l2) = (end.log_likelihood, p1.2, p2.2);
+        let (l0, l1, l2) = (end.log_likelihood, p1.1, p2.1);
         let approaches = l1 >= l0 - LL_TOLERANCE
             && l2 >= l1 - LL_TOLERANCE
             && l2 - l1 <= (l1 - l0).max(0.0) + LL_TOLERANCE;
         if !approaches {
             continue;
         }
-        let (th, m, ll) = [(theta.clone(), end.model.clone(), l0), p1, p2]
+        let (m, ll) = [(end.model.clone(), l0), p1, p2]
             .into_iter()
-            .max_by(|a, b| a.2.total_cmp(&b.2))?;
-        if best.as_ref().is_none_or(|b| ll > b.3) {
-            best = Some((edge, th, m, ll));
+            .max_by(|a, b| a.1.total_cmp(&b.1))?;
+        if best.as_ref().is_none_or(|b| ll > b.2) {
+            best = Some((edge, m, ll));
         }
     }
-    let (edge, theta, model, ll) = best?;
+    let (edge, model, ll) = best?;
     let names = M::PARAM_NAMES;
     let at_edge: Vec<String> = edge
         .direction
@@ -219,7 +216,10 @@ fn edge_point<M: LogLikelihood>(
         };
         (name, value)
     });
-    let (covariance, covariance_error) = match held_covariance(&model, &theta, edge, patterns) {
+    let held: Vec<usize> = (0..edge.direction.len())
+        .filter(|&i| edge.direction[i] != 0)
+        .collect();
+    let (covariance, covariance_error) = match covariance_holding(&model, patterns, &held) {
         Ok(c) => (Some(c), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -254,42 +254,4 @@ fn edge_point<M: LogLikelihood>(
         boundary: Some(at),
         ..end.clone()
     })
-}
-
-/// Covariance of the parameters with those that run to the edge held: the inverse of the
-/// observed information of the others (in ln p, mapped by the delta method); the rows and
-/// columns of the held parameters are 0.
-fn held_covariance<M: LogLikelihood>(
-    model: &M,
-    theta: &[f64],
-    edge: &Boundary,
-    patterns: &Patterns<M::Obs>,
-) -> Result<Vec<Vec<f64>>> {
-    let free: Vec<usize> = (0..theta.len())
-        .filter(|&i| edge.direction[i] == 0)
-        .collect();
-    let sub_theta: Vec<f64> = free.iter().map(|&i| theta[i]).collect();
-    let neg_hessian = hessian_from_gradient(&sub_theta, |sub| {
-        let mut th = theta.to_vec();
-        for (&i, &v) in free.iter().zip(sub) {
-            th[i] = v;
-        }
-        let p = from_log(&th);
-        let m = M::from_params(&p)?;
-        let (_, mut g) = m.total_ln_likelihood(patterns);
-        grad_to_log(&mut g, &p);
-        Ok(free.iter().map(|&i| -g[i]).collect())
-    })?;
-    let sub_cov = invert_spd(&neg_hessian)?;
-    let params = model.params();
-    let sub_params: Vec<f64> = free.iter().map(|&i| params[i]).collect();
-    let sub_natural = delta_log_to_natural(&sub_cov, &sub_params);
-    let k = theta.len();
-    let mut cov = vec![vec![0.0; k]; k];
-    for (a, &i) in free.iter().enumerate() {
-        for (b, &j) in free.iter().enumerate() {
-            cov[i][j] = sub_natural[a][b];
-        }
-    }
-    Ok(cov)
 }

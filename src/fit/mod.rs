@@ -476,15 +476,39 @@ pub fn covariance_at<M: LogLikelihood>(
     model: &M,
     data: &Patterns<M::Obs>,
 ) -> Result<Vec<Vec<f64>>> {
+    covariance_holding(model, data, &[])
+}
+
+/// [`covariance_at`] with the parameters at the indices `held` fixed: the inverse observed
+/// information of the others; the rows and columns of the held parameters are 0.
+pub fn covariance_holding<M: LogLikelihood>(
+    model: &M,
+    data: &Patterns<M::Obs>,
+    held: &[usize],
+) -> Result<Vec<Vec<f64>>> {
     let params = model.params();
     let theta = to_log(&params);
-    let neg_hessian = hessian_from_gradient(&theta, |th| {
-        let p = from_log(th);
+    let free: Vec<usize> = (0..theta.len()).filter(|i| !held.contains(i)).collect();
+    let sub_theta: Vec<f64> = free.iter().map(|&i| theta[i]).collect();
+    let neg_hessian = hessian_from_gradient(&sub_theta, |sub| {
+        let mut th = theta.clone();
+        for (&i, &v) in free.iter().zip(sub) {
+            th[i] = v;
+        }
+        let p = from_log(&th);
         let m = M::from_params(&p)?;
         let (_, mut g) = total_ln_likelihood(&m, data);
         grad_to_log(&mut g, &p);
-        Ok(g.into_iter().map(|v| -v).collect())
+        Ok(free.iter().map(|&i| -g[i]).collect())
     })?;
-    let cov_theta = invert_spd(&neg_hessian)?;
-    Ok(delta_log_to_natural(&cov_theta, &params))
+    let sub_cov = invert_spd(&neg_hessian)?;
+    let sub_params: Vec<f64> = free.iter().map(|&i| params[i]).collect();
+    let sub_natural = delta_log_to_natural(&sub_cov, &sub_params);
+    let mut cov = vec![vec![0.0; theta.len()]; theta.len()];
+    for (a, &i) in free.iter().enumerate() {
+        for (b, &j) in free.iter().enumerate() {
+            cov[i][j] = sub_natural[a][b];
+        }
+    }
+    Ok(cov)
 }
