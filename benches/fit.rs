@@ -10,8 +10,10 @@ use btyd::data::{compress, History};
 use btyd::fit::{fit, FitOptions};
 use btyd::models::{BgNbd, LogLikelihood, Nbd, ParetoNbd};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+
+#[path = "gen/population.rs"]
+mod population;
+use population::{simulated, simulated_with_ages};
 
 fn cdnow() -> Vec<History> {
     let path = concat!(
@@ -24,38 +26,6 @@ fn cdnow() -> Vec<History> {
             let r = r.expect("record");
             let f = |i: usize| r[i].parse::<f64>().expect("number");
             History::new(f(1), f(2), f(3)).expect("valid")
-        })
-        .collect()
-}
-
-/// `n` customers drawn by `simulate` (a model's seeded simulator), first purchases spread over
-/// a year and observed for another half year, with recency and T in weeks at day resolution.
-fn simulated(
-    n: usize,
-    seed: u64,
-    simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
-) -> Vec<History> {
-    simulated_with_ages(n, seed, 182..=547, simulate)
-}
-
-/// `n` customers of `simulate` with ages uniform on `days` (in days), recency and T in weeks at
-/// day resolution.
-fn simulated_with_ages(
-    n: usize,
-    seed: u64,
-    days: std::ops::RangeInclusive<u32>,
-    simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
-) -> Vec<History> {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let ages: Vec<f64> = (0..n)
-        .map(|_| f64::from(rng.random_range(days.clone())) / 7.0)
-        .collect();
-    simulate(&ages, &mut rng)
-        .expect("simulate")
-        .into_iter()
-        .map(|h| History {
-            recency: (h.recency * 7.0).floor() / 7.0,
-            ..h
         })
         .collect()
 }

@@ -2,7 +2,6 @@
 //! check each against the holdout period (Fader, Hardie & Lee 2005a, §7), rank them, and write
 //! the tables, model files and plots.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::bail;
@@ -15,7 +14,6 @@ use btyd::validate::{
     compare, CompareOptions, Comparison, FrequencyClasses, ModelEvaluation, RankBy, Stage,
     Tracking, DEFAULT_FREQUENCY_CUT,
 };
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::summary::{print_report, read_log, LogArgs};
 
@@ -168,18 +166,6 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-pub fn progress_bar(len: u64) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}") {
-        bar.set_style(style);
-    }
-    bar
-}
-
 /// Compares the models of `options` on a calibration/holdout summary of `tx` with a progress
 /// bar, prints the ranked and by-frequency tables on stdout, and writes the comparison's files
 /// into `out` (which must exist); returns the comparison and the files written.
@@ -195,7 +181,7 @@ pub fn run_comparison(
         bail!("the comparison needs a summary split at a calibration end");
     };
     let tracking = Tracking::from_transactions(tx, summary.unit, calibration_end, observation_end)?;
-    let bar = progress_bar(options.models.len() as u64);
+    let bar = super::progress::steps(options.models.len() as u64);
     let comparison = compare(summary, Some(&tracking), options, |stage| match stage {
         Stage::Starting(kind) => bar.set_message(format!("fitting and checking {kind}")),
         Stage::Done(e) => {

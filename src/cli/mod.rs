@@ -5,6 +5,7 @@ mod compare;
 mod demo;
 mod fit;
 mod predict;
+mod progress;
 mod summary;
 
 use clap::{Parser, Subcommand};

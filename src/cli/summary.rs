@@ -121,9 +121,10 @@ pub fn read_log(log: &Path, read: &ReadOptions) -> anyhow::Result<Transactions> 
             read,
         )?)
     } else {
-        let file =
-            std::fs::File::open(log).with_context(|| format!("cannot open {}", log.display()))?;
-        Ok(read_transactions_from(file, log, read)?)
+        let (input, bar) = super::progress::open_input(log)?;
+        let tx = read_transactions_from(input, log, read);
+        bar.finish_and_clear();
+        Ok(tx?)
     }
 }
 
