@@ -110,3 +110,56 @@ fn compression_does_not_change_the_fit() {
     assert!(rel(c.model.alpha(), a.model.alpha()) < 1e-6);
     assert_eq!(c.n_obs, 2.0 * 2357.0);
 }
+
+/// Large data start from a subsample's estimate (`fit::WARM_START_PATTERNS`): the result is the
+/// full data's maximum all the same. 1.2M BG/NBD customers with continuous recency (CDNOW
+/// estimates of Fader, Hardie & Lee 2005a) give more than 400,000 patterns; the warm-started
+/// fit and L-BFGS from the model's own start agree to 1e-6 in ln L and 1e-5 relative in every
+/// parameter (both within 0.002 standard errors of the maximum by the Newton check), and both
+/// are converged.
+#[test]
+fn large_fits_start_from_a_subsample_and_reach_the_same_maximum() {
+    use btyd::fit::{subsample, StopReason, Termination, WARM_START_PATTERNS};
+    use rand::rngs::StdRng;
+    use rand::{RngExt, SeedableRng};
+
+    let truth = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+    let mut rng = StdRng::seed_from_u64(5);
+    let ages: Vec<f64> = (0..1_200_000)
+        .map(|_| f64::from(rng.random_range(182..=546u32)) / 7.0)
+        .collect();
+    let rows = truth.simulate(&ages, &mut rng).unwrap();
+    let data = compress(rows.iter().map(|&h| (h, 1.0)));
+    assert!(data.len() > WARM_START_PATTERNS, "{}", data.len());
+
+    // The subsample stands for the whole: its weight is the whole's over k.
+    let sample = subsample(&data, 100_000);
+    let k = (data.len() / 100_000) as f64;
+    let ratio = sample.total_weight() * k / data.total_weight();
+    assert!((ratio - 1.0).abs() < 0.02, "{ratio}");
+    assert!(sample.len() < 2 * 100_000, "{}", sample.len());
+
+    let warm = fit::<BgNbd>(&data, &FitOptions::default()).unwrap();
+    assert_eq!(
+        warm.termination,
+        Termination::Converged(StopReason::FromSubsample)
+    );
+    let cold = fit::<BgNbd>(
+        &data,
+        &FitOptions {
+            initial: Some(BgNbd::initial_params(&data)),
+            ..FitOptions::default()
+        },
+    )
+    .unwrap();
+    assert!(cold.converged);
+    assert!(
+        (warm.log_likelihood - cold.log_likelihood).abs() < 1e-6,
+        "{} vs {}",
+        warm.log_likelihood,
+        cold.log_likelihood
+    );
+    for (w, c) in warm.model.params().iter().zip(cold.model.params()) {
+        assert!(rel(*w, c) < 1e-5, "{w} vs {c}");
+    }
+}

@@ -129,6 +129,9 @@ pub enum StopReason {
     MaxItersReached,
     /// A target cost was reached.
     TargetCostReached,
+    /// Quasi-Newton steps from a subsample's estimate stopped gaining (large data: see the
+    /// module docs of [`crate::fit`]).
+    FromSubsample,
     /// Interrupted, timed out, or another solver-specific exit, with argmin's text.
     Other(String),
 }
@@ -152,6 +155,7 @@ impl std::fmt::Display for StopReason {
             StopReason::SolverConverged => "Solver converged",
             StopReason::MaxItersReached => "Maximum number of iterations reached",
             StopReason::TargetCostReached => "Target cost value reached",
+            StopReason::FromSubsample => "Converged from a subsample's estimate",
             StopReason::Other(text) => text,
         })
     }
@@ -191,6 +195,7 @@ impl Termination {
             StopReason::SolverConverged,
             StopReason::MaxItersReached,
             StopReason::TargetCostReached,
+            StopReason::FromSubsample,
         ];
         stops
             .into_iter()

@@ -18,6 +18,12 @@
 //! converges the fit is an [`Error::NotConverged`] unless [`FitOptions::allow_unconverged`] is
 //! set, in which case the best point is returned with `converged == false`.
 //!
+//! Large data (more than [`WARM_START_PATTERNS`] patterns) are first fitted on a systematic
+//! subsample of about [`SUBSAMPLE_PATTERNS`] patterns ([`subsample`]), and that estimate is the
+//! first starting point of the full fit: from it L-BFGS needs a few iterations on all patterns
+//! instead of dozens. The full fit is judged by the same Newton check, so the result is the
+//! full data's maximum, not the subsample's.
+//!
 //! Standard errors come from the observed information: the Hessian of the log-likelihood in θ
 //! at the optimum (central differences of the analytic gradient), inverted, and mapped to the
 //! natural scale by the delta method with the full matrix.
@@ -148,7 +154,17 @@ struct Objective<'a, M: LogLikelihood> {
     cache: Mutex<Option<Evaluation>>,
 }
 
-impl<M: LogLikelihood> Objective<'_, M> {
+impl<'a, M: LogLikelihood> Objective<'a, M> {
+    fn new(data: &'a Patterns<M::Obs>, opts: &FitOptions) -> Self {
+        Objective {
+            data,
+            n: data.total_weight(),
+            penalizer: opts.penalizer,
+            penalty_scale: opts.penalty_scale,
+            cache: Mutex::new(None),
+        }
+    }
+
     fn eval(&self, theta: &[f64]) -> Result<(f64, Vec<f64>)> {
         if let Ok(guard) = self.cache.lock() {
             if let Some((t, c, g)) = guard.as_ref() {
@@ -228,11 +244,13 @@ struct Checked {
 /// The Newton check of a run's end point (see the module docs): returns the (possibly
 /// polished) point, its cost and gradient, the inverse Hessian there when positive definite, and
 /// the log-likelihood a further Newton step would gain.
-/// At most `max_steps` Newton steps are taken.
+/// At most `max_steps` Newton steps are taken, each only when it would gain more than
+/// `min_gain`.
 fn newton_check<M: LogLikelihood>(
     obj: &Objective<'_, M>,
     mut theta: Vec<f64>,
     max_steps: usize,
+    min_gain: f64,
 ) -> Result<Checked> {
     let mut steps = 0;
     loop {
@@ -247,14 +265,12 @@ fn newton_check<M: LogLikelihood>(
                 gain: f64::INFINITY,
             });
         };
-        let step: Vec<f64> = inv
-            .iter()
-            .map(|row| row.iter().zip(&g).map(|(a, b)| a * b).sum())
-            .collect();
-        let gain = obj.n * g.iter().zip(&step).map(|(a, b)| a * b).sum::<f64>() / 2.0;
-        // A Newton step is taken only while it would gain and the budget allows, and kept only
-        // when it lowers the objective; otherwise this point is the result.
-        let improved = (gain > 0.0 && steps < max_steps)
+        let step = mat_vec(&inv, &g);
+        let gain = obj.n * dot(&g, &step) / 2.0;
+        // A Newton step is taken only while it would gain more than `min_gain` and the budget
+        // allows, and kept only when it lowers the objective; otherwise this point is the
+        // result.
+        let improved = (gain > min_gain && steps < max_steps)
             .then(|| {
                 theta
                     .iter()
@@ -284,13 +300,7 @@ fn run_from<M: LogLikelihood>(
     start: &[f64],
     opts: &FitOptions,
 ) -> Result<Run> {
-    let obj = Objective::<M> {
-        data,
-        n: data.total_weight(),
-        penalizer: opts.penalizer,
-        penalty_scale: opts.penalty_scale,
-        cache: Mutex::new(None),
-    };
+    let obj = Objective::<M>::new(data, opts);
     let theta0 = to_log(start);
     // Fails early (with the model's own message) when the start itself is invalid or non-finite.
     obj.eval(&theta0)?;
@@ -312,7 +322,53 @@ fn run_from<M: LogLikelihood>(
         .map(|p| p.to_vec())
         .ok_or_else(|| Error::Optimizer("argmin returned no parameter".into()))?;
     let stop = StopReason::from_argmin(state.get_termination_reason());
-    let iterations = state.get_iter();
+    checked_run(&obj, theta, stop, state.get_iter(), opts)
+}
+
+/// Quasi-Newton steps at most, from a subsample's estimate.
+const WARM_STEPS: u64 = 20;
+
+/// A run from a subsample's estimate `start` (natural scale), with `inverse_hessian` the
+/// inverse Hessian in θ of the subsample's mean objective: steps θ ← θ − H⁻¹g with the full
+/// data's gradient g, each kept only when it lowers the objective, while the log-likelihood a
+/// step would gain exceeds a thousandth of [`FitOptions::ll_tolerance`]. The mean objectives of
+/// a subsample and of the whole have nearly the same Hessian, so each step gains digits at the
+/// cost of one evaluation; the end point then gets the Newton check like any other run.
+fn run_warm<M: LogLikelihood>(
+    data: &Patterns<M::Obs>,
+    start: &[f64],
+    inverse_hessian: &[Vec<f64>],
+    opts: &FitOptions,
+) -> Result<Run> {
+    let obj = Objective::<M>::new(data, opts);
+    let mut theta = to_log(start);
+    let (mut cost, mut g) = obj.eval(&theta)?;
+    let mut iterations = 0;
+    while iterations < WARM_STEPS.min(opts.max_iters) {
+        let step = mat_vec(inverse_hessian, &g);
+        let gain = obj.n * dot(&g, &step) / 2.0;
+        if !(gain > opts.ll_tolerance * POLISH_FRACTION) {
+            break;
+        }
+        let candidate: Vec<f64> = theta.iter().zip(&step).map(|(t, s)| t - s).collect();
+        match obj.eval(&candidate) {
+            Ok((c, gc)) if c < cost => (theta, cost, g) = (candidate, c, gc),
+            _ => break,
+        }
+        iterations += 1;
+    }
+    checked_run(&obj, theta, StopReason::FromSubsample, iterations, opts)
+}
+
+/// The Newton check of a run's end point `theta`, after `iterations` iterations that stopped
+/// for `stop`, as a [`Run`].
+fn checked_run<M: LogLikelihood>(
+    obj: &Objective<'_, M>,
+    theta: Vec<f64>,
+    stop: StopReason,
+    iterations: u64,
+    opts: &FitOptions,
+) -> Result<Run> {
     let budget = opts.max_iters.saturating_sub(iterations);
     let max_steps = usize::try_from(budget).map_or(NEWTON_STEPS, |b| b.min(NEWTON_STEPS));
     let Checked {
@@ -321,8 +377,8 @@ fn run_from<M: LogLikelihood>(
         grad,
         inverse_hessian,
         gain,
-    } = newton_check(&obj, theta, max_steps)?;
-    let grad_norm = grad.iter().map(|v| v * v).sum::<f64>().sqrt();
+    } = newton_check(obj, theta, max_steps, opts.ll_tolerance * POLISH_FRACTION)?;
+    let grad_norm = dot(&grad, &grad).sqrt();
     let termination = if gain <= opts.ll_tolerance {
         Termination::Converged(stop)
     } else if gain.is_infinite() {
@@ -340,9 +396,122 @@ fn run_from<M: LogLikelihood>(
     })
 }
 
+/// A Newton step is taken to polish a point only when it would gain more than this fraction of
+/// [`FitOptions::ll_tolerance`] in log-likelihood (below it the step is rounding-level).
+const POLISH_FRACTION: f64 = 1e-3;
+
+fn mat_vec(m: &[Vec<f64>], v: &[f64]) -> Vec<f64> {
+    m.iter().map(|row| dot(row, v)).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// A starting point of a run.
+enum Start {
+    /// L-BFGS from these parameters (natural scale).
+    Lbfgs(Vec<f64>),
+    /// Quasi-Newton steps from a subsample's estimate (natural scale) with the inverse Hessian
+    /// of its mean objective in θ, then the Newton check ([`run_warm`]).
+    Warm(Vec<f64>, Vec<Vec<f64>>),
+}
+
+/// The starting points every fit has: the model's `initial_params`, and a generic start
+/// scaled to the data's mean T (see [`transform::scaled_start`]).
+fn default_starts<M: LogLikelihood>(data: &Patterns<M::Obs>) -> Vec<Start> {
+    let n = data.total_weight();
+    let mean_age = data
+        .obs
+        .iter()
+        .zip(&data.weights)
+        .map(|(o, w)| w * M::time_scale(o))
+        .sum::<f64>()
+        / n;
+    vec![
+        Start::Lbfgs(M::initial_params(data)),
+        Start::Lbfgs(scaled_start(
+            M::time_dimension(),
+            mean_age.max(f64::MIN_POSITIVE),
+        )),
+    ]
+}
+
+/// Runs from each start in turn until one converges; returns the first converged run (or the
+/// best unconverged one: converged runs beat unconverged ones, then lower cost wins) and the
+/// number of starts tried.
+fn best_run<M: LogLikelihood>(
+    data: &Patterns<M::Obs>,
+    starts: &[Start],
+    opts: &FitOptions,
+) -> Result<(Run, usize)> {
+    let mut best: Option<Run> = None;
+    let mut last_err = None;
+    let mut tried = 0;
+    for start in starts {
+        tried += 1;
+        let run = match start {
+            Start::Lbfgs(p) => run_from::<M>(data, p, opts),
+            Start::Warm(p, inv) => run_warm::<M>(data, p, inv, opts),
+        };
+        match run {
+            Ok(run) => {
+                let done = run.termination.converged();
+                if best.as_ref().is_none_or(|b| {
+                    let (r, b_ok) = (run.termination.converged(), b.termination.converged());
+                    r & !b_ok || (r == b_ok && run.cost < b.cost)
+                }) {
+                    best = Some(run);
+                }
+                if done {
+                    break;
+                }
+            }
+            Err(e) => last_err = Some(e),
+        }
+    }
+    match best {
+        Some(r) => Ok((r, tried)),
+        None => Err(last_err.unwrap_or_else(|| Error::Optimizer("no start point".into()))),
+    }
+}
+
+/// Above this many patterns the fit starts from a subsample's estimate (module docs).
+pub const WARM_START_PATTERNS: usize = 400_000;
+
+/// The target size of that subsample, in patterns.
+pub const SUBSAMPLE_PATTERNS: usize = 100_000;
+
+/// A systematic subsample of about `target` patterns standing for all of them, with weights
+/// scaled so that its log-likelihood estimates the full one divided by k = len / target: each
+/// pattern of weight w >= k is kept with weight w / k (the heavy ones, such as the many
+/// customers without a repeat purchase at a common T), and of the others every k-th (patterns
+/// are sorted by frequency first, so this is stratified by frequency) with its own weight.
+pub fn subsample<O: Copy>(data: &Patterns<O>, target: usize) -> Patterns<O> {
+    let k = (data.len() / target.max(1)).max(1);
+    let kf = k as f64;
+    let mut obs = Vec::with_capacity(target * 2);
+    let mut weights = Vec::with_capacity(target * 2);
+    let mut light = 0usize;
+    for (o, &w) in data.obs.iter().zip(&data.weights) {
+        if w >= kf {
+            obs.push(*o);
+            weights.push(w / kf);
+        } else {
+            if light % k == 0 {
+                obs.push(*o);
+                weights.push(w);
+            }
+            light += 1;
+        }
+    }
+    Patterns { obs, weights }
+}
+
 /// Fits a model by maximum likelihood on weighted patterns.
 ///
-/// Starting points, in order: `opts.initial`, the model's `initial_params`, and a generic
+/// Starting points, in order: `opts.initial` (or, on large data, the estimate on a subsample:
+/// module docs), the model's `initial_params`, and a generic
 /// start scaled to the data's mean T (see [`transform::scaled_start`]). The first converged run
 /// is accepted; if none converges, the best run is returned only with `allow_unconverged`.
 ///
@@ -364,49 +533,25 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
             reason: "no data".into(),
         });
     }
-    let mean_age = data
-        .obs
-        .iter()
-        .zip(&data.weights)
-        .map(|(o, w)| w * M::time_scale(o))
-        .sum::<f64>()
-        / n;
-    let mut starts: Vec<Vec<f64>> = Vec::new();
+    let mut starts: Vec<Start> = Vec::new();
     if let Some(init) = &opts.initial {
         M::from_params(init)?;
-        starts.push(init.clone());
-    }
-    starts.push(M::initial_params(data));
-    starts.push(scaled_start(
-        M::time_dimension(),
-        mean_age.max(f64::MIN_POSITIVE),
-    ));
-
-    let mut best: Option<Run> = None;
-    let mut last_err = None;
-    let mut tried = 0;
-    for start in &starts {
-        tried += 1;
-        match run_from::<M>(data, start, opts) {
-            Ok(run) => {
-                let done = run.termination.converged();
-                if best.as_ref().is_none_or(|b| {
-                    let (r, b_ok) = (run.termination.converged(), b.termination.converged());
-                    r & !b_ok || (r == b_ok && run.cost < b.cost)
-                }) {
-                    best = Some(run);
-                }
-                if done {
-                    break;
-                }
+        starts.push(Start::Lbfgs(init.clone()));
+    } else if data.len() > WARM_START_PATTERNS {
+        let sample = subsample(data, SUBSAMPLE_PATTERNS);
+        let sample_opts = FitOptions {
+            allow_unconverged: true,
+            ..opts.clone()
+        };
+        if let Ok((run, _)) = best_run::<M>(&sample, &default_starts::<M>(&sample), &sample_opts) {
+            match run.inverse_hessian {
+                Some(inv) => starts.push(Start::Warm(from_log(&run.theta), inv)),
+                None => starts.push(Start::Lbfgs(from_log(&run.theta))),
             }
-            Err(e) => last_err = Some(e),
         }
     }
-    let run = match best {
-        Some(r) => r,
-        None => return Err(last_err.unwrap_or_else(|| Error::Optimizer("no start point".into()))),
-    };
+    starts.extend(default_starts::<M>(data));
+    let (run, tried) = best_run::<M>(data, &starts, opts)?;
     let converged = run.termination.converged();
     if !converged && !opts.allow_unconverged {
         return Err(Error::NotConverged {
