@@ -39,6 +39,7 @@ pub use fitted::{
 };
 pub use model::fit_model;
 
+use std::cmp::Ordering;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -347,7 +348,8 @@ fn run_warm<M: LogLikelihood>(
     while iterations < WARM_STEPS.min(opts.max_iters) {
         let step = mat_vec(inverse_hessian, &g);
         let gain = obj.n * dot(&g, &step) / 2.0;
-        if !(gain > opts.ll_tolerance * POLISH_FRACTION) {
+        // Also stops on a NaN gain.
+        if gain.partial_cmp(&(opts.ll_tolerance * POLISH_FRACTION)) != Some(Ordering::Greater) {
             break;
         }
         let candidate: Vec<f64> = theta.iter().zip(&step).map(|(t, s)| t - s).collect();
