@@ -17,9 +17,10 @@ use std::process::ExitCode;
 
 use btyd::models::{BgNbd, GammaGamma};
 use rand::rngs::StdRng;
-use rand::{RngExt, SeedableRng};
+use rand::SeedableRng;
 
 mod log;
+mod population;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,10 +60,8 @@ fn write_summary(n: u64, seed: u64, out: &str) -> Result<(), String> {
     let bg = BgNbd::new(0.243, 4.414, 0.793, 2.426).map_err(|e| e.to_string())?;
     let gg = GammaGamma::new(6.25, 3.74, 15.44).map_err(|e| e.to_string())?;
     let mut rng = StdRng::seed_from_u64(seed);
-    let ages: Vec<f64> = (0..n)
-        .map(|_| f64::from(rng.random_range(182..=546u32)) / 7.0)
-        .collect();
-    let people = bg.simulate(&ages, &mut rng).map_err(|e| e.to_string())?;
+    let people =
+        population::continuous_recency(n as usize, &mut rng, |ages, rng| bg.simulate(ages, rng));
     let repeat: Vec<f64> = people
         .iter()
         .map(|h| h.frequency)

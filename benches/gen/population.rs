@@ -26,9 +26,7 @@ pub fn simulated_with_ages(
     simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
 ) -> Vec<History> {
     let mut rng = StdRng::seed_from_u64(seed);
-    let ages: Vec<f64> = (0..n)
-        .map(|_| f64::from(rng.random_range(days.clone())) / 7.0)
-        .collect();
+    let ages = ages_in_days(n, days, &mut rng);
     simulate(&ages, &mut rng)
         .expect("simulate")
         .into_iter()
@@ -36,5 +34,23 @@ pub fn simulated_with_ages(
             recency: (h.recency * 7.0).floor() / 7.0,
             ..h
         })
+        .collect()
+}
+
+/// `n` customers of `simulate` with T uniform on 26 to 78 weeks at day resolution and recency
+/// as simulated (continuous): what `benches/gen` writes for the whole-process benchmarks.
+pub fn continuous_recency(
+    n: usize,
+    rng: &mut StdRng,
+    simulate: impl Fn(&[f64], &mut StdRng) -> btyd::Result<Vec<History>>,
+) -> Vec<History> {
+    let ages = ages_in_days(n, 182..=546, rng);
+    simulate(&ages, rng).expect("simulate")
+}
+
+/// `n` ages uniform on `days` (in days), in weeks.
+fn ages_in_days(n: usize, days: std::ops::RangeInclusive<u32>, rng: &mut StdRng) -> Vec<f64> {
+    (0..n)
+        .map(|_| f64::from(rng.random_range(days.clone())) / 7.0)
         .collect()
 }
