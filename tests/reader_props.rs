@@ -152,8 +152,15 @@ fn check_summary(bytes: &[u8]) -> Result<(), TestCaseError> {
 /// The same file with its header's first field quoted, which sends the whole file to the
 /// `csv` crate instead of the chunked reader; `None` when the header cannot be found.
 fn through_csv_crate(bytes: &[u8]) -> Option<Vec<u8>> {
-    let from = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let start = from + bytes[from..].iter().position(|&b| b != b'\n' && b != b'\r')?;
+    let from = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = from
+        + bytes[from..]
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')?;
     let len = bytes[start..]
         .iter()
         .position(|&b| matches!(b, b',' | b'\n' | b'\r'))

@@ -11,9 +11,7 @@ use std::path::Path;
 
 use btyd::data::{compress, spend_observations, CustomerSummary, History, Holdout, TimeUnit};
 use btyd::fit::{fit_model, fit_model_on_patterns, FitOptions};
-use btyd::io::{
-    read_summary_from, read_summary_patterns_from, summary_blocks, SummaryColumns,
-};
+use btyd::io::{read_summary_from, read_summary_patterns_from, summary_blocks, SummaryColumns};
 use btyd::models::ModelKind;
 
 /// The reader's result: the customers, or the error's message.
@@ -53,8 +51,15 @@ fn csv_crate_error(bytes: &[u8]) -> Option<String> {
 /// The same file with its header's first field quoted, which sends the whole file to the
 /// `csv` crate (the reader before issue 12); `None` when the header cannot be found.
 fn through_csv_crate(bytes: &[u8]) -> Option<Vec<u8>> {
-    let from = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
-    let start = from + bytes[from..].iter().position(|&b| b != b'\n' && b != b'\r')?;
+    let from = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = from
+        + bytes[from..]
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')?;
     let len = bytes[start..]
         .iter()
         .position(|&b| matches!(b, b',' | b'\n' | b'\r'))
@@ -124,7 +129,11 @@ fn agree(bytes: &[u8]) -> Result<Vec<CustomerSummary>, String> {
                 Ok(rows) => format!("{} rows", rows.len()),
                 Err(e) => e.clone(),
             };
-            panic!("chunked reader: {}\ncsv crate: {}", brief(&got), brief(&want));
+            panic!(
+                "chunked reader: {}\ncsv crate: {}",
+                brief(&got),
+                brief(&want)
+            );
         }
     }
     got
@@ -181,8 +190,16 @@ fn generated(n: usize, eol: &str) -> String {
         };
         let x = i % 5;
         let t = 10.0 + (i % 97) as f64 / 7.0;
-        let t_x = if x == 0 { 0.0 } else { t * (i % 11) as f64 / 11.0 };
-        let m = if x == 0 { 0.0 } else { 1.0 + (i % 13) as f64 * 0.37 };
+        let t_x = if x == 0 {
+            0.0
+        } else {
+            t * (i % 11) as f64 / 11.0
+        };
+        let m = if x == 0 {
+            0.0
+        } else {
+            1.0 + (i % 13) as f64 * 0.37
+        };
         writeln!(
             text,
             "{id},{x},{t_x},{t},{m},{},{},{}{}",
@@ -214,8 +231,9 @@ fn agrees_with_the_csv_crate_on_files_of_many_chunks() {
         assert!(quoted != text);
         let got = agree(quoted.as_bytes()).unwrap();
         assert!(got == reference(quoted.as_bytes()), "eol {eol:?}");
-        assert!(got.iter().any(|c| c.customer_id.contains("1400")
-            && c.customer_id.len() == 7));
+        assert!(got
+            .iter()
+            .any(|c| c.customer_id.contains("1400") && c.customer_id.len() == 7));
     }
     // A quote in the first chunk, and a quoted header.
     let text = generated(60_000, "\n").replacen("\n5,", "\n\"5\",", 1);
@@ -268,7 +286,9 @@ fn errors_across_chunks_are_those_of_a_whole_read() {
     let dup = with_lines(&text, &[(130_001, &format!("{long},1,1,2,3,0,0,39"))]);
     let err = agree(dup.as_bytes()).unwrap_err();
     assert!(
-        err.ends_with(&format!("duplicate customer id '{long}' (first on line 16)")),
+        err.ends_with(&format!(
+            "duplicate customer id '{long}' (first on line 16)"
+        )),
         "{err}"
     );
     // A duplicate reported before the row's own error, and an id first seen on an invalid row.
@@ -277,8 +297,18 @@ fn errors_across_chunks_are_those_of_a_whole_read() {
         &[(70_000, "9,x,1,2,3,0,0,39"), (100_000, "9,1,1,2,3,0,0,39")],
     );
     let err = agree(both.as_bytes()).unwrap_err();
-    assert!(err.contains("line 70000, field 'customer_id': duplicate customer id '9' (first on line 11)"), "{err}");
-    assert!(err.contains("line 100000, field 'customer_id': duplicate customer id '9' (first on line 11)"), "{err}");
+    assert!(
+        err.contains(
+            "line 70000, field 'customer_id': duplicate customer id '9' (first on line 11)"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "line 100000, field 'customer_id': duplicate customer id '9' (first on line 11)"
+        ),
+        "{err}"
+    );
     // Malformed CSV wins over every invalid row, before or after it; the first one wins.
     let malformed = with_lines(
         &text,
@@ -291,7 +321,9 @@ fn errors_across_chunks_are_those_of_a_whole_read() {
     );
     let err = agree(malformed.as_bytes()).unwrap_err();
     assert!(
-        err.starts_with("s.csv, line 90000: malformed CSV: the record has 7 fields, but the previous one has 8"),
+        err.starts_with(
+            "s.csv, line 90000: malformed CSV: the record has 7 fields, but the previous one has 8"
+        ),
         "{err}"
     );
     // Invalid UTF-8 far in the file, on CRLF lines.
@@ -303,7 +335,10 @@ fn errors_across_chunks_are_those_of_a_whole_read() {
     // Many invalid rows: all counted, ten listed.
     let many = text.replace(",39\n", ",-1\n");
     let err = agree(many.as_bytes()).unwrap_err();
-    assert!(err.starts_with("s.csv: 75000 invalid rows (the first 10):"), "{err}");
+    assert!(
+        err.starts_with("s.csv: 75000 invalid rows (the first 10):"),
+        "{err}"
+    );
     assert_eq!(err.matches("is negative").count(), 10, "{err}");
 }
 
@@ -311,7 +346,12 @@ fn errors_across_chunks_are_those_of_a_whole_read() {
 fn blocks_stream_the_same_rows_and_errors() {
     let text = generated(350_000, "\r\n");
     let whole = outcome(text.as_bytes()).unwrap();
-    let blocks = summary_blocks(Box::new(std::io::Cursor::new(text.clone())), "s.csv", TimeUnit::Week).unwrap();
+    let blocks = summary_blocks(
+        Box::new(std::io::Cursor::new(text.clone())),
+        "s.csv",
+        TimeUnit::Week,
+    )
+    .unwrap();
     assert_eq!(
         blocks.columns(),
         SummaryColumns {
@@ -327,17 +367,17 @@ fn blocks_stream_the_same_rows_and_errors() {
     // Errors come last, as a whole read gives them.
     let bad = with_lines(&generated(150_000, "\n"), &[(149_000, "1,1,1,2,3,0,0,39")]);
     let want = outcome(bad.as_bytes()).unwrap_err();
-    let items: Vec<_> = summary_blocks(Box::new(std::io::Cursor::new(bad)), "s.csv", TimeUnit::Week)
-        .unwrap()
-        .collect();
+    let items: Vec<_> =
+        summary_blocks(Box::new(std::io::Cursor::new(bad)), "s.csv", TimeUnit::Week)
+            .unwrap()
+            .collect();
     let last = items.last().unwrap().as_ref().unwrap_err();
     assert_eq!(last.to_string(), want);
     assert!(items[..items.len() - 1].iter().all(Result::is_ok));
 
     // No rows: the iterator's only item is the error; header errors come from the call.
     let empty = "customer_id,frequency,recency,T\r\n\r\n";
-    let mut blocks =
-        summary_blocks(Box::new(empty.as_bytes()), "s.csv", TimeUnit::Week).unwrap();
+    let mut blocks = summary_blocks(Box::new(empty.as_bytes()), "s.csv", TimeUnit::Week).unwrap();
     assert_eq!(
         blocks.columns(),
         SummaryColumns {
@@ -347,11 +387,22 @@ fn blocks_stream_the_same_rows_and_errors() {
         }
     );
     let err = blocks.next().unwrap().unwrap_err();
-    assert_eq!(err.to_string(), "s.csv: no customers: the summary has no rows");
+    assert_eq!(
+        err.to_string(),
+        "s.csv: no customers: the summary has no rows"
+    );
     assert!(blocks.next().is_none());
-    let err = summary_blocks(Box::new(&b"customer_id,frequency,T\n"[..]), "s.csv", TimeUnit::Week)
-        .unwrap_err();
-    assert!(err.to_string().contains("required column 'recency' is missing"), "{err}");
+    let err = summary_blocks(
+        Box::new(&b"customer_id,frequency,T\n"[..]),
+        "s.csv",
+        TimeUnit::Week,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("required column 'recency' is missing"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -397,8 +448,10 @@ fn patterns_are_those_of_the_summary() {
 #[test]
 fn fitting_on_patterns_is_fitting_on_the_summary() {
     let opts = FitOptions::default();
-    let bytes = std::fs::read(common::dataset("cdnow_customers_summary_with_transactions.csv"))
-        .unwrap();
+    let bytes = std::fs::read(common::dataset(
+        "cdnow_customers_summary_with_transactions.csv",
+    ))
+    .unwrap();
     let summary = read_summary_from(&bytes[..], "s.csv", TimeUnit::Week).unwrap();
     let patterns = read_summary_patterns_from(&bytes[..], "s.csv", TimeUnit::Week).unwrap();
     for kind in ["bg-nbd", "pareto-nbd", "gamma-gamma"] {

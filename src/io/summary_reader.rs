@@ -66,7 +66,7 @@ type Rest<R> = Chain<Cursor<Vec<u8>>, Ahead<R>>;
 
 enum Input<R: Read> {
     Chunks(ChunkReader<Ahead<R>>),
-    Csv(CsvTable<Rest<R>>),
+    Csv(Box<CsvTable<Rest<R>>>),
     Done,
 }
 
@@ -199,7 +199,7 @@ impl<R: Read> SummaryReader<R> {
             return Ok(SummaryReader {
                 cols,
                 header_record,
-                input: Input::Csv(table),
+                input: Input::Csv(Box::new(table)),
                 ids: IdShards::new(),
                 errors: RowErrors::default(),
                 records: 0,
@@ -249,7 +249,7 @@ impl<R: Read> SummaryReader<R> {
         let result = match std::mem::replace(&mut self.input, Input::Done) {
             Input::Done => return None,
             Input::Chunks(chunks) => self.chunk_batch::<S>(chunks),
-            Input::Csv(table) => self.csv_batch::<S>(table),
+            Input::Csv(table) => self.csv_batch::<S>(*table),
         };
         match result {
             Ok(Some(rows)) => Some(Ok(rows)),
@@ -324,13 +324,13 @@ impl<R: Read> SummaryReader<R> {
                 prefix.extend_from_slice(&tail.bytes);
                 let rest = Cursor::new(prefix).chain(chunks.into_inner());
                 let header = self.cols.header.clone();
-                self.input = Input::Csv(CsvTable::resume(
+                self.input = Input::Csv(Box::new(CsvTable::resume(
                     rest,
                     header,
                     &self.header_record,
                     at,
                     at.line,
-                )?);
+                )?));
                 Ok(Some(rows))
             }
             None if batch.is_empty() => Ok(None),
@@ -366,7 +366,7 @@ impl<R: Read> SummaryReader<R> {
         parsed.rows = sink.map(S::done);
         let rows = self.check(vec![parsed]);
         if !end {
-            self.input = Input::Csv(table);
+            self.input = Input::Csv(Box::new(table));
         }
         Ok(Some(rows))
     }
