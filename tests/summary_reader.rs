@@ -342,6 +342,13 @@ fn errors_across_chunks_are_those_of_a_whole_read() {
     assert_eq!(err.matches("is negative").count(), 10, "{err}");
 }
 
+/// The blocks can be consumed on another thread.
+#[test]
+fn blocks_are_send() {
+    fn send<T: Send>() {}
+    send::<btyd::io::SummaryBlocks>();
+}
+
 #[test]
 fn blocks_stream_the_same_rows_and_errors() {
     let text = generated(350_000, "\r\n");
