@@ -57,6 +57,7 @@ proptest! {
         text in "(customer_id,frequency,recency,T(,monetary_value)?(,frequency_holdout,duration_holdout)?\r?\n)?([a-c0-9]{0,2},(-?[0-9]{0,2}(\\.[05])?|nan),([0-9]{0,2}(\\.[05])?),([0-9]{1,2})(,[0-9.]{0,3}){0,3}\r?\n){0,6}"
     ) {
         let _ = read_summary_from(text.as_bytes(), "fuzz", TimeUnit::Week);
+        check_summary(text.as_bytes())?;
     }
 }
 
@@ -130,13 +131,49 @@ fn check_error(message: &str, name: &str, bytes: &[u8]) -> Result<(), TestCaseEr
     Ok(())
 }
 
-/// The summary reader on `bytes`: a summary, or an error naming the file and a real line.
+/// The summary reader on `bytes`: a summary, or an error naming the file and a real line;
+/// and the same outcome as a record-by-record read with the `csv` crate (issue 12).
 fn check_summary(bytes: &[u8]) -> Result<(), TestCaseError> {
-    match read_summary_from(bytes, "fuzz.csv", TimeUnit::Week) {
+    let got = read_summary_from(bytes, "fuzz.csv", TimeUnit::Week);
+    match &got {
         Ok(s) => prop_assert!(!s.customers.is_empty()),
         Err(e) => check_error(&e.to_string(), "fuzz.csv", bytes)?,
     }
+    if let Some(csv) = through_csv_crate(bytes) {
+        let want = read_summary_from(&csv[..], "fuzz.csv", TimeUnit::Week);
+        prop_assert_eq!(
+            got.map_err(|e| e.to_string()),
+            want.map_err(|e| e.to_string())
+        );
+    }
     Ok(())
+}
+
+/// The same file with its header's first field quoted, which sends the whole file to the
+/// `csv` crate instead of the chunked reader; `None` when the header cannot be found.
+fn through_csv_crate(bytes: &[u8]) -> Option<Vec<u8>> {
+    let from = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = from
+        + bytes[from..]
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')?;
+    let len = bytes[start..]
+        .iter()
+        .position(|&b| matches!(b, b',' | b'\n' | b'\r'))
+        .unwrap_or(bytes.len() - start);
+    if bytes[start..start + len].contains(&b'"') {
+        return None;
+    }
+    let mut out = bytes[..start].to_vec();
+    out.push(b'"');
+    out.extend_from_slice(&bytes[start..start + len]);
+    out.push(b'"');
+    out.extend_from_slice(&bytes[start + len..]);
+    Some(out)
 }
 
 /// The model-file reader on `bytes` written to a file: a model file, or an error naming the

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use btyd::data::TimeUnit;
-use btyd::fit::{fit_model, FitOptions, FittedModel, PenaltyScale};
-use btyd::io::{read_customer_data, ModelFile};
-use btyd::models::ModelKind;
+use btyd::fit::{fit_model, fit_model_on_patterns, FitOptions, FittedModel, PenaltyScale};
+use btyd::io::{read_customer_data, read_summary_patterns_from, ModelFile};
+use btyd::models::{ModelKind, Role};
 
 /// Arguments of `btyd fit`.
 #[derive(Debug, clap::Args)]
@@ -67,9 +67,21 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         ..FitOptions::default()
     };
     let unit = super::summary_unit(&args.summary, args.time_unit, None)?;
-    let data = read_customer_data(args.model.role(), &args.summary, unit)?;
-    let fitted = fit_model(args.model, &data, unit, &opts)
-        .with_context(|| format!("fitting {}", args.model))?;
+    let fitted = match args.model.role() {
+        // Purchase and spend models need only the summary's patterns: read as such, in
+        // parallel, without keeping the customers.
+        Role::Purchase | Role::Spend => {
+            let (input, bar) = super::progress::open_input(&args.summary)?;
+            let patterns = read_summary_patterns_from(input, &args.summary, unit);
+            bar.finish_and_clear();
+            fit_model_on_patterns(args.model, &patterns?, &opts)
+        }
+        Role::Opportunity => {
+            let data = read_customer_data(Role::Opportunity, &args.summary, unit)?;
+            fit_model(args.model, &data, unit, &opts)
+        }
+    }
+    .with_context(|| format!("fitting {}", args.model))?;
     // The table goes to stderr when stdout carries the model file.
     if args.output.as_os_str() == "-" {
         print_fit(&fitted, &mut std::io::stderr().lock())?;

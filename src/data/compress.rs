@@ -42,6 +42,21 @@ pub trait Observation: PatternKey + std::fmt::Debug + Send + Sync {
     /// [`crate::Error::WrongData`] when `data` does not hold this kind of observation; the
     /// observation type's own validation errors.
     fn patterns(data: super::CustomerDataRef<'_>) -> crate::Result<Patterns<Self>>;
+
+    /// The weighted unique observations of this type in a summary read as patterns
+    /// ([`super::SummaryPatterns`]); by default, none can be found there.
+    ///
+    /// # Errors
+    /// [`crate::Error::WrongData`] when the patterns do not hold this kind of observation;
+    /// the errors the observations of a summary have (see [`super::SummaryPatterns::spend`]).
+    fn summary_patterns(data: &super::SummaryPatterns) -> crate::Result<Patterns<Self>> {
+        let _ = data;
+        Err(crate::Error::WrongData {
+            found: "the weighted patterns of a continuous-time customer summary",
+            expected: "discrete-time opportunities (btyd summary --discrete, or frequency, \
+                       recency, periods, weights patterns)",
+        })
+    }
 }
 
 /// Unique observations and how many customers share each (weights may be fractional when the
@@ -83,27 +98,119 @@ type KeyMap<O> = HashMap<[u64; 3], (O, f64), FxBuildHasher>;
 pub fn compress<O: PatternKey + Send + Sync>(
     items: impl IntoIterator<Item = (O, f64)>,
 ) -> Patterns<O> {
-    let mut shards: Vec<Vec<(O, f64)>> = (0..SHARDS).map(|_| Vec::new()).collect();
+    let mut part = ObsBuffer::new();
     for (o, w) in items {
-        if w != 0.0 {
-            shards[usize::from(shard_of(fx_hash(&o.key())))].push((o, w));
+        part.push(o, w);
+    }
+    let mut counter = PatternCounter::new();
+    counter.add(&[part.grouped()]);
+    counter.finish()
+}
+
+/// Weighted observations of one part of the input (a chunk of a file), in input order, with
+/// the shard of each: what a reader collects in parallel before [`PatternCounter::add`].
+pub(crate) struct ObsBuffer<O> {
+    obs: Vec<(O, f64)>,
+    shards: Vec<u8>,
+}
+
+impl<O: PatternKey> ObsBuffer<O> {
+    /// An empty buffer.
+    pub(crate) fn new() -> Self {
+        ObsBuffer {
+            obs: Vec::new(),
+            shards: Vec::new(),
         }
     }
-    let mut rows: Vec<([u64; 3], (O, f64))> = shards
-        .par_iter()
-        .flat_map_iter(|part| {
-            let mut map = KeyMap::<O>::with_capacity_and_hasher(part.len() / 2, Default::default());
-            for &(o, w) in part {
-                map.entry(o.key())
-                    .and_modify(|e| e.1 += w)
-                    .or_insert((o, w));
+
+    /// Adds an observation (dropped when its weight is zero).
+    #[inline]
+    pub(crate) fn push(&mut self, o: O, w: f64) {
+        if w != 0.0 {
+            self.shards.push(shard_of(fx_hash(&o.key())));
+            self.obs.push((o, w));
+        }
+    }
+
+    /// The observations grouped by shard with a stable counting sort.
+    pub(crate) fn grouped(self) -> GroupedObs<O> {
+        let mut ends = vec![0usize; SHARDS];
+        for &s in &self.shards {
+            ends[usize::from(s)] += 1;
+        }
+        let mut next = Vec::with_capacity(SHARDS);
+        let mut total = 0;
+        for e in &mut ends {
+            next.push(total);
+            total += *e;
+            *e = total;
+        }
+        let mut slots: Vec<Option<(O, f64)>> = vec![None; total];
+        for (item, &s) in self.obs.into_iter().zip(&self.shards) {
+            let slot = &mut next[usize::from(s)];
+            slots[*slot] = Some(item);
+            *slot += 1;
+        }
+        GroupedObs {
+            obs: slots.into_iter().flatten().collect(),
+            ends,
+        }
+    }
+}
+
+/// An [`ObsBuffer`] grouped by shard, input order kept within each shard.
+pub(crate) struct GroupedObs<O> {
+    obs: Vec<(O, f64)>,
+    /// `obs[ends[s - 1]..ends[s]]` are the observations of shard `s`.
+    ends: Vec<usize>,
+}
+
+impl<O> GroupedObs<O> {
+    fn shard(&self, s: usize) -> &[(O, f64)] {
+        let start = if s == 0 { 0 } else { self.ends[s - 1] };
+        &self.obs[start..self.ends[s]]
+    }
+}
+
+/// Unique observations counted over parts of an input added in input order: each shard
+/// keeps the first observation of a key and sums its weights in input order, so the patterns
+/// are those [`compress`] gives on the whole input, whatever the parts and threads.
+pub(crate) struct PatternCounter<O> {
+    shards: Vec<KeyMap<O>>,
+}
+
+impl<O: PatternKey + Send + Sync> PatternCounter<O> {
+    /// A counter without observations.
+    pub(crate) fn new() -> Self {
+        PatternCounter {
+            shards: (0..SHARDS).map(|_| KeyMap::<O>::default()).collect(),
+        }
+    }
+
+    /// Adds the parts (in input order), in parallel over shards.
+    pub(crate) fn add(&mut self, parts: &[GroupedObs<O>]) {
+        self.shards.par_iter_mut().enumerate().for_each(|(s, map)| {
+            for part in parts {
+                for &(o, w) in part.shard(s) {
+                    map.entry(o.key())
+                        .and_modify(|e| e.1 += w)
+                        .or_insert((o, w));
+                }
             }
-            map.into_iter()
-        })
-        .collect();
-    rows.par_sort_unstable_by_key(|r| r.0);
-    let (obs, weights) = rows.into_iter().map(|(_, ow)| ow).unzip();
-    Patterns { obs, weights }
+        });
+    }
+
+    /// The unique patterns, sorted by key.
+    pub(crate) fn finish(self) -> Patterns<O> {
+        let mut rows: Vec<([u64; 3], (O, f64))> = self
+            .shards
+            .into_par_iter()
+            .flat_map_iter(|map| map.into_iter())
+            .collect();
+        rows.par_sort_unstable_by_key(|r| r.0);
+        let (obs, weights) = rows.into_iter().map(|(_, ow)| ow).unzip();
+        Patterns { obs, weights }
+    }
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub use opportunities::{
     opportunity_history, opportunity_patterns, opportunity_summary, OpportunityCustomer,
     OpportunityHistory, OpportunityReport, OpportunitySummary,
 };
+pub(crate) use spend::{describe_bad_spend, spend_of, SpendSample, MAX_REPORTED_ROWS};
 pub use spend::{spend_observations, Spend};
 pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
 pub use time::{DateFormat, TimeUnit};
@@ -172,6 +173,49 @@ pub enum CustomerData {
     OpportunityPatterns(Patterns<OpportunityHistory>),
 }
 
+/// A continuous-time customer summary reduced to what fitting needs, read without keeping
+/// the customers (see `btyd::io::read_summary_patterns`): the weighted unique (x, t_x, T)
+/// histories of all customers and the (x, m̄) spend patterns of the repeat customers. Fitting
+/// on it ([`crate::fit::fit_model_on_patterns`]) gives the model fitting on the summary gives.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryPatterns {
+    /// Unit of recency and T.
+    pub unit: TimeUnit,
+    /// Number of customers (rows).
+    pub customers: u64,
+    /// The customers' (x, t_x, T), compressed (what [`compress`] gives on the summary).
+    pub histories: Patterns<History>,
+    /// The spend sample, or why there is none.
+    spend: SpendSample,
+}
+
+impl SummaryPatterns {
+    /// Patterns of `customers` customers in `unit`; `spend` is the spend sample.
+    pub(crate) fn new(
+        unit: TimeUnit,
+        customers: u64,
+        histories: Patterns<History>,
+        spend: SpendSample,
+    ) -> Self {
+        SummaryPatterns {
+            unit,
+            customers,
+            histories,
+            spend,
+        }
+    }
+
+    /// The repeat customers' (x, m̄) patterns, as [`spend_observations`] gives them on the
+    /// summary.
+    ///
+    /// # Errors
+    /// Those of [`spend_observations`] (no monetary values, repeat customers with an invalid
+    /// one, naming the first ten, or no repeat customer).
+    pub fn spend(&self) -> Result<Patterns<Spend>> {
+        self.spend.to_result()
+    }
+}
+
 /// A borrowed view of [`CustomerData`], so a fit or a prediction can run on a summary the
 /// caller keeps.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -249,6 +293,10 @@ impl Observation for History {
                 "a continuous-time summary (customer_id, frequency, recency, T)",
             )),
         }
+    }
+
+    fn summary_patterns(data: &SummaryPatterns) -> Result<Patterns<Self>> {
+        Ok(data.histories.clone())
     }
 }
 

@@ -2,7 +2,7 @@
 //! transactions and their mean value.
 
 use super::compress::{compress, Observation, PatternKey, Patterns};
-use super::{wrong_data, CustomerDataRef, Summary};
+use super::{wrong_data, CustomerDataRef, Summary, SummaryPatterns};
 use crate::error::{Error, Location, Num, Quoted, Result};
 
 /// One repeat customer's spend summary: x ≥ 1 repeat transactions with mean value m̄ > 0.
@@ -74,10 +74,92 @@ impl Observation for Spend {
             )),
         }
     }
+
+    /// The repeat customers' (x, m̄) patterns the reader kept (see [`SummaryPatterns`]).
+    fn summary_patterns(data: &SummaryPatterns) -> Result<Patterns<Self>> {
+        data.spend()
+    }
 }
 
 /// Most failing rows named in one data error.
-const MAX_REPORTED_ROWS: usize = 10;
+pub(crate) const MAX_REPORTED_ROWS: usize = 10;
+
+/// The spend observation of a customer with x = `frequency` and m̄ = `monetary_value`:
+/// `None` for a customer without repeat purchases (x < 1, whose m̄ carries no information
+/// about spend); otherwise the observation, or what is wrong with its monetary value.
+pub(crate) fn spend_of(
+    frequency: f64,
+    monetary_value: Option<f64>,
+) -> Option<std::result::Result<Spend, String>> {
+    if frequency < 1.0 {
+        return None;
+    }
+    Some(match monetary_value {
+        None => Err("is missing".to_string()),
+        Some(m) => Spend::new(frequency, m).map_err(|_| {
+            if m.is_finite() {
+                format!("is {}, not positive", Num(m))
+            } else {
+                format!("is {m}, not finite")
+            }
+        }),
+    })
+}
+
+/// A repeat customer without a valid monetary value, as [`SpendSample::Invalid`] lists it.
+pub(crate) fn describe_bad_spend(id: &str, frequency: f64, problem: &str) -> String {
+    format!(
+        "customer {} (frequency {}) {problem}",
+        Quoted(id),
+        Num(frequency)
+    )
+}
+
+/// The Gamma-Gamma sample of a summary, or what prevents it: what [`spend_observations`]
+/// returns, kept by a reader that does not keep the customers.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum SpendSample {
+    /// The summary has no monetary values at all.
+    Missing,
+    /// Repeat customers without a positive, finite monetary value: how many, and the first
+    /// [`MAX_REPORTED_ROWS`] described by [`describe_bad_spend`].
+    Invalid {
+        /// Number of such customers.
+        count: usize,
+        /// The first ones.
+        first: Vec<String>,
+    },
+    /// The repeat customers' (x, m̄) patterns (none when there is no repeat customer).
+    Patterns(Patterns<Spend>),
+}
+
+impl SpendSample {
+    /// The patterns, or the error [`spend_observations`] gives.
+    pub(crate) fn to_result(&self) -> Result<Patterns<Spend>> {
+        let location = || Location::default().at_field("monetary_value");
+        match self {
+            SpendSample::Missing => Err(Error::InvalidData {
+                location: location(),
+                reason: "the summary has no monetary values; the Gamma-Gamma spend model needs \
+                         the mean repeat-purchase value of every repeat customer"
+                    .into(),
+            }),
+            SpendSample::Invalid { count, first } => Err(Error::InvalidData {
+                location: location(),
+                reason: format!(
+                    "{count} repeat customer(s) without a positive, finite monetary value: {}{}",
+                    first.join("; "),
+                    if *count > first.len() { "; ..." } else { "" }
+                ),
+            }),
+            SpendSample::Patterns(p) if p.is_empty() => Err(Error::NoData {
+                what: "cannot fit Gamma-Gamma".into(),
+                reason: "no repeat customer (frequency >= 1) in the summary".into(),
+            }),
+            SpendSample::Patterns(p) => Ok(p.clone()),
+        }
+    }
+}
 
 /// The Gamma-Gamma sample of a customer summary: the repeat customers (x ≥ 1) as (x, m̄),
 /// compressed into weighted patterns. Customers with x = 0 are skipped (their m̄ carries no
@@ -89,61 +171,36 @@ const MAX_REPORTED_ROWS: usize = 10;
 /// message names up to 10 customer ids and the number of such customers);
 /// [`Error::NoData`] when there is no repeat customer.
 pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
-    let location = || Location::default().at_field("monetary_value");
     if summary.customers.iter().all(|c| c.monetary_value.is_none()) {
-        return Err(Error::InvalidData {
-            location: location(),
-            reason: "the summary has no monetary values; the Gamma-Gamma spend model needs \
-                     the mean repeat-purchase value of every repeat customer"
-                .into(),
-        });
+        return SpendSample::Missing.to_result();
     }
     let mut bad = Vec::new();
     let mut n_bad = 0usize;
     let mut obs = Vec::new();
     for c in &summary.customers {
-        let x = c.history.frequency;
-        if x < 1.0 {
-            continue;
-        }
-        let problem = match c.monetary_value {
-            None => Some("is missing".to_string()),
-            Some(m) => Spend::new(x, m).map(|s| obs.push((s, 1.0))).err().map(|_| {
-                if m.is_finite() {
-                    format!("is {}, not positive", Num(m))
-                } else {
-                    format!("is {m}, not finite")
+        match spend_of(c.history.frequency, c.monetary_value) {
+            None => {}
+            Some(Ok(s)) => obs.push((s, 1.0)),
+            Some(Err(problem)) => {
+                n_bad += 1;
+                if bad.len() < MAX_REPORTED_ROWS {
+                    bad.push(describe_bad_spend(
+                        &c.customer_id,
+                        c.history.frequency,
+                        &problem,
+                    ));
                 }
-            }),
-        };
-        if let Some(p) = problem {
-            n_bad += 1;
-            if bad.len() < MAX_REPORTED_ROWS {
-                bad.push(format!(
-                    "customer {} (frequency {}) {p}",
-                    Quoted(&c.customer_id),
-                    Num(x)
-                ));
             }
         }
     }
     if n_bad > 0 {
-        return Err(Error::InvalidData {
-            location: location(),
-            reason: format!(
-                "{n_bad} repeat customer(s) without a positive, finite monetary value: {}{}",
-                bad.join("; "),
-                if n_bad > bad.len() { "; ..." } else { "" }
-            ),
-        });
+        return SpendSample::Invalid {
+            count: n_bad,
+            first: bad,
+        }
+        .to_result();
     }
-    if obs.is_empty() {
-        return Err(Error::NoData {
-            what: "cannot fit Gamma-Gamma".into(),
-            reason: "no repeat customer (frequency >= 1) in the summary".into(),
-        });
-    }
-    Ok(compress(obs))
+    SpendSample::Patterns(compress(obs)).to_result()
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ pub mod transform;
 pub use fitted::{
     AtBoundary, Fitted, FittedModel, ParamEstimate, Parameters, StopReason, Termination,
 };
-pub use model::fit_model;
+pub use model::{fit_model, fit_model_on_patterns};
 
 use std::cmp::Ordering;
 use std::sync::Mutex;

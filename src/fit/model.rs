@@ -2,7 +2,7 @@
 //! the one driver [`fit`], and judging the end point with [`boundary::resolve`].
 
 use super::{boundary, fit, FitOptions, Fitted, FittedModel};
-use crate::data::{CustomerDataRef, Observation, TimeUnit};
+use crate::data::{CustomerDataRef, Observation, SummaryPatterns, TimeUnit};
 use crate::error::Result;
 use crate::models::{AnyModel, LogLikelihood, ModelKind, ModelRole, ModelVisitor};
 
@@ -22,10 +22,43 @@ pub fn fit_model<'a>(
     unit: TimeUnit,
     opts: &FitOptions,
 ) -> Result<FittedModel> {
-    let data = data.into();
-    let time_unit = data.unit().unwrap_or(unit);
+    fit_source(kind, Source::Data(data.into()), unit, opts)
+}
+
+/// [`fit_model`] on a summary read as patterns: the purchase models on its (x, t_x, T)
+/// patterns, Gamma-Gamma on its repeat customers' (x, m̄) patterns. The result is the one
+/// [`fit_model`] gives on the summary itself.
+///
+/// # Errors
+/// [`Error::WrongData`] for a model on other data (BG/BB); the spend sample's errors (see
+/// [`SummaryPatterns::spend`]); those of [`fit`].
+pub fn fit_model_on_patterns(
+    kind: ModelKind,
+    data: &SummaryPatterns,
+    opts: &FitOptions,
+) -> Result<FittedModel> {
+    fit_source(kind, Source::Patterns(data), data.unit, opts)
+}
+
+/// What a model is fitted on.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Data(CustomerDataRef<'a>),
+    Patterns(&'a SummaryPatterns),
+}
+
+fn fit_source(
+    kind: ModelKind,
+    source: Source<'_>,
+    unit: TimeUnit,
+    opts: &FitOptions,
+) -> Result<FittedModel> {
+    let time_unit = match source {
+        Source::Data(data) => data.unit().unwrap_or(unit),
+        Source::Patterns(p) => p.unit,
+    };
     let fit = kind.visit(FitKind {
-        data,
+        source,
         unit: time_unit,
         opts,
     })?;
@@ -34,7 +67,7 @@ pub fn fit_model<'a>(
 
 /// [`fit_model`] as a [`ModelVisitor`]: the driver written once for every model type.
 struct FitKind<'a, 'o> {
-    data: CustomerDataRef<'a>,
+    source: Source<'a>,
     unit: TimeUnit,
     opts: &'o FitOptions,
 }
@@ -45,7 +78,10 @@ impl ModelVisitor for FitKind<'_, '_> {
     where
         M: LogLikelihood + ModelRole + Into<AnyModel>,
     {
-        let patterns = <M::Obs as Observation>::patterns(self.data)?;
+        let patterns = match self.source {
+            Source::Data(data) => <M::Obs as Observation>::patterns(data)?,
+            Source::Patterns(p) => <M::Obs as Observation>::summary_patterns(p)?,
+        };
         // The end point of the run, converged or not, is judged by `boundary::resolve`.
         let end: Fitted<M> = fit(
             &patterns,
@@ -54,7 +90,7 @@ impl ModelVisitor for FitKind<'_, '_> {
                 ..self.opts.clone()
             },
         )?;
-        let nested = |kind: ModelKind| fit_model(kind, self.data, self.unit, self.opts);
+        let nested = |kind: ModelKind| fit_source(kind, self.source, self.unit, self.opts);
         boundary::resolve(end, &patterns, &nested, self.unit, self.opts)
     }
 }

@@ -13,6 +13,9 @@ pub mod plot;
 pub mod schema;
 pub mod sidecar;
 mod summary_csv;
+mod summary_ids;
+mod summary_reader;
+mod summary_rows;
 pub mod table;
 
 pub use model_file::ModelFile;
@@ -21,5 +24,8 @@ pub use opportunity_csv::{
 };
 pub use output::{atomic_write, cleanup_on_signals, write_error};
 pub use outputs::{write_clv, write_predictions};
-pub use summary_csv::{read_summary, read_summary_from, write_summary};
+pub use summary_csv::{
+    read_summary, read_summary_from, read_summary_patterns, read_summary_patterns_from,
+    summary_blocks, write_summary, SummaryBlocks, SummaryColumns,
+};
 pub use table::{write_table, Cell, Table};

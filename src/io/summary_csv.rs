@@ -3,7 +3,6 @@
 //!
 //! The time unit of recency, T and duration is not stored in the file; readers are told it.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{Read, Write};
@@ -11,10 +10,17 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::csv_table::{CsvTable, RowErrors};
+use super::summary_reader::{RowSink, SummaryReader};
+use super::summary_rows::{Columns, Row};
 use super::write_error;
-use crate::data::{CustomerSummary, History, Holdout, Summary, TimeUnit};
+use crate::data::compress::{GroupedObs, ObsBuffer, PatternCounter};
+use crate::data::{
+    describe_bad_spend, spend_of, CustomerSummary, History, Spend, SpendSample, Summary,
+    SummaryPatterns, TimeUnit, MAX_REPORTED_ROWS,
+};
 use crate::error::{Error, Location, Num, Quoted, Result};
+
+pub(crate) use super::summary_rows::ID;
 
 /// A written column: its name and value.
 type SummaryColumn = (&'static str, fn(&CustomerSummary) -> f64);
@@ -112,139 +118,303 @@ fn format_rows(rows: &[CustomerSummary], columns: &[SummaryColumn]) -> Result<Ve
 /// # Errors
 /// As [`read_summary_from`], plus [`Error::Io`] when the file cannot be opened.
 pub fn read_summary(path: &Path, unit: TimeUnit) -> Result<Summary> {
-    let file = File::open(path).map_err(|source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    read_summary_from(file, path, unit)
+    read_summary_from(open(path)?, path, unit)
 }
 
-/// The accepted header names of each column, first the one btyd writes.
-pub(crate) const ID: &[&str] = &["customer_id", "ID", "id"];
-const FREQUENCY: &[&str] = &["frequency", "x"];
-const RECENCY: &[&str] = &["recency", "t_x"];
-const AGE: &[&str] = &["T", "age"];
-const MONETARY: &[&str] = &["monetary_value", "zbar", "m"];
-const FREQUENCY_HOLDOUT: &[&str] = &["frequency_holdout"];
-const MONETARY_HOLDOUT: &[&str] = &["monetary_value_holdout"];
-const DURATION_HOLDOUT: &[&str] = &["duration_holdout"];
+fn open(path: &Path) -> Result<File> {
+    File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
 
 /// Reads a summary CSV from any reader; `name` is used in error messages. Header aliases:
 /// `customer_id`|`ID`|`id`, `frequency`|`x`, `recency`|`t_x`, `T`|`age`,
 /// `monetary_value`|`zbar`|`m` (optional), and optionally `frequency_holdout`,
-/// `duration_holdout` (both or neither) with `monetary_value_holdout`.
+/// `duration_holdout` (both or neither) with `monetary_value_holdout`. Fields are trimmed;
+/// blank lines are skipped; lines end with `\n`, `\r\n` or `\r`.
+///
+/// The file is read in chunks of whole lines parsed in parallel (from a chunk with a quote
+/// on, record by record with the `csv` crate, since quoted fields may span lines); see
+/// [`summary_blocks`] for reading a large file in bounded memory.
 ///
 /// # Errors
 /// [`Error::InvalidData`] with file, line and field for a missing column, a value that is not a
 /// finite number, a row failing [`History::validate`], an invalid holdout value, a duplicate
-/// customer id, or a file with no rows; [`Error::Csv`] for malformed CSV.
+/// customer id, or a file with no rows; [`Error::Csv`] for malformed CSV (a record with
+/// another number of fields than the header, invalid UTF-8) or a read error. Malformed CSV is
+/// reported alone; otherwise every invalid row is counted and the first ten are listed, each
+/// with its line (one invalid row is reported as itself).
 pub fn read_summary_from<R: Read>(
     reader: R,
     name: impl Into<PathBuf>,
     unit: TimeUnit,
 ) -> Result<Summary> {
-    let mut table = CsvTable::new(reader, name)?;
-    let id_col = table.required(ID)?;
-    let history_cols = [
-        table.required(FREQUENCY)?,
-        table.required(RECENCY)?,
-        table.required(AGE)?,
-    ];
-    let monetary_col = table.find(MONETARY);
-    let holdout_cols = match (table.find(FREQUENCY_HOLDOUT), table.find(DURATION_HOLDOUT)) {
-        (None, None) => None,
-        _ => Some((
-            table.required(FREQUENCY_HOLDOUT)?,
-            table.find(MONETARY_HOLDOUT),
-            table.required(DURATION_HOLDOUT)?,
-        )),
-    };
-
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let mut customers = Vec::new();
-    let mut errors = RowErrors::default();
-    while table.next_record()? {
-        let mut row = || -> Result<CustomerSummary> {
-            let line = table.line();
-            let at = |col: usize| table.at(col);
-            let number = |col: usize| table.number(col);
-            let id = table.text(id_col).to_string();
-            if id.is_empty() {
-                return Err(Error::InvalidData {
-                    location: at(id_col),
-                    reason: "empty customer id".into(),
-                });
-            }
-            if let Some(&first) = seen.get(&id) {
-                return Err(Error::InvalidData {
-                    location: at(id_col),
-                    reason: format!(
-                        "duplicate customer id {} (first on line {first})",
-                        Quoted(&id)
-                    ),
-                });
-            }
-            seen.insert(id.clone(), line);
-            let [x, t_x, t] = history_cols;
-            let history = History {
-                frequency: number(x)?,
-                recency: number(t_x)?,
-                age: number(t)?,
-            };
-            history.validate().map_err(|reason| Error::InvalidData {
-                location: table.file().at_line(line),
-                reason,
-            })?;
-            let monetary_value = monetary_col.map(number).transpose()?;
-            let holdout = match holdout_cols {
-                Some((f, m, d)) => {
-                    let h = Holdout {
-                        frequency: number(f)?,
-                        monetary_value: m.map(number).transpose()?.unwrap_or(0.0),
-                        duration: number(d)?,
-                    };
-                    if h.frequency < 0.0 || h.frequency.fract() != 0.0 {
-                        return Err(Error::InvalidData {
-                            location: at(f),
-                            reason: format!(
-                                "{} is not a non-negative whole number",
-                                Num(h.frequency)
-                            ),
-                        });
-                    }
-                    if h.duration < 0.0 {
-                        return Err(Error::InvalidData {
-                            location: at(d),
-                            reason: format!("{} is negative", Num(h.duration)),
-                        });
-                    }
-                    Some(h)
-                }
-                None => None,
-            };
-            Ok(CustomerSummary {
-                customer_id: id,
-                history,
-                monetary_value,
-                holdout,
-            })
-        };
-        match row() {
-            Ok(c) => customers.push(c),
-            Err(e) => errors.push(e),
-        }
+    let mut reader = SummaryReader::open(reader, name.into())?;
+    let mut blocks = Vec::new();
+    while let Some(batch) = reader.next_batch::<Customers>() {
+        blocks.extend(batch?);
     }
-    errors.into_result(&table.file())?;
-    if customers.is_empty() {
-        return Err(Error::InvalidData {
-            location: table.file(),
-            reason: "no customers: the summary has no rows".into(),
+    reader.finish()?;
+    Ok(Summary::new(unit, concat(blocks)))
+}
+
+/// The rows of the blocks, in order.
+fn concat(blocks: Vec<Vec<CustomerSummary>>) -> Vec<CustomerSummary> {
+    if blocks.len() == 1 {
+        return blocks.into_iter().next().unwrap_or_default();
+    }
+    let mut rows = Vec::with_capacity(blocks.iter().map(Vec::len).sum());
+    for block in blocks {
+        rows.extend(block);
+    }
+    rows
+}
+
+/// A chunk's customers, ids allocated as the chunk is parsed.
+struct Customers(Vec<CustomerSummary>);
+
+impl RowSink for Customers {
+    type Out = Vec<CustomerSummary>;
+    fn new(_: &Columns) -> Self {
+        Customers(Vec::new())
+    }
+    #[inline]
+    fn push(&mut self, _: &Columns, id: &str, row: Row, _: u64) {
+        self.0.push(CustomerSummary {
+            customer_id: id.to_string(),
+            history: row.history,
+            monetary_value: row.monetary_value,
+            holdout: row.holdout,
         });
     }
-    Ok(Summary {
+    fn done(self) -> Self::Out {
+        self.0
+    }
+}
+
+/// The optional columns a summary file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SummaryColumns {
+    /// `monetary_value` (every row then has [`CustomerSummary::monetary_value`]).
+    pub monetary_value: bool,
+    /// `frequency_holdout` and `duration_holdout` (every row then has
+    /// [`CustomerSummary::holdout`]).
+    pub holdout: bool,
+    /// `monetary_value_holdout` (without it, [`crate::data::Holdout::monetary_value`] is 0).
+    pub monetary_value_holdout: bool,
+}
+
+/// The rows of a summary file in blocks, read in bounded memory: see [`summary_blocks`].
+pub struct SummaryBlocks {
+    reader: SummaryReader<Box<dyn Read + Send>>,
+    columns: SummaryColumns,
+    done: bool,
+}
+
+impl std::fmt::Debug for SummaryBlocks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SummaryBlocks")
+            .field("columns", &self.columns)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SummaryBlocks {
+    /// The optional columns of the file (known from its header).
+    pub fn columns(&self) -> SummaryColumns {
+        self.columns
+    }
+}
+
+impl Iterator for SummaryBlocks {
+    type Item = Result<Vec<CustomerSummary>>;
+
+    /// The next block of rows: whole rows, in file order, each fully validated and its id
+    /// checked against every earlier row. After an error the iterator ends.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.reader.next_batch::<Customers>() {
+                Some(Ok(blocks)) => {
+                    if self.reader.has_errors() {
+                        // Go on counting the invalid rows, as a whole read does.
+                        continue;
+                    }
+                    let rows = concat(blocks);
+                    if !rows.is_empty() {
+                        return Some(Ok(rows));
+                    }
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(e));
+                }
+                None => {
+                    self.done = true;
+                    return self.reader.finish().err().map(Err);
+                }
+            }
+        }
+    }
+}
+
+/// Reads a summary CSV (as [`read_summary_from`] does) as an iterator of blocks of rows, so
+/// that a file of any size is read in bounded memory: a batch of chunks (some 16 MiB of
+/// text) is read and parsed at a time. Ids are checked for duplicates against every earlier
+/// row, so the ids seen are kept (packed, some 24 bytes per customer).
+///
+/// Errors surface where a whole read finds them:
+/// - from this function: the header (a missing column, malformed CSV in it), an I/O error
+///   before the first record;
+/// - from the iterator, as its last item: malformed CSV or a read error (at once); invalid
+///   rows, reported when the whole file has been read, exactly as [`read_summary_from`]
+///   reports them (all counted, the first ten listed), no block being returned from the
+///   first block with an invalid row on; and a file without rows ("no customers: the summary
+///   has no rows"), when the input ends without a row.
+///
+/// # Errors
+/// [`Error::InvalidData`] at the header's line for a missing column; [`Error::Csv`] for a
+/// malformed header or a read error there.
+pub fn summary_blocks(
+    reader: Box<dyn Read + Send>,
+    name: impl Into<PathBuf>,
+    unit: TimeUnit,
+) -> Result<SummaryBlocks> {
+    // Every row is in `unit`; the blocks carry no unit of their own.
+    let _ = unit;
+    let reader = SummaryReader::open(reader, name.into())?;
+    let cols = reader.columns();
+    let (holdout, monetary_value_holdout) = cols.holdout();
+    let columns = SummaryColumns {
+        monetary_value: cols.has_monetary(),
+        holdout,
+        monetary_value_holdout,
+    };
+    Ok(SummaryBlocks {
+        reader,
+        columns,
+        done: false,
+    })
+}
+
+/// Reads a summary CSV as weighted patterns for fitting, without keeping the customers: see
+/// [`read_summary_patterns_from`].
+///
+/// # Errors
+/// As [`read_summary_patterns_from`], plus [`Error::Io`] when the file cannot be opened.
+pub fn read_summary_patterns(path: &Path, unit: TimeUnit) -> Result<SummaryPatterns> {
+    read_summary_patterns_from(open(path)?, path, unit)
+}
+
+/// Reads a summary CSV (as [`read_summary_from`] does, with the same checks and errors) into
+/// its weighted unique (x, t_x, T) patterns and its repeat customers' (x, m̄) patterns: rows
+/// are compressed as they are read, so memory grows with the unique patterns and the ids
+/// (kept packed for the duplicate check), not with the rows.
+///
+/// # Errors
+/// Those of [`read_summary_from`]. The spend sample's own errors (no monetary values, a
+/// repeat customer without a positive monetary value, no repeat customer) are kept for
+/// [`SummaryPatterns::spend`], since they only matter to the spend model.
+pub fn read_summary_patterns_from<R: Read>(
+    reader: R,
+    name: impl Into<PathBuf>,
+    unit: TimeUnit,
+) -> Result<SummaryPatterns> {
+    let mut reader = SummaryReader::open(reader, name.into())?;
+    let monetary = reader.columns().has_monetary();
+    let mut histories = PatternCounter::new();
+    let mut spend = PatternCounter::new();
+    let mut bad_spend = (0usize, Vec::new());
+    let mut customers = 0u64;
+    while let Some(batch) = reader.next_batch::<PatternSink>() {
+        let (mut hist_parts, mut spend_parts) = (Vec::new(), Vec::new());
+        for part in batch? {
+            customers += part.customers;
+            hist_parts.push(part.histories);
+            spend_parts.push(part.spend);
+            bad_spend.0 += part.bad_spend.0;
+            let room = MAX_REPORTED_ROWS.saturating_sub(bad_spend.1.len());
+            bad_spend.1.extend(part.bad_spend.1.into_iter().take(room));
+        }
+        if !reader.has_errors() {
+            rayon::join(|| histories.add(&hist_parts), || spend.add(&spend_parts));
+        }
+    }
+    reader.finish()?;
+    let spend = if !monetary {
+        SpendSample::Missing
+    } else if bad_spend.0 > 0 {
+        SpendSample::Invalid {
+            count: bad_spend.0,
+            first: bad_spend.1,
+        }
+    } else {
+        SpendSample::Patterns(spend.finish())
+    };
+    Ok(SummaryPatterns::new(
         unit,
         customers,
-        observation_end: None,
-        calibration_end: None,
-    })
+        histories.finish(),
+        spend,
+    ))
+}
+
+/// A chunk's patterns.
+struct PatternPart {
+    customers: u64,
+    histories: GroupedObs<History>,
+    spend: GroupedObs<Spend>,
+    /// Repeat customers without a valid monetary value: how many, the first ones described.
+    bad_spend: (usize, Vec<String>),
+}
+
+/// Collects a chunk's patterns.
+struct PatternSink {
+    customers: u64,
+    histories: ObsBuffer<History>,
+    spend: ObsBuffer<Spend>,
+    bad_spend: (usize, Vec<String>),
+}
+
+impl RowSink for PatternSink {
+    type Out = PatternPart;
+    fn new(_: &Columns) -> Self {
+        PatternSink {
+            customers: 0,
+            histories: ObsBuffer::new(),
+            spend: ObsBuffer::new(),
+            bad_spend: (0, Vec::new()),
+        }
+    }
+    #[inline]
+    fn push(&mut self, _: &Columns, id: &str, row: Row, _: u64) {
+        self.customers += 1;
+        self.histories.push(row.history, 1.0);
+        if row.monetary_value.is_none() {
+            return;
+        }
+        let x = row.history.frequency;
+        match spend_of(x, row.monetary_value) {
+            None => {}
+            Some(Ok(s)) => self.spend.push(s, 1.0),
+            Some(Err(problem)) => {
+                self.bad_spend.0 += 1;
+                if self.bad_spend.1.len() < MAX_REPORTED_ROWS {
+                    self.bad_spend.1.push(describe_bad_spend(id, x, &problem));
+                }
+            }
+        }
+    }
+    fn done(self) -> PatternPart {
+        PatternPart {
+            customers: self.customers,
+            histories: self.histories.grouped(),
+            spend: self.spend.grouped(),
+            bad_spend: self.bad_spend,
+        }
+    }
 }

@@ -22,7 +22,7 @@ pub(super) const BUFFER: usize = 1 << 16;
 
 /// How records and fields are delimited in a chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Layout {
+pub(crate) enum Layout {
     /// CSV without quoting: records end at `\r`, `\n` or `\r\n`, empty records are skipped,
     /// fields are separated by one byte. (Files with quotes go to the `csv` crate.)
     Csv(u8),
@@ -40,7 +40,7 @@ impl Layout {
 }
 
 /// A run of whole records of the input.
-pub(super) struct Chunk {
+pub(crate) struct Chunk {
     /// Position of the chunk in the input (0, 1, 2, …), used to order first appearances.
     pub seq: u64,
     /// The 1-based line number of the chunk's first byte.
@@ -51,7 +51,7 @@ pub(super) struct Chunk {
 
 /// The rest of the input from a chunk containing a quote: its bytes and line number, to be
 /// read (followed by the unread input) with the full CSV parser.
-pub(super) struct Tail {
+pub(crate) struct Tail {
     /// The 1-based line number of the first byte of `bytes`.
     pub first_line: u64,
     /// Input already read from the reader but not handed out as chunks.
@@ -59,7 +59,7 @@ pub(super) struct Tail {
 }
 
 /// What [`ChunkReader::next_chunk`] found.
-pub(super) enum Next {
+pub(crate) enum Next {
     /// A chunk of whole records without quotes.
     Chunk(Chunk),
     /// A chunk with a quote: the rest of the input must be read by the CSV parser.
@@ -69,7 +69,7 @@ pub(super) enum Next {
 }
 
 /// Reads `R` in blocks and hands out [`Chunk`]s of whole lines.
-pub(super) struct ChunkReader<R: Read> {
+pub(crate) struct ChunkReader<R: Read> {
     reader: R,
     layout: Layout,
     /// Bytes read but not yet handed out (an incomplete last line).
@@ -80,7 +80,7 @@ pub(super) struct ChunkReader<R: Read> {
 }
 
 impl<R: Read> ChunkReader<R> {
-    pub(super) fn new(reader: R, layout: Layout) -> Self {
+    pub(crate) fn new(reader: R, layout: Layout) -> Self {
         ChunkReader {
             reader,
             layout,
@@ -92,7 +92,7 @@ impl<R: Read> ChunkReader<R> {
     }
 
     /// The reader, for reading the rest of the input after a [`Next::Quoted`].
-    pub(super) fn into_inner(self) -> R {
+    pub(crate) fn into_inner(self) -> R {
         self.reader
     }
 
@@ -100,7 +100,7 @@ impl<R: Read> ChunkReader<R> {
     ///
     /// # Errors
     /// An I/O error from the reader; the chunks handed out before it are unaffected.
-    pub(super) fn next_chunk(&mut self) -> io::Result<Next> {
+    pub(crate) fn next_chunk(&mut self) -> io::Result<Next> {
         let mut buf = std::mem::take(&mut self.carry);
         buf.reserve(CHUNK_BYTES + CHUNK_BYTES / 8);
         // Bytes already known to hold no terminator, so that a long line is scanned once.
@@ -164,12 +164,12 @@ impl<R: Read> ChunkReader<R> {
 }
 
 /// Number of `\n` bytes (a loop the compiler vectorises).
-pub(super) fn count_newlines(bytes: &[u8]) -> u64 {
+pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
     bytes.iter().map(|&b| u64::from(b == b'\n')).sum()
 }
 
 /// The non-empty records of a chunk with their line numbers.
-pub(super) struct Records<'a> {
+pub(crate) struct Records<'a> {
     bytes: &'a [u8],
     pos: usize,
     line: u64,
@@ -177,7 +177,7 @@ pub(super) struct Records<'a> {
 }
 
 impl<'a> Records<'a> {
-    pub(super) fn new(bytes: &'a [u8], first_line: u64, layout: Layout) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], first_line: u64, layout: Layout) -> Self {
         Records {
             bytes,
             pos: 0,
@@ -187,17 +187,17 @@ impl<'a> Records<'a> {
     }
 
     /// The byte offset just after the last record returned (and its terminator).
-    pub(super) fn offset(&self) -> usize {
+    pub(crate) fn offset(&self) -> usize {
         self.pos
     }
 
     /// The line number at [`Records::offset`].
-    pub(super) fn line(&self) -> u64 {
+    pub(crate) fn line(&self) -> u64 {
         self.line
     }
 
     /// The next record and its line, skipping empty ones (blank lines in whitespace layout).
-    pub(super) fn next_record(&mut self, fields: &mut Vec<(usize, usize)>) -> Option<u64> {
+    pub(crate) fn next_record(&mut self, fields: &mut Vec<(usize, usize)>) -> Option<u64> {
         while self.pos < self.bytes.len() {
             let start = self.pos;
             let rest = &self.bytes[start..];

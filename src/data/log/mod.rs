@@ -28,7 +28,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use self::builder::LogBuilder;
-use self::chunks::{ChunkReader, Layout, Tail, BUFFER};
+use self::chunks::{Tail, BUFFER};
 use self::delimiter::first_line;
 use crate::error::{Error, Result};
 
@@ -45,6 +45,7 @@ mod shards;
 mod tests;
 mod types;
 
+pub(crate) use chunks::{count_newlines, Chunk, ChunkReader, Layout, Next, Records};
 pub use delimiter::detect_delimiter;
 pub(crate) use lines::LineCounter;
 pub use types::{ColumnSpec, CustomerLog, Delimiter, PurchaseDay, ReadOptions, Transactions};
