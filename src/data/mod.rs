@@ -29,7 +29,9 @@ pub use opportunities::{
     OpportunityHistory, OpportunityReport, OpportunitySummary,
 };
 pub use spend::{spend_observations, Spend};
-pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
+pub use summary::{
+    build_summary, build_summary_owned, summary_blocks, SummaryOptions, SummaryPlan, SummaryReport,
+};
 pub use time::{DateFormat, TimeUnit};
 
 use chrono::NaiveDate;

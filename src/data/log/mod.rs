@@ -17,8 +17,8 @@
 //! - `types`: the options and the returned log;
 //! - `fields`: checks on the text of one field; `columns`: which fields hold the customer, the
 //!   date and the amount; `delimiter`: detection from the first line;
-//! - `chunks`: splitting the input into chunks of whole lines; `shards`: folding rows into
-//!   per-customer purchase days;
+//! - `chunks`: splitting the input into chunks of whole lines; `arena`: the finished log's
+//!   flat storage and its views; `shards`: folding rows into per-customer purchase days;
 //! - `builder`: the state of a log being read and the parsing of one record;
 //! - `parallel`: the chunked reader; `sequential`: the record-by-record reader of quoted CSV;
 //! - this module: the entry points.
@@ -32,6 +32,7 @@ use self::chunks::{ChunkReader, Layout, Tail, BUFFER};
 use self::delimiter::first_line;
 use crate::error::{Error, Result};
 
+mod arena;
 mod builder;
 mod chunks;
 mod columns;
@@ -45,9 +46,10 @@ mod shards;
 mod tests;
 mod types;
 
+pub use arena::{CustomerLog, Days};
 pub use delimiter::detect_delimiter;
 pub(crate) use lines::LineCounter;
-pub use types::{ColumnSpec, CustomerLog, Delimiter, PurchaseDay, ReadOptions, Transactions};
+pub use types::{ColumnSpec, Delimiter, PurchaseDay, ReadOptions, Transactions};
 
 /// Reads a transaction log from a file.
 ///
@@ -71,8 +73,8 @@ pub fn read_transactions(path: &Path, opts: &ReadOptions) -> Result<Transactions
 ///    hash of the customer id (stopping at its first bad line);
 /// 3. aggregate: each shard of customers takes its rows from every chunk of the batch, in file
 ///    order, in parallel with the other shards (`shards`);
-/// 4. finish: each customer's rows become its sorted, merged purchase days, and customers are
-///    put in order of first appearance.
+/// 4. finish: each shard's last rows are merged into its purchase days, and customers are put
+///    in order of first appearance.
 ///
 /// Data from a chunk containing a quote onwards is read sequentially with the `csv` crate,
 /// whose quoted fields may span lines, then aggregated the same way.
