@@ -276,36 +276,37 @@ impl Shard {
             *slot += 1;
         }
         drop(next);
-        self.pending.clear();
+        // Room for the rows up to the next compaction, and no more: a buffer kept at its
+        // largest size (or doubled past it) would hold memory for nothing.
+        let next_compaction = MIN_PENDING.max((self.dates.len() + sorted.len()) / PENDING_FRACTION);
+        self.pending = Vec::with_capacity(next_compaction + next_compaction / 4);
 
-        let capacity = self.dates.len() + sorted.len();
-        let mut dates = Vec::with_capacity(capacity);
-        let mut amounts = Vec::with_capacity(capacity);
+        // Merged in place, from the last customer back, into arrays grown by the pending
+        // rows (grown in place by the allocator, not copied into new ones); the merged
+        // days end at the arrays' end and are moved to the front at the end.
+        let old_len = self.dates.len();
+        let total = old_len + sorted.len();
+        self.dates.reserve_exact(sorted.len());
+        self.amounts.reserve_exact(sorted.len());
+        self.dates.resize(total, 0);
+        self.amounts.resize(total, 0.0);
         self.lens.resize(n, 0);
-        let mut old = 0;
-        for (c, len) in self.lens.iter_mut().enumerate() {
-            let run = old..old + *len as usize;
-            old = run.end;
+        let (mut read, mut write) = (old_len, total);
+        for c in (0..n).rev() {
+            let run = read.saturating_sub(self.lens[c] as usize)..read;
+            read = run.start;
             let new = &mut sorted[group[c]..group[c + 1]];
             // Stable: rows of one day stay in file order.
             new.sort_by_key(|&(day, _)| day);
-            let before = dates.len();
-            merge_days(
-                &self.dates[run.clone()],
-                &self.amounts[run],
-                new,
-                &mut dates,
-                &mut amounts,
-            );
+            let end = write;
+            merge_back(&mut self.dates, &mut self.amounts, run, new, &mut write);
             // A customer has fewer distinct days than there are dates (< 2^28).
-            *len = u32::try_from(dates.len() - before).unwrap_or(u32::MAX);
+            self.lens[c] = u32::try_from(end - write).unwrap_or(u32::MAX);
         }
-        if dates.capacity() - dates.len() > dates.len() / 16 {
-            dates.shrink_to_fit();
-            amounts.shrink_to_fit();
-        }
-        self.dates = dates;
-        self.amounts = amounts;
+        self.dates.copy_within(write.., 0);
+        self.amounts.copy_within(write.., 0);
+        self.dates.truncate(total - write);
+        self.amounts.truncate(total - write);
     }
 
     /// Number of (customer, day) entries held (compacted or pending).
@@ -351,33 +352,48 @@ impl Shard {
     }
 }
 
-/// Merges a customer's compacted days (`dates`, `amounts`: increasing, distinct) with its
-/// pending rows (`new`: by day, same-day rows in file order) into `out_dates`, `out_amounts`.
+/// Merges a customer's compacted days (`dates[run]`, `amounts[run]`: increasing, distinct)
+/// with its pending rows (`new`: by day, same-day rows in file order), writing the merged days
+/// backwards so that they end just before `*write` (which moves to their start).
+///
 /// A day's amount is its compacted amount followed by its pending rows' amounts, summed left
-/// to right; a new day starts from its first row's amount.
-fn merge_days(
-    dates: &[i32],
-    amounts: &[f64],
+/// to right; a new day starts from its first row's amount. Writing never overtakes reading:
+/// every day written consumes at least one compacted day or pending row, and `*write` starts
+/// at or after the end of the unread ones.
+fn merge_back(
+    dates: &mut [i32],
+    amounts: &mut [f64],
+    run: std::ops::Range<usize>,
     new: &[(i32, f64)],
-    out_dates: &mut Vec<i32>,
-    out_amounts: &mut Vec<f64>,
+    write: &mut usize,
 ) {
-    let (mut i, mut j) = (0, 0);
-    while i < dates.len() || j < new.len() {
-        let take_old = j == new.len() || (i < dates.len() && dates[i] <= new[j].0);
-        let (day, mut amount) = if take_old {
-            i += 1;
-            (dates[i - 1], amounts[i - 1])
-        } else {
-            j += 1;
-            new[j - 1]
+    let (mut i, mut j) = (run.end, new.len());
+    loop {
+        let old_day = (i > run.start).then(|| dates[i - 1]);
+        let new_day = j.checked_sub(1).map(|k| new[k].0);
+        let day = match (old_day, new_day) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(d), None) | (None, Some(d)) => d,
+            (None, None) => break,
         };
-        while j < new.len() && new[j].0 == day {
-            amount += new[j].1;
-            j += 1;
+        let mut from = j;
+        while from > 0 && new[from - 1].0 == day {
+            from -= 1;
         }
-        out_dates.push(day);
-        out_amounts.push(amount);
+        let rows = &new[from..j];
+        j = from;
+        let (mut amount, rest) = if old_day == Some(day) {
+            i -= 1;
+            (amounts[i], rows)
+        } else {
+            (rows[0].1, &rows[1..])
+        };
+        for &(_, a) in rest {
+            amount += a;
+        }
+        *write -= 1;
+        dates[*write] = day;
+        amounts[*write] = amount;
     }
 }
 
@@ -504,10 +520,31 @@ mod tests {
         let old_dates = [1, 3];
         let old_amounts = [big, 2.0];
         let new = [(0, small), (0, big), (1, small), (1, small), (4, 5.0)];
-        let (mut dates, mut amounts) = (Vec::new(), Vec::new());
-        merge_days(&old_dates, &old_amounts, &new, &mut dates, &mut amounts);
-        assert_eq!(dates, [0, 1, 3, 4]);
-        assert_eq!(amounts, [small + big, (big + small) + small, 2.0, 5.0]);
+        // The compacted run sits at 4..6 of arrays with room for the pending rows after it.
+        let mut dates = [9, 9, 9, 9, old_dates[0], old_dates[1], 0, 0, 0, 0, 0];
+        let mut amounts = [
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            old_amounts[0],
+            old_amounts[1],
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ];
+        let mut write = 11;
+        merge_back(&mut dates, &mut amounts, 4..6, &new, &mut write);
+        assert_eq!(write, 7);
+        assert_eq!(dates[7..], [0, 1, 3, 4]);
+        assert_eq!(
+            dates[..4],
+            [9, 9, 9, 9],
+            "days before the run are untouched"
+        );
+        assert_eq!(amounts[7..], [small + big, (big + small) + small, 2.0, 5.0]);
         // (1e16 + 1) + 1 rounds twice; 1e16 + (1 + 1) would not.
         assert_ne!(amounts[1], big + (small + small));
     }
