@@ -7,8 +7,6 @@
 
 use chrono::NaiveDate;
 
-use super::types::PurchaseDay;
-
 /// The date of a day number (days since 1 January of year 1 CE). Numbers come from dates, so
 /// the fallback is never taken.
 pub(super) fn date_of(day: i32) -> NaiveDate {
@@ -94,6 +92,15 @@ impl Customers {
     pub(super) fn purchase_days(&self) -> u64 {
         self.shards.iter().map(|s| s.dates.len() as u64).sum()
     }
+}
+
+/// A customer's purchases on one day, merged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PurchaseDay {
+    /// The day.
+    pub date: NaiveDate,
+    /// The sum of the day's amounts (0 when the log has no amounts).
+    pub amount: f64,
 }
 
 /// One customer of a [`Transactions`](super::Transactions) log: its id and purchase days,

@@ -63,10 +63,10 @@ mod shards;
 mod tests;
 mod types;
 
-pub use arena::{CustomerLog, Days};
+pub use arena::{CustomerLog, Days, PurchaseDay};
 pub use delimiter::detect_delimiter;
 pub(crate) use lines::LineCounter;
-pub use types::{ColumnSpec, Delimiter, PurchaseDay, ReadOptions, Transactions};
+pub use types::{ColumnSpec, Delimiter, ReadOptions, Transactions};
 
 /// Reads a transaction log from a file.
 ///

@@ -1,5 +1,5 @@
 //! The reader's plain values: the options ([`ColumnSpec`], [`Delimiter`], [`ReadOptions`]) and
-//! the log it returns ([`Transactions`] of [`CustomerLog`]s of [`PurchaseDay`]s).
+//! the log it returns ([`Transactions`], read through [`CustomerLog`] views).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -123,15 +123,6 @@ impl Default for ReadOptions {
             allow_negative: false,
         }
     }
-}
-
-/// A customer's purchases on one day, merged.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PurchaseDay {
-    /// The day.
-    pub date: NaiveDate,
-    /// The sum of the day's amounts (0 when the log has no amounts).
-    pub amount: f64,
 }
 
 /// A transaction log folded into per-customer purchase days.
