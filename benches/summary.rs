@@ -4,7 +4,9 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use btyd::data::{build_summary, read_transactions_from, ReadOptions, SummaryOptions, TimeUnit};
+use btyd::data::{
+    build_summary, read_transactions_from, summary_blocks, ReadOptions, SummaryOptions, TimeUnit,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 #[path = "gen/log.rs"]
@@ -33,6 +35,27 @@ fn summary(c: &mut Criterion) {
                 let (s, _) = build_summary(&tx, &SummaryOptions::new(TimeUnit::Week))
                     .expect("generated log summarises");
                 black_box(s.customers.len())
+            })
+        },
+    );
+    // The summary alone, built in the CLI's blocks of 2^18 customers from a log read once.
+    let tx = read_transactions_from(&log[..], "bench.csv", &ReadOptions::default())
+        .expect("generated log is valid");
+    group.bench_with_input(
+        BenchmarkId::new(
+            "summarise_in_blocks",
+            format!("{ROWS}rows_{CUSTOMERS}customers"),
+        ),
+        &tx,
+        |b, tx| {
+            b.iter(|| {
+                let mut rows = 0;
+                summary_blocks(tx, &SummaryOptions::new(TimeUnit::Week), 1 << 18, |s| {
+                    rows += s.customers.len();
+                    Ok(())
+                })
+                .expect("generated log summarises");
+                black_box(rows)
             })
         },
     );

@@ -58,3 +58,23 @@ pub fn open_input(path: &Path) -> anyhow::Result<(Box<dyn Read + Send>, Progress
     let bar = bytes(len, &path.display().to_string());
     Ok((Box::new(bar.wrap_read(file)), bar))
 }
+
+/// Work items (customers) below this are summarised and written in well under a second: no
+/// bar.
+const MIN_ITEMS: u64 = 1 << 20;
+
+/// A bar over `len` items of work described by `what` (e.g. "summarising and writing
+/// customers"), hidden when stderr is not a terminal or there are few items.
+pub fn items(len: u64, what: &str) -> ProgressBar {
+    if len < MIN_ITEMS || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) =
+        ProgressStyle::with_template("{msg} {bar:30} {human_pos}/{human_len} eta {eta}")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_string());
+    bar
+}

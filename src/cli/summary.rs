@@ -6,8 +6,8 @@ use anyhow::Context;
 use btyd::data::opportunity_summary;
 use btyd::data::time::parse_date_arg;
 use btyd::data::{
-    build_summary_owned, read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions,
-    Summary, SummaryOptions, SummaryReport, TimeUnit, Transactions,
+    read_transactions_from, ColumnSpec, DateFormat, Delimiter, ReadOptions, Summary,
+    SummaryOptions, SummaryPlan, SummaryReport, TimeUnit, Transactions,
 };
 use btyd::io::sidecar::{write_sidecar, SummaryMeta};
 use btyd::io::{atomic_write, write_summary};
@@ -105,11 +105,57 @@ pub fn run(args: SummaryArgs) -> anyhow::Result<()> {
         );
         return Ok(());
     }
-    // Owned: ids move into the summary and each customer's days are freed as it is summarised.
-    let (summary, report) = build_summary_owned(tx, &opts)?;
-    save(&summary, &args.output, false)?;
+    // Checked first, so that errors in the log come before any output.
+    let plan = SummaryPlan::new(&tx, &opts)?;
+    let report = save_blocks(&plan, &args.output)?;
     print_report(&report, opts.unit);
     Ok(())
+}
+
+/// Customers summarised and written at a time: the summary is never whole in memory.
+const BLOCK_CUSTOMERS: usize = 1 << 18;
+
+/// Builds a summary block by block and writes it as [`save`] does, each block as soon as it is
+/// built, so that memory holds one block (about 100 bytes and a line of text per customer)
+/// besides the log.
+fn save_blocks(plan: &SummaryPlan<'_>, path: &Path) -> anyhow::Result<SummaryReport> {
+    let bar = super::progress::items(plan.customers() as u64, "summarising and writing");
+    let mut report = None;
+    let mut meta = None;
+    let written = atomic_write(path, |w| {
+        let mut text = Vec::new();
+        let mut header = true;
+        let r = plan.blocks(BLOCK_CUSTOMERS, |block| {
+            meta.get_or_insert((block.unit, block.calibration_end, block.observation_end));
+            if header {
+                header = false;
+                write_summary(&block, w)?;
+            } else {
+                // Each block is written as a whole file; its header line is left out.
+                text.clear();
+                write_summary(&block, &mut text)?;
+                let body = text
+                    .iter()
+                    .position(|&b| b == b'\n')
+                    .map_or(&text[..0], |i| &text[i + 1..]);
+                w.write_all(body).map_err(btyd::io::write_error)?;
+            }
+            bar.inc(block.customers.len() as u64);
+            Ok(())
+        })?;
+        report = Some(r);
+        Ok(())
+    });
+    bar.finish_and_clear();
+    written.with_context(|| format!("writing {}", path.display()))?;
+    let (Some(report), Some((unit, calibration_end, observation_end))) = (report, meta) else {
+        anyhow::bail!("writing {}: the summary has no customers", path.display());
+    };
+    write_sidecar(path, |bytes| {
+        SummaryMeta::new(unit, false, calibration_end, observation_end, bytes)
+    })
+    .with_context(|| format!("writing the sidecar of {}", path.display()))?;
+    Ok(report)
 }
 
 /// Reads a transaction log from a file, or stdin for `-`.

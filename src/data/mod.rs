@@ -30,7 +30,9 @@ pub use opportunities::{
 };
 pub(crate) use spend::{describe_bad_spend, spend_of, SpendSample, MAX_REPORTED_ROWS};
 pub use spend::{spend_observations, Spend};
-pub use summary::{build_summary, build_summary_owned, SummaryOptions, SummaryReport};
+pub use summary::{
+    build_summary, build_summary_owned, summary_blocks, SummaryOptions, SummaryPlan, SummaryReport,
+};
 pub use time::{DateFormat, TimeUnit};
 
 use chrono::NaiveDate;

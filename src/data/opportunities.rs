@@ -311,10 +311,13 @@ pub fn opportunity_summary(
     let (observation_end, end) = period_ends(tx, opts)?;
     let unit: TimeUnit = opts.unit;
     let period_of = |from: NaiveDate, to: NaiveDate| unit.between(from, to).floor() as u32;
-    let mut customers = Vec::with_capacity(tx.customers.len());
+    let mut customers = Vec::with_capacity(tx.customer_count());
     let mut excluded = 0;
-    for c in &tx.customers {
-        let first = c.days[0].date;
+    for c in tx.customers() {
+        let Some(first) = c.days.first().map(|d| d.date) else {
+            excluded += 1;
+            continue;
+        };
         if unit.between(first, end) < 1.0 {
             excluded += 1;
             continue;
@@ -328,7 +331,7 @@ pub fn opportunity_summary(
         let periods: Vec<u32> = spend.keys().copied().collect();
         let history = opportunity_history(&periods, n).map_err(|e| Error::InvalidData {
             location: Location::file(&tx.source),
-            reason: format!("customer {}: {}", Quoted(&c.id), e),
+            reason: format!("customer {}: {}", Quoted(c.id), e),
         })?;
         let repeat: Vec<f64> = spend.range(1..).map(|(_, &a)| a).collect();
         let monetary_value = tx.has_amounts.then(|| {
@@ -339,7 +342,7 @@ pub fn opportunity_summary(
             }
         });
         customers.push(OpportunityCustomer {
-            customer_id: c.id.clone(),
+            customer_id: c.id.to_string(),
             history,
             monetary_value,
         });

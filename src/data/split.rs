@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 
-use super::log::PurchaseDay;
+use super::log::Days;
 use super::{Holdout, TimeUnit};
 use crate::error::{Error, Result};
 
@@ -25,17 +25,14 @@ pub fn check_calibration_end(calibration_end: NaiveDate, observation_end: NaiveD
 }
 
 /// Splits sorted purchase days into those on or before `calibration_end` and those after.
-pub fn split_days(
-    days: &[PurchaseDay],
-    calibration_end: NaiveDate,
-) -> (&[PurchaseDay], &[PurchaseDay]) {
-    days.split_at(days.partition_point(|d| d.date <= calibration_end))
+pub fn split_days(days: Days<'_>, calibration_end: NaiveDate) -> (Days<'_>, Days<'_>) {
+    days.split_at_date(calibration_end)
 }
 
 /// The holdout columns from the purchase days after the calibration end: their number, their
 /// mean (daily, merged) amount or 0 when there are none, and the holdout length in `unit`.
 pub fn holdout(
-    holdout_days: &[PurchaseDay],
+    holdout_days: Days<'_>,
     calibration_end: NaiveDate,
     observation_end: NaiveDate,
     unit: TimeUnit,
@@ -48,10 +45,10 @@ pub fn holdout(
 }
 
 /// The mean amount of some purchase days, 0 for none.
-pub(crate) fn mean_amount(days: &[PurchaseDay]) -> f64 {
+pub(crate) fn mean_amount(days: Days<'_>) -> f64 {
     if days.is_empty() {
         0.0
     } else {
-        days.iter().map(|d| d.amount).sum::<f64>() / days.len() as f64
+        days.amounts().iter().sum::<f64>() / days.len() as f64
     }
 }

@@ -13,8 +13,9 @@
 //!   are left out and counted in [`SummaryReport::excluded`].
 
 use chrono::NaiveDate;
+use rayon::prelude::*;
 
-use super::log::{PurchaseDay, Transactions};
+use super::log::{CustomerLog, Transactions};
 use super::split::{check_calibration_end, holdout, mean_amount, split_days};
 use super::{CustomerSummary, History, Summary, TimeUnit};
 use crate::error::{Error, Location, Quoted, Result};
@@ -71,28 +72,202 @@ pub struct SummaryReport {
 /// or a customer whose amounts sum to a non-finite value; [`Error::CalibrationAfterObservation`] when the
 /// calibration end is after the observation end.
 pub fn build_summary(tx: &Transactions, opts: &SummaryOptions) -> Result<(Summary, SummaryReport)> {
-    build(
-        tx,
-        tx.customers.iter().map(|c| (c.id.clone(), &c.days[..])),
-        opts,
-    )
+    let mut customers = Vec::with_capacity(tx.customer_count());
+    let report = summary_blocks(tx, opts, usize::MAX, |block| {
+        customers.extend(block.customers);
+        Ok(())
+    })?;
+    let summary = Summary {
+        unit: opts.unit,
+        customers,
+        observation_end: Some(report.observation_end),
+        calibration_end: report.calibration_end,
+    };
+    Ok((summary, report))
 }
 
-/// As [`build_summary`], consuming the log: ids are moved rather than copied and each
-/// customer's purchase days are freed once summarised, so the log and the summary are never
-/// both whole in memory (the CLI's path for large logs).
+/// As [`build_summary`], consuming the log, which is freed once summarised.
 ///
 /// # Errors
 /// As [`build_summary`].
 pub fn build_summary_owned(
-    mut tx: Transactions,
+    tx: Transactions,
     opts: &SummaryOptions,
 ) -> Result<(Summary, SummaryReport)> {
-    let customers = std::mem::take(&mut tx.customers);
-    let purchase_days = customers.iter().map(|c| c.days.len() as u64).sum();
-    let (summary, mut report) = build(&tx, customers.into_iter().map(|c| (c.id, c.days)), opts)?;
-    report.purchase_days = purchase_days;
-    Ok((summary, report))
+    build_summary(&tx, opts)
+}
+
+/// Builds the summary of a log in blocks of up to `block_customers` customers, in log order,
+/// handing each non-empty block to `sink`: the CLI writes a large summary this way without
+/// ever holding it whole. Customers are summarised in parallel.
+///
+/// The checks of [`build_summary`] all come before the first block (see [`SummaryPlan`]):
+/// `sink` is called only when the whole summary can be built.
+///
+/// # Errors
+/// As [`build_summary`]; an error from `sink`, which stops the summary.
+pub fn summary_blocks(
+    tx: &Transactions,
+    opts: &SummaryOptions,
+    block_customers: usize,
+    sink: impl FnMut(Summary) -> Result<()>,
+) -> Result<SummaryReport> {
+    SummaryPlan::new(tx, opts)?.blocks(block_customers, sink)
+}
+
+/// A summary of a log that passed every check and can be built, in blocks.
+pub struct SummaryPlan<'a> {
+    tx: &'a Transactions,
+    plan: Plan,
+}
+
+impl<'a> SummaryPlan<'a> {
+    /// Checks that the summary of `tx` can be built with `opts`, in the order [`build_summary`]
+    /// does: the period ends, then the customers' amounts (the first customer in log order
+    /// whose amounts add up to a non-finite value), then that some customer is summarised.
+    ///
+    /// # Errors
+    /// As [`build_summary`].
+    pub fn new(tx: &'a Transactions, opts: &SummaryOptions) -> Result<Self> {
+        let (observation_end, end) = period_ends(tx, opts)?;
+        let plan = Plan {
+            unit: opts.unit,
+            observation_end,
+            end,
+            calibration_end: opts.calibration_end,
+            has_amounts: tx.has_amounts,
+        };
+        if tx.has_amounts {
+            let bad = tx
+                .par_customers()
+                .find_map_first(|c| (!plan.amounts_finite(c)).then_some(c.id));
+            if let Some(id) = bad {
+                return Err(Error::InvalidData {
+                    location: Location::file(&tx.source),
+                    reason: format!(
+                        "the amounts of customer {} add up to a non-finite value",
+                        Quoted(id)
+                    ),
+                });
+            }
+        }
+        let none_before_end = tx
+            .par_customers()
+            .all(|c| c.days.first().is_none_or(|d| d.date > end));
+        if none_before_end {
+            return Err(Error::NoData {
+                what: format!("cannot summarise {}", tx.source.display()),
+                reason: format!(
+                    "no customer made a first purchase on or before {end} (the log starts {})",
+                    tx.first_date
+                ),
+            });
+        }
+        Ok(SummaryPlan { tx, plan })
+    }
+
+    /// Number of customers of the log (summarised or excluded).
+    pub fn customers(&self) -> usize {
+        self.tx.customer_count()
+    }
+
+    /// The observation end used.
+    pub fn observation_end(&self) -> NaiveDate {
+        self.plan.observation_end
+    }
+
+    /// Builds the summary in blocks of up to `block_customers` customers of the log (fewer
+    /// rows when some are excluded), in log order, handing each non-empty block to `sink`.
+    ///
+    /// # Errors
+    /// An error from `sink`, which stops the summary.
+    pub fn blocks(
+        &self,
+        block_customers: usize,
+        mut sink: impl FnMut(Summary) -> Result<()>,
+    ) -> Result<SummaryReport> {
+        let (tx, plan) = (self.tx, &self.plan);
+        let total = tx.customer_count();
+        let block = block_customers.max(1);
+        let (mut customers, mut repeaters) = (0, 0);
+        let mut start = 0;
+        while start < total {
+            let stop = total.min(start.saturating_add(block));
+            let rows: Vec<CustomerSummary> = (start..stop)
+                .into_par_iter()
+                .filter_map(|i| plan.summarise(tx.customer(i)?))
+                .collect();
+            start = stop;
+            if rows.is_empty() {
+                continue;
+            }
+            customers += rows.len();
+            repeaters += rows.iter().filter(|c| c.history.frequency > 0.0).count();
+            sink(Summary {
+                unit: plan.unit,
+                customers: rows,
+                observation_end: Some(plan.observation_end),
+                calibration_end: plan.calibration_end,
+            })?;
+        }
+        Ok(SummaryReport {
+            rows: tx.rows,
+            purchase_days: tx.purchase_days(),
+            customers,
+            repeaters,
+            excluded: total - customers,
+            first_date: tx.first_date,
+            last_date: tx.last_date,
+            observation_end: plan.observation_end,
+            calibration_end: plan.calibration_end,
+        })
+    }
+}
+
+/// What a summary needs to know besides the customers.
+struct Plan {
+    unit: TimeUnit,
+    observation_end: NaiveDate,
+    /// End of the period summarised (calibration end, else observation end).
+    end: NaiveDate,
+    calibration_end: Option<NaiveDate>,
+    has_amounts: bool,
+}
+
+impl Plan {
+    /// The summary row of a customer; `None` when its first purchase is after the end.
+    fn summarise(&self, c: CustomerLog<'_>) -> Option<CustomerSummary> {
+        let (calibration, after) = split_days(c.days, self.end);
+        if calibration.is_empty() {
+            return None;
+        }
+        let unit = self.unit;
+        let history = History {
+            frequency: (calibration.len() - 1) as f64,
+            recency: unit.from_days(calibration.span_days() as f64),
+            age: unit.from_days(calibration.days_from_first_to(self.end) as f64),
+        };
+        let monetary_value = self
+            .has_amounts
+            .then(|| mean_amount(calibration.split_at(1).1));
+        let holdout = self
+            .calibration_end
+            .map(|c| holdout(after, c, self.observation_end, unit));
+        Some(CustomerSummary {
+            customer_id: c.id.to_string(),
+            history,
+            monetary_value,
+            holdout,
+        })
+    }
+
+    /// Whether the customer's mean amounts (calibration and holdout) are finite.
+    fn amounts_finite(&self, c: CustomerLog<'_>) -> bool {
+        let (calibration, after) = split_days(c.days, self.end);
+        calibration.is_empty()
+            || (mean_amount(calibration.split_at(1).1).is_finite()
+                && (self.calibration_end.is_none() || mean_amount(after).is_finite()))
+    }
 }
 
 /// The observation end (default: the log's last date) and the end of the period summarised
@@ -121,84 +296,6 @@ pub fn period_ends(tx: &Transactions, opts: &SummaryOptions) -> Result<(NaiveDat
         observation_end,
         opts.calibration_end.unwrap_or(observation_end),
     ))
-}
-
-/// The summary of `customers` (id and purchase days, in log order) of the log `tx`.
-fn build<D: AsRef<[PurchaseDay]>>(
-    tx: &Transactions,
-    customers: impl ExactSizeIterator<Item = (String, D)>,
-    opts: &SummaryOptions,
-) -> Result<(Summary, SummaryReport)> {
-    let unit = opts.unit;
-    let (observation_end, end) = period_ends(tx, opts)?;
-
-    let purchase_days = tx.purchase_days();
-    let mut summaries = Vec::with_capacity(customers.len());
-    let mut excluded = 0;
-    for (id, days) in customers {
-        let (calibration, after) = split_days(days.as_ref(), end);
-        let (Some(first), Some(last)) = (calibration.first(), calibration.last()) else {
-            excluded += 1;
-            continue;
-        };
-        let history = History {
-            frequency: (calibration.len() - 1) as f64,
-            recency: unit.between(first.date, last.date),
-            age: unit.between(first.date, end),
-        };
-        let monetary_value = tx.has_amounts.then(|| mean_amount(&calibration[1..]));
-        let holdout = opts
-            .calibration_end
-            .map(|c| holdout(after, c, observation_end, unit));
-        let amounts_finite = monetary_value.is_none_or(f64::is_finite)
-            && holdout.is_none_or(|h| h.monetary_value.is_finite());
-        if !amounts_finite {
-            return Err(Error::InvalidData {
-                location: Location::file(&tx.source),
-                reason: format!(
-                    "the amounts of customer {} add up to a non-finite value",
-                    Quoted(&id)
-                ),
-            });
-        }
-        summaries.push(CustomerSummary {
-            customer_id: id,
-            history,
-            monetary_value,
-            holdout,
-        });
-    }
-    let customers = summaries;
-    if customers.is_empty() {
-        return Err(Error::NoData {
-            what: format!("cannot summarise {}", tx.source.display()),
-            reason: format!(
-                "no customer made a first purchase on or before {end} (the log starts {})",
-                tx.first_date
-            ),
-        });
-    }
-    let report = SummaryReport {
-        rows: tx.rows,
-        purchase_days,
-        customers: customers.len(),
-        repeaters: customers
-            .iter()
-            .filter(|c| c.history.frequency > 0.0)
-            .count(),
-        excluded,
-        first_date: tx.first_date,
-        last_date: tx.last_date,
-        observation_end,
-        calibration_end: opts.calibration_end,
-    };
-    let summary = Summary {
-        unit,
-        customers,
-        observation_end: Some(observation_end),
-        calibration_end: opts.calibration_end,
-    };
-    Ok((summary, report))
 }
 
 #[cfg(test)]

@@ -53,8 +53,7 @@ impl Tracking {
     ) -> Result<Self> {
         crate::data::split::check_calibration_end(calibration_end, observation_end)?;
         let cohort: Vec<_> = tx
-            .customers
-            .iter()
+            .customers()
             .filter(|c| c.days.first().is_some_and(|d| d.date <= calibration_end))
             .collect();
         let start = cohort

@@ -1,9 +1,26 @@
 //! Streaming reader of transaction logs: (customer, date[, amount]) rows folded into
 //! per-customer purchase days as they are read.
 //!
-//! Rows are never held: each one is parsed from a reused buffer and added to its customer's
-//! sorted list of purchase days, where purchases on the same day are merged and their amounts
-//! summed. Memory therefore grows with customers × purchase days, not with rows.
+//! Rows are not held for long: parsed in chunks, they wait in their shard until merged into
+//! their customer's sorted purchase days, where purchases on the same day are merged and their
+//! amounts summed in file order. Memory therefore grows with customers × purchase days, not
+//! with rows (see the bound below).
+//!
+//! # Memory
+//! A log read whole holds, besides a few MiB of buffers:
+//! - per distinct (customer, day): 12 bytes (day number `i32` and amount `f64` in flat
+//!   per-shard arrays), plus while reading up to a quarter more rows waiting to be merged
+//!   (16 bytes each): about **13 bytes per customer-day** at the end of reading;
+//! - per customer: about **55 bytes** while reading (the id table, 20-byte slots at most
+//!   7/8 full, the first appearance and the number of days), 32 once read (id, start of its
+//!   days, place in the order of first appearance), whatever the id's length up to 15 bytes
+//!   (longer ids add their length);
+//! - the allocator's overhead on top, measured at 15–25 %.
+//!
+//! Measured peak RSS of `btyd summary` (which also writes the summary in blocks of 2^18
+//! customers, never whole): 10M rows (9.9M customer-days, 1M customers) 0.32 GB; 100M rows
+//! (99.3M customer-days, 10M customers) 2.2–2.3 GB, i.e. about 23 bytes per customer-day at
+//! ten days per customer. Memory does not grow with rows that repeat a customer-day.
 //!
 //! Input is CSV with a header (columns chosen by name) or without one (columns by 1-based
 //! index). The delimiter is one byte (`,` `;` tab `|` …) or runs of whitespace, as in the
@@ -17,8 +34,8 @@
 //! - `types`: the options and the returned log;
 //! - `fields`: checks on the text of one field; `columns`: which fields hold the customer, the
 //!   date and the amount; `delimiter`: detection from the first line;
-//! - `chunks`: splitting the input into chunks of whole lines; `shards`: folding rows into
-//!   per-customer purchase days;
+//! - `chunks`: splitting the input into chunks of whole lines; `arena`: the finished log's
+//!   flat storage and its views; `shards`: folding rows into per-customer purchase days;
 //! - `builder`: the state of a log being read and the parsing of one record;
 //! - `parallel`: the chunked reader; `sequential`: the record-by-record reader of quoted CSV;
 //! - this module: the entry points.
@@ -32,6 +49,7 @@ use self::chunks::{Tail, BUFFER};
 use self::delimiter::first_line;
 use crate::error::{Error, Result};
 
+mod arena;
 mod builder;
 mod chunks;
 mod columns;
@@ -45,10 +63,11 @@ mod shards;
 mod tests;
 mod types;
 
+pub use arena::{CustomerLog, Days, PurchaseDay};
 pub(crate) use chunks::{count_newlines, Chunk, ChunkReader, Layout, Next, Records};
 pub use delimiter::detect_delimiter;
 pub(crate) use lines::LineCounter;
-pub use types::{ColumnSpec, CustomerLog, Delimiter, PurchaseDay, ReadOptions, Transactions};
+pub use types::{ColumnSpec, Delimiter, ReadOptions, Transactions};
 
 /// Reads a transaction log from a file.
 ///
@@ -72,8 +91,8 @@ pub fn read_transactions(path: &Path, opts: &ReadOptions) -> Result<Transactions
 ///    hash of the customer id (stopping at its first bad line);
 /// 3. aggregate: each shard of customers takes its rows from every chunk of the batch, in file
 ///    order, in parallel with the other shards (`shards`);
-/// 4. finish: each customer's rows become its sorted, merged purchase days, and customers are
-///    put in order of first appearance.
+/// 4. finish: each shard's last rows are merged into its purchase days, and customers are put
+///    in order of first appearance.
 ///
 /// Data from a chunk containing a quote onwards is read sequentially with the `csv` crate,
 /// whose quoted fields may span lines, then aggregated the same way.

@@ -6,23 +6,23 @@
 //! filled independently (in parallel, no locks, no merge: a customer lives in one shard only).
 //!
 //! - Parsing a chunk ([`ChunkRows`]) gives its rows grouped by shard, keeping file order.
-//! - [`Shard::add`] maps each id to a shard-local index, then adds the row's amount to the
-//!   entry of its (customer, day) in the shard's table of purchase days, creating it on the
-//!   customer's first row of that day. Same-day rows are thus merged as they are read (their
-//!   amounts summed in file order, as a sequential reader would), and a shard holds one entry
-//!   per purchase day however many rows repeat it; no per-customer allocation happens while
-//!   reading.
-//! - [`finish`] groups each shard's purchase days by customer with a counting sort, sorts
-//!   each customer's days by date, and orders all customers by their first appearance in the
-//!   file.
+//! - [`Shard::add`] maps each id to a shard-local index and appends (customer, day, amount)
+//!   to the shard's pending rows. When these reach a quarter of the shard's compacted days,
+//!   [`Shard::compact`] sorts them stably by (customer, day) and merges them into the
+//!   compacted runs (one entry per purchase day, amounts summed in file order, as a
+//!   sequential reader would). A shard thus holds about one entry per purchase day however
+//!   many rows repeat it, in flat arrays: no per-customer allocation, no hash table of days.
+//! - [`finish`] compacts each shard a last time and freezes it into a
+//!   [`ShardLog`], and orders all customers by their first appearance in the file.
 
 use crate::hash::{fx_hash, shard_of, FxBuildHasher};
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::types::{CustomerLog, PurchaseDay};
+use super::arena::{day_of, Customers, IdBytes, ShardLog, LONG_ID};
 
 /// Number of shards (a power of two, at most 256 so that a shard number fits a byte).
 pub(super) const SHARDS: usize = 256;
@@ -52,13 +52,6 @@ fn long_key(index: usize) -> Key {
 
 fn is_long(key: Key) -> bool {
     (key >> 120) as u8 == LONG
-}
-
-/// The id of a short key.
-fn short_id(key: Key) -> String {
-    let key = key.to_le_bytes();
-    let len = usize::from(key[15]).min(15);
-    String::from_utf8_lossy(&key[..len]).into_owned()
 }
 
 /// One parsed row, before its customer has an index.
@@ -156,29 +149,59 @@ impl ChunkRows {
     }
 }
 
-/// A (customer, day) of a shard: the shard-local customer index in the high 32 bits, the day
-/// (days since 1 January of year 1 CE) in the low ones.
-type DayKey = u64;
-
-fn day_key(customer: u32, date: NaiveDate) -> DayKey {
-    (u64::from(customer) << 32) | u64::from(date.num_days_from_ce() as u32)
+/// A row waiting in a shard for the next compaction: its shard-local customer, day and amount.
+#[derive(Clone, Copy)]
+struct Pending {
+    customer: u32,
+    day: i32,
+    amount: f64,
 }
 
-/// The customer and day of a key.
-fn split_day_key(key: DayKey) -> (u32, NaiveDate) {
-    let date = NaiveDate::from_num_days_from_ce_opt(key as u32 as i32).unwrap_or(NaiveDate::MIN);
-    ((key >> 32) as u32, date)
+/// A short id as a hash key (see [`Key`]); byte-aligned so that a table slot is 20 bytes, not
+/// the 32 of a `u128` key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct IdKey(IdBytes);
+
+impl Hash for IdKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let (lo, hi) = self.0.split_at(8);
+        let word = |b: &[u8]| b.iter().rev().fold(0u64, |w, &x| (w << 8) | u64::from(x));
+        state.write_u64(word(lo));
+        state.write_u64(word(hi));
+    }
 }
+
+/// Rows a shard gathers before its first compaction.
+const MIN_PENDING: usize = 1 << 12;
+
+/// A shard compacts when its pending rows reach `1 / PENDING_FRACTION` of its compacted days
+/// (or [`MIN_PENDING`]): pending rows then add at most 16 / `PENDING_FRACTION` bytes per
+/// purchase day, and each day is rewritten about `PENDING_FRACTION + 1` times in all.
+const PENDING_FRACTION: usize = 4;
 
 /// The customers whose id hashes to one shard, and their purchase days.
+///
+/// Rows are appended to `pending` as they come; a compaction sorts them by (customer, day),
+/// stably, and merges them into the compacted runs, summing the amounts of a (customer, day)
+/// in file order (the compacted sum first, then the pending rows in the order they came). The
+/// shard thus holds 12 bytes per distinct purchase day plus at most a quarter of that in
+/// pending rows, however many rows repeat a day.
 #[derive(Default)]
 pub(super) struct Shard {
-    short: HashMap<Key, u32, FxBuildHasher>,
+    short: HashMap<IdKey, u32, FxBuildHasher>,
     long: HashMap<Box<str>, u32, FxBuildHasher>,
     /// Per customer: `(chunk seq << 32) | row index` of its first row.
     first_seen: Vec<u64>,
-    /// The amount of each (customer, day) seen so far: its rows' amounts summed in file order.
-    days: HashMap<DayKey, f64, FxBuildHasher>,
+    /// Per customer (in local order): the number of its compacted days; customers seen after
+    /// the last compaction have none yet (`lens` may be shorter than `first_seen`).
+    lens: Vec<u32>,
+    /// The compacted days: each customer's run of days in increasing order, runs in customer
+    /// order.
+    dates: Vec<i32>,
+    /// The merged amount of each compacted day.
+    amounts: Vec<f64>,
+    /// Rows added since the last compaction, in file order.
+    pending: Vec<Pending>,
 }
 
 /// An empty shard per shard number.
@@ -192,12 +215,16 @@ pub(super) fn add_chunks(shards: &mut [Shard], chunks: &[ChunkRows]) {
         for chunk in chunks {
             shard.add(chunk, s);
         }
+        if shard.pending.len() >= MIN_PENDING.max(shard.dates.len() / PENDING_FRACTION) {
+            shard.compact();
+        }
     });
 }
 
 impl Shard {
     /// Adds the rows of shard number `s` of a chunk.
     fn add(&mut self, chunk: &ChunkRows, s: usize) {
+        self.pending.reserve(chunk.shard_rows(s).len());
         for row in chunk.shard_rows(s) {
             let next = self.first_seen.len() as u32;
             let customer = if is_long(row.key) {
@@ -210,84 +237,238 @@ impl Shard {
                     }
                 }
             } else {
-                *self.short.entry(row.key).or_insert(next)
+                *self
+                    .short
+                    .entry(IdKey(row.key.to_le_bytes()))
+                    .or_insert(next)
             };
             if customer == next {
                 self.first_seen
                     .push((chunk.seq << 32) | u64::from(row.index));
             }
-            self.days
-                .entry(day_key(customer, row.date))
-                .and_modify(|a| *a += row.amount)
-                .or_insert(row.amount);
+            self.pending.push(Pending {
+                customer,
+                day: day_of(row.date),
+                amount: row.amount,
+            });
         }
     }
 
-    /// Number of (customer, day) entries held.
-    #[cfg(test)]
-    fn entries(&self) -> usize {
-        self.days.len()
-    }
-
-    /// The shard's customers in local order, with their first appearances; frees the days.
-    fn into_customers(self) -> (Vec<u64>, Vec<Option<CustomerLog>>) {
+    /// Merges the pending rows into the compacted days (see [`Shard`]).
+    fn compact(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
         let n = self.first_seen.len();
-        let mut ids = vec![String::new(); n];
-        for (key, c) in self.short {
-            ids[c as usize] = short_id(key);
-        }
-        for (id, c) in self.long {
-            ids[c as usize] = id.into_string();
-        }
-        // Counting sort of the days by customer.
-        let mut start = vec![0usize; n + 1];
-        for &key in self.days.keys() {
-            start[split_day_key(key).0 as usize + 1] += 1;
+        // Stable counting sort of the pending rows by customer.
+        let mut group = vec![0usize; n + 1];
+        for p in &self.pending {
+            group[p.customer as usize + 1] += 1;
         }
         for c in 0..n {
-            start[c + 1] += start[c];
+            group[c + 1] += group[c];
         }
-        let mut next = start.clone();
-        let unset = PurchaseDay {
-            date: NaiveDate::MIN,
-            amount: 0.0,
-        };
-        let mut grouped = vec![unset; start[n]];
-        for (key, amount) in self.days {
-            let (customer, date) = split_day_key(key);
-            let slot = &mut next[customer as usize];
-            grouped[*slot] = PurchaseDay { date, amount };
+        let mut next = group.clone();
+        let mut sorted = vec![(0i32, 0.0f64); self.pending.len()];
+        for p in &self.pending {
+            let slot = &mut next[p.customer as usize];
+            sorted[*slot] = (p.day, p.amount);
             *slot += 1;
         }
-        let customers = ids
-            .into_iter()
-            .enumerate()
-            .map(|(c, id)| {
-                let mut days = grouped[start[c]..start[c + 1]].to_vec();
-                days.sort_unstable_by_key(|d| d.date);
-                Some(CustomerLog { id, days })
-            })
-            .collect();
-        (self.first_seen, customers)
+        drop(next);
+        // Room for the rows up to the next compaction, and no more: a buffer kept at its
+        // largest size (or doubled past it) would hold memory for nothing.
+        let next_compaction = MIN_PENDING.max((self.dates.len() + sorted.len()) / PENDING_FRACTION);
+        self.pending = Vec::with_capacity(next_compaction + next_compaction / 4);
+
+        // Merged in place, from the last customer back, into arrays grown by the pending
+        // rows (grown in place by the allocator, not copied into new ones); the merged
+        // days end at the arrays' end and are moved to the front at the end.
+        let old_len = self.dates.len();
+        let total = old_len + sorted.len();
+        self.dates.reserve_exact(sorted.len());
+        self.amounts.reserve_exact(sorted.len());
+        self.dates.resize(total, 0);
+        self.amounts.resize(total, 0.0);
+        self.lens.resize(n, 0);
+        let (mut read, mut write) = (old_len, total);
+        for c in (0..n).rev() {
+            let run = read.saturating_sub(self.lens[c] as usize)..read;
+            read = run.start;
+            let new = &mut sorted[group[c]..group[c + 1]];
+            // Stable: rows of one day stay in file order.
+            new.sort_by_key(|&(day, _)| day);
+            let end = write;
+            merge_back(&mut self.dates, &mut self.amounts, run, new, &mut write);
+            // A customer has fewer distinct days than there are dates (< 2^28).
+            self.lens[c] = u32::try_from(end - write).unwrap_or(u32::MAX);
+        }
+        self.dates.copy_within(write.., 0);
+        self.amounts.copy_within(write.., 0);
+        self.dates.truncate(total - write);
+        self.amounts.truncate(total - write);
+    }
+
+    /// Number of (customer, day) entries held (compacted or pending).
+    #[cfg(test)]
+    fn entries(&self) -> usize {
+        self.dates.len() + self.pending.len()
+    }
+
+    /// The shard's customers and days once every row is compacted, with the first
+    /// appearances of its customers (in local order, hence increasing).
+    fn into_log(mut self) -> (ShardLog, Vec<u64>) {
+        self.compact();
+        self.pending = Vec::new();
+        let n = self.first_seen.len();
+        let mut ids = vec![[0u8; 16]; n];
+        for (key, c) in self.short {
+            ids[c as usize] = key.0;
+        }
+        let mut long_ids = Vec::with_capacity(self.long.len());
+        for (id, c) in self.long {
+            let mut bytes = [0u8; 16];
+            bytes[..8].copy_from_slice(&(long_ids.len() as u64).to_le_bytes());
+            bytes[15] = LONG_ID;
+            ids[c as usize] = bytes;
+            long_ids.push(id);
+        }
+        let mut starts = Vec::with_capacity(n + 1);
+        let mut start = 0;
+        starts.push(0);
+        for &len in &self.lens {
+            start += len as usize;
+            starts.push(start);
+        }
+        starts.resize(n + 1, start);
+        let log = ShardLog {
+            ids,
+            long_ids,
+            starts,
+            dates: self.dates,
+            amounts: self.amounts,
+        };
+        (log, self.first_seen)
     }
 }
 
-/// All customers, in order of first appearance in the input.
-pub(super) fn finish(shards: Vec<Shard>) -> Vec<CustomerLog> {
-    let mut parts: Vec<(Vec<u64>, Vec<Option<CustomerLog>>)> =
-        shards.into_par_iter().map(Shard::into_customers).collect();
-    let total = parts.iter().map(|p| p.1.len()).sum();
-    let mut order: Vec<(u64, u32, u32)> = Vec::with_capacity(total);
-    for (s, (first_seen, _)) in parts.iter().enumerate() {
-        for (c, &seen) in first_seen.iter().enumerate() {
-            order.push((seen, s as u32, c as u32));
+/// Merges a customer's compacted days (`dates[run]`, `amounts[run]`: increasing, distinct)
+/// with its pending rows (`new`: by day, same-day rows in file order), writing the merged days
+/// backwards so that they end just before `*write` (which moves to their start).
+///
+/// A day's amount is its compacted amount followed by its pending rows' amounts, summed left
+/// to right; a new day starts from its first row's amount. Writing never overtakes reading:
+/// every day written consumes at least one compacted day or pending row, and `*write` starts
+/// at or after the end of the unread ones.
+fn merge_back(
+    dates: &mut [i32],
+    amounts: &mut [f64],
+    run: std::ops::Range<usize>,
+    new: &[(i32, f64)],
+    write: &mut usize,
+) {
+    let (mut i, mut j) = (run.end, new.len());
+    loop {
+        let old_day = (i > run.start).then(|| dates[i - 1]);
+        let new_day = j.checked_sub(1).map(|k| new[k].0);
+        let day = match (old_day, new_day) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(d), None) | (None, Some(d)) => d,
+            (None, None) => break,
+        };
+        let mut from = j;
+        while from > 0 && new[from - 1].0 == day {
+            from -= 1;
         }
+        let rows = &new[from..j];
+        j = from;
+        let (mut amount, rest) = if old_day == Some(day) {
+            i -= 1;
+            (amounts[i], rows)
+        } else {
+            (rows[0].1, &rows[1..])
+        };
+        for &(_, a) in rest {
+            amount += a;
+        }
+        *write -= 1;
+        dates[*write] = day;
+        amounts[*write] = amount;
     }
-    order.par_sort_unstable_by_key(|o| o.0);
-    order
-        .into_iter()
-        .filter_map(|(_, s, c)| parts[s as usize].1[c as usize].take())
-        .collect()
+}
+
+/// Parts of the merge of the shards' customers into their order of first appearance.
+const ORDER_PARTS: usize = 64;
+
+/// All customers, in order of first appearance in the input.
+///
+/// Each shard is compacted and frozen in parallel. A shard's customers are already in order
+/// of first appearance, so the global order is a merge of sorted lists: it is cut into ranges
+/// of first appearance, merged in parallel.
+pub(super) fn finish(shards: Vec<Shard>) -> Customers {
+    let (logs, seen): (Vec<ShardLog>, Vec<Vec<u64>>) =
+        shards.into_par_iter().map(Shard::into_log).unzip();
+    let total: usize = seen.iter().map(Vec::len).sum();
+    // Cut points: quantiles of the largest shard's first appearances (shards are alike).
+    let largest = seen
+        .iter()
+        .max_by_key(|s| s.len())
+        .map_or(&[][..], |s| &s[..]);
+    let mut cuts: Vec<u64> = (1..ORDER_PARTS)
+        .filter_map(|k| largest.get(k * largest.len() / ORDER_PARTS).copied())
+        .collect();
+    cuts.dedup();
+    let bounds: Vec<(u64, u64)> = std::iter::once(0)
+        .chain(cuts.iter().copied())
+        .zip(cuts.iter().copied().map(Some).chain(std::iter::once(None)))
+        .map(|(lo, hi)| (lo, hi.unwrap_or(u64::MAX)))
+        .collect();
+    let ranges: Vec<Vec<std::ops::Range<usize>>> = bounds
+        .iter()
+        .enumerate()
+        .map(|(p, &(lo, hi))| {
+            let last = p + 1 == bounds.len();
+            seen.iter()
+                .map(|s| {
+                    let from = s.partition_point(|&v| v < lo);
+                    let to = if last {
+                        s.len()
+                    } else {
+                        s.partition_point(|&v| v < hi)
+                    };
+                    from..to
+                })
+                .collect()
+        })
+        .collect();
+    let mut order = vec![0u64; total];
+    let mut rest = &mut order[..];
+    let mut outputs = Vec::with_capacity(ranges.len());
+    for part in &ranges {
+        let len = part.iter().map(|r| r.len()).sum();
+        let (head, tail) = rest.split_at_mut(len);
+        outputs.push(head);
+        rest = tail;
+    }
+    outputs
+        .into_par_iter()
+        .zip(ranges.par_iter())
+        .for_each(|(out, part)| {
+            let mut keyed: Vec<(u64, u64)> = Vec::with_capacity(out.len());
+            for (s, range) in part.iter().enumerate() {
+                for c in range.clone() {
+                    keyed.push((seen[s][c], ((s as u64) << 32) | c as u64));
+                }
+            }
+            keyed.sort_unstable_by_key(|k| k.0);
+            for (slot, (_, packed)) in out.iter_mut().zip(keyed) {
+                *slot = packed;
+            }
+        });
+    Customers {
+        shards: logs,
+        order,
+    }
 }
 
 #[cfg(test)]
@@ -301,8 +482,8 @@ mod tests {
     fn holds_one_entry_per_customer_and_day() {
         let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
         let mut shards = new_shards();
-        // 2 customers × 10 days, each day in 300 rows, days in a scrambled order; 3 chunks.
-        for seq in 0..3 {
+        // 2 customers × 10 days, each day in 2,500 rows, days in a scrambled order; 50 chunks.
+        for seq in 0..50 {
             let mut rows = ChunkRows::new(seq);
             for i in 0..1000u64 {
                 let day = (i * 7 + seq) % 10;
@@ -311,32 +492,115 @@ mod tests {
             }
             rows.group();
             add_chunks(&mut shards, std::slice::from_ref(&rows));
+            // Pending rows stay bounded: at most one compaction threshold and a chunk.
+            let entries: usize = shards.iter().map(Shard::entries).sum();
+            assert!(entries <= 20 + 2 * MIN_PENDING + 1000, "{entries} entries");
+        }
+        for shard in &mut shards {
+            shard.compact();
         }
         let entries: usize = shards.iter().map(Shard::entries).sum();
         assert_eq!(entries, 20);
         let customers = finish(shards);
         assert_eq!(customers.len(), 2);
-        for c in &customers {
+        for c in (0..2).filter_map(|i| customers.get(i)) {
             let dates: Vec<NaiveDate> = c.days.iter().map(|d| d.date).collect();
             let want: Vec<NaiveDate> = (0..10).map(|d| day0 + chrono::Days::new(d)).collect();
             assert_eq!(dates, want, "customer {}", c.id);
             let total: f64 = c.days.iter().map(|d| d.amount).sum();
-            assert_eq!(total, 750.0, "customer {}", c.id);
+            assert_eq!(total, 12_500.0, "customer {}", c.id);
         }
     }
 
-    /// Day keys keep the customer and the date, including dates before year 1.
+    /// A day's amount is its compacted amount, then its pending rows in file order, summed
+    /// left to right; a new day starts from its first row.
     #[test]
-    fn day_keys_round_trip() {
-        for date in [
+    fn merges_days_in_file_order() {
+        let (big, small) = (1e16, 1.0);
+        let old_dates = [1, 3];
+        let old_amounts = [big, 2.0];
+        let new = [(0, small), (0, big), (1, small), (1, small), (4, 5.0)];
+        // The compacted run sits at 4..6 of arrays with room for the pending rows after it.
+        let mut dates = [9, 9, 9, 9, old_dates[0], old_dates[1], 0, 0, 0, 0, 0];
+        let mut amounts = [
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            old_amounts[0],
+            old_amounts[1],
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+        ];
+        let mut write = 11;
+        merge_back(&mut dates, &mut amounts, 4..6, &new, &mut write);
+        assert_eq!(write, 7);
+        assert_eq!(dates[7..], [0, 1, 3, 4]);
+        assert_eq!(
+            dates[..4],
+            [9, 9, 9, 9],
+            "days before the run are untouched"
+        );
+        assert_eq!(amounts[7..], [small + big, (big + small) + small, 2.0, 5.0]);
+        // (1e16 + 1) + 1 rounds twice; 1e16 + (1 + 1) would not.
+        assert_ne!(amounts[1], big + (small + small));
+    }
+
+    /// The first and last dates chrono represents survive the shards, in order.
+    #[test]
+    fn keeps_extreme_dates() {
+        let mut shards = new_shards();
+        let mut rows = ChunkRows::new(0);
+        let dates = [
+            NaiveDate::MAX,
+            NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
             NaiveDate::MIN,
             NaiveDate::MAX,
-            NaiveDate::from_ymd_opt(1, 1, 1).unwrap(),
-            NaiveDate::from_ymd_opt(-5, 3, 1).unwrap(),
-            NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
-        ] {
-            assert_eq!(split_day_key(day_key(u32::MAX, date)), (u32::MAX, date));
-            assert_eq!(split_day_key(day_key(7, date)), (7, date));
+        ];
+        for &date in &dates {
+            rows.push("x", date, 1.0);
         }
+        rows.group();
+        add_chunks(&mut shards, std::slice::from_ref(&rows));
+        let customers = finish(shards);
+        let x = customers.get(0).unwrap();
+        let got: Vec<(NaiveDate, f64)> = x.days.iter().map(|d| (d.date, d.amount)).collect();
+        assert_eq!(
+            got,
+            [(dates[2], 1.0), (dates[1], 1.0), (NaiveDate::MAX, 2.0)]
+        );
+    }
+
+    /// Many customers over many chunks and shards, compacted several times: every customer
+    /// in order of first appearance, with all its days.
+    #[test]
+    fn orders_many_customers_by_first_appearance() {
+        let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let mut shards = new_shards();
+        let mut first = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for seq in 0..40u64 {
+            let mut rows = ChunkRows::new(seq);
+            for i in 0..5_000u64 {
+                let n = seq * 5_000 + i;
+                let id = format!("customer-number-{}", (n * 2_654_435_761) % 50_000);
+                if seen.insert(id.clone()) {
+                    first.push(id.clone());
+                }
+                rows.push(&id, day0 + chrono::Days::new(n % 97), 1.0);
+            }
+            rows.group();
+            add_chunks(&mut shards, std::slice::from_ref(&rows));
+        }
+        let customers = finish(shards);
+        let ids: Vec<&str> = (0..customers.len())
+            .filter_map(|i| customers.get(i))
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(ids, first);
+        assert_eq!(customers.purchase_days(), 50_000 * 4);
     }
 }

@@ -1,5 +1,5 @@
 //! The reader's plain values: the options ([`ColumnSpec`], [`Delimiter`], [`ReadOptions`]) and
-//! the log it returns ([`Transactions`] of [`CustomerLog`]s of [`PurchaseDay`]s).
+//! the log it returns ([`Transactions`], read through [`CustomerLog`] views).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -7,6 +7,9 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 
+use rayon::prelude::*;
+
+use super::arena::{CustomerLog, Customers};
 use crate::data::time::DateFormat;
 use crate::error::{Error, Quoted, Result};
 
@@ -122,31 +125,16 @@ impl Default for ReadOptions {
     }
 }
 
-/// A customer's purchases on one day, merged.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PurchaseDay {
-    /// The day.
-    pub date: NaiveDate,
-    /// The sum of the day's amounts (0 when the log has no amounts).
-    pub amount: f64,
-}
-
-/// One customer's purchase days, sorted by date, one entry per day.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerLog {
-    /// The id as written in the log.
-    pub id: String,
-    /// Distinct purchase days in increasing order; never empty.
-    pub days: Vec<PurchaseDay>,
-}
-
 /// A transaction log folded into per-customer purchase days.
+///
+/// The customers are stored in a few flat arrays (ids and days of all customers together, see
+/// the memory bound in [`super`]) and read through [`CustomerLog`] views.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transactions {
     /// The file (or display name) the log was read from, for error messages.
     pub source: PathBuf,
     /// Customers in order of first appearance in the log.
-    pub customers: Vec<CustomerLog>,
+    pub(super) customers: Customers,
     /// Number of transaction rows read (header and blank lines excluded).
     pub rows: u64,
     /// Whether the log had an amount column.
@@ -164,7 +152,30 @@ pub struct Transactions {
 impl Transactions {
     /// Total number of distinct (customer, day) purchases.
     pub fn purchase_days(&self) -> u64 {
-        self.customers.iter().map(|c| c.days.len() as u64).sum()
+        self.customers.purchase_days()
+    }
+
+    /// Number of customers.
+    pub fn customer_count(&self) -> usize {
+        self.customers.len()
+    }
+
+    /// The `i`-th customer in order of first appearance, if there are that many.
+    pub fn customer(&self, i: usize) -> Option<CustomerLog<'_>> {
+        self.customers.get(i)
+    }
+
+    /// The customers in order of first appearance.
+    pub fn customers(&self) -> impl ExactSizeIterator<Item = CustomerLog<'_>> + '_ {
+        // Every index below the count has a customer; the fallback is never taken.
+        (0..self.customers.len()).map(|i| self.customers.get(i).unwrap_or_default())
+    }
+
+    /// The customers in order of first appearance, as a parallel iterator.
+    pub fn par_customers(&self) -> impl IndexedParallelIterator<Item = CustomerLog<'_>> + '_ {
+        (0..self.customers.len())
+            .into_par_iter()
+            .map(|i| self.customers.get(i).unwrap_or_default())
     }
 }
 
