@@ -2,13 +2,15 @@
 //! customers with first purchases spread over a year and observed for another half year,
 //! recency and T in weeks at day resolution (what a summary of a daily log holds).
 
+// Included by several targets (the generator and the criterion benches), each using a part.
+#![allow(dead_code)]
+
 use btyd::data::History;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 /// `n` customers drawn by `simulate` (a model's seeded simulator), ages uniform on 182..=547
 /// days, recency and T in weeks at day resolution.
-#[allow(dead_code)] // used by the criterion benches, not by the generator
 pub fn simulated(
     n: usize,
     seed: u64,
