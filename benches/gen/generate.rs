@@ -77,7 +77,9 @@ fn write_summary(n: u64, seed: u64, out: &str) -> Result<(), String> {
     writeln!(w, "customer_id,frequency,recency,T,monetary_value").map_err(io)?;
     for (i, h) in people.iter().enumerate() {
         let m = if h.frequency >= 1.0 {
-            spend.next().map_or(0.0, |s| ((s.monetary_value * 100.0).round() / 100.0).max(0.01))
+            spend.next().map_or(0.0, |s| {
+                ((s.monetary_value * 100.0).round() / 100.0).max(0.01)
+            })
         } else {
             0.0
         };

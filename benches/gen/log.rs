@@ -29,7 +29,13 @@ pub fn write_log(
         let day = rng.random_range(0..days) as usize;
         let cents = rng.random_range(100..20_000u32);
         line.clear();
-        write!(line, "{id},{},{}.{:02}", dates[day], cents / 100, cents % 100)?;
+        write!(
+            line,
+            "{id},{},{}.{:02}",
+            dates[day],
+            cents / 100,
+            cents % 100
+        )?;
         line.push(b'\n');
         out.write_all(&line)?;
     }

@@ -12,6 +12,7 @@ pub mod outputs;
 pub mod plot;
 pub mod schema;
 pub mod sidecar;
+pub mod stream;
 mod summary_csv;
 pub mod table;
 
@@ -21,5 +22,6 @@ pub use opportunity_csv::{
 };
 pub use output::{atomic_write, cleanup_on_signals, write_error};
 pub use outputs::{write_clv, write_predictions};
+pub use stream::{stream_clv, stream_predictions, ClvTotals, PredictionTotals, RowColumns};
 pub use summary_csv::{read_summary, read_summary_from, write_summary};
 pub use table::{write_table, Cell, Table};

@@ -1,0 +1,736 @@
+//! The per-customer tables of `btyd predict` and `btyd clv` written as a stream: customer rows
+//! come in blocks, in file order; a group of blocks (about [`GROUP_ROWS`] rows) is computed and
+//! formatted in parallel, written in order, and dropped before the next group is read, so
+//! memory is bounded by a group whatever the number of customers.
+//!
+//! Within a group, customers sharing a history (x, t_x, T) are computed once
+//! ([`PatternIndex`]), and so is the text of the history and of its values; a row then copies
+//! its pattern's text and formats only its own numbers (id, monetary value, holdout columns,
+//! spend and CLV). The output is the same, byte for byte, as [`super::write_predictions`] and
+//! [`super::write_clv`] on the same rows:
+//!
+//! - the same columns ([`super::schema`]) and cells (the cell functions of
+//!   [`super::outputs`] are shared), numbers in the shortest round-trip form ([`Num`]), ids
+//!   quoted as the `csv` writer quotes them;
+//! - the same values: a pattern's values are those of its first customer, bit for bit equal to
+//!   every other customer's (the computations are deterministic functions of the history);
+//! - the same errors: a customer whose pattern failed is computed on its own by the
+//!   per-customer function, which gives the error naming that customer; a non-finite number
+//!   is refused naming its column and row, as [`super::write_table`] does.
+//!
+//! Everything goes through [`atomic_write`]: an error in any block (reading, computing,
+//! formatting or writing) leaves no output file behind (a device or FIFO output is written in
+//! place and keeps what was written before the error). The first error in row order wins
+//! within a group; the batch computation of [`crate::predict::predict_rows`] reports an
+//! arbitrary failing customer when several fail.
+//!
+//! The totals (expected purchases, CLV) are summed row by row in input order, from the same
+//! starting value as `Iterator::sum`, so they are identical to summing the whole table; the top
+//! customers by CLV are those of a stable sort by decreasing CLV (ties in input order).
+
+use std::io::Write;
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use super::outputs::{clv_cells, prediction_cells};
+use super::schema;
+use super::table::Cell;
+use super::{atomic_write, write_error};
+use crate::data::{CustomerSummary, History};
+use crate::error::{Error, Location, Num, Result};
+use crate::models::{PurchaseModel, SpendModel};
+use crate::predict::{
+    customer_clv_values, history_prediction, predict_customer, purchase_values, ClvValues,
+    CustomerClv, CustomerPrediction, PatternIndex, PurchaseValues, Schedule,
+};
+
+/// Rows computed and formatted together: about 60 MB of rows and text at most.
+pub const GROUP_ROWS: usize = 1 << 18;
+/// Rows formatted by one parallel task.
+const TASK_ROWS: usize = 1 << 13;
+/// Patterns whose text one parallel task formats.
+const TASK_PATTERNS: usize = 1 << 12;
+
+/// The optional columns of the customer rows, as the source's header declares them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RowColumns {
+    /// Every row has `monetary_value`.
+    pub monetary_value: bool,
+    /// Every row has the holdout columns.
+    pub holdout: bool,
+}
+
+/// What [`stream_predictions`] wrote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PredictionTotals {
+    /// Customers written.
+    pub rows: u64,
+    /// Σ expected purchases, in row order.
+    pub expected_purchases: f64,
+}
+
+/// What [`stream_clv`] wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClvTotals {
+    /// Customers written.
+    pub rows: u64,
+    /// Σ CLV, in row order.
+    pub clv: f64,
+    /// The customers of highest CLV, highest first (ties in row order), at most the number
+    /// asked for.
+    pub top: Vec<CustomerClv>,
+}
+
+/// Writes [`schema::customer_predictions`] for the customers of `blocks` (in order) to `path`
+/// (`-` is stdout): P(alive) and E[Y(horizon) | x, t_x, T] from `model`, as
+/// [`crate::predict::predict_purchases`] and [`super::write_predictions`] would, in bounded
+/// memory (see the module docs).
+///
+/// # Errors
+/// The first error of `blocks`; a customer's prediction error ([`predict_customer`]); a
+/// non-finite value ([`Error::InvalidData`] naming column and row); [`Error::Io`]. No file is
+/// left behind on any of them.
+pub fn stream_predictions<I>(
+    path: &Path,
+    blocks: I,
+    columns: RowColumns,
+    model: &dyn PurchaseModel,
+    horizon: f64,
+) -> Result<PredictionTotals>
+where
+    I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+{
+    let header = schema::customer_predictions(columns.monetary_value, columns.holdout);
+    let mut total = OrderedSum::new();
+    let rows = write_groups(path, &header, blocks, GROUP_ROWS, |group| {
+        let index = PatternIndex::new(group.customers().map(|c| &c.history));
+        let values = index.compute(|h| history_prediction(model, h, horizon));
+        let text = PatternText::new(&index.histories, &values, |p, out| {
+            push_num(out, p.p_alive);
+            out.push(b',');
+            push_num(out, p.expected_purchases);
+        });
+        let tasks: Vec<Result<(Vec<u8>, Vec<f64>)>> = group
+            .tasks()
+            .into_par_iter()
+            .map(|(offset, rows)| {
+                let mut out = Vec::with_capacity(rows.len() * 80);
+                let mut sums = Vec::with_capacity(rows.len());
+                for (i, c) in rows.iter().enumerate() {
+                    let at = offset + i;
+                    let pattern = index.of_row[at];
+                    let row = RowRef {
+                        path,
+                        header: &header,
+                        number: group.first_row + at as u64 + 1,
+                    };
+                    let fast = values[pattern].is_some()
+                        && text.is_finite(pattern)
+                        && prediction_row(&mut out, c, &text, pattern, columns);
+                    let p = match values[pattern] {
+                        Some(p) if fast => p,
+                        _ => {
+                            let p = predict_customer(model, c, horizon)?;
+                            let cells =
+                                prediction_cells(c, &p, columns.monetary_value, columns.holdout);
+                            row.push_cells(&mut out, cells)?;
+                            p
+                        }
+                    };
+                    sums.push(p.expected_purchases);
+                }
+                Ok((out, sums))
+            })
+            .collect();
+        let mut texts = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            let (out, sums) = task?;
+            sums.into_iter().for_each(|v| total.add(v));
+            texts.push(out);
+        }
+        Ok(texts)
+    })?;
+    Ok(PredictionTotals {
+        rows,
+        expected_purchases: total.value(),
+    })
+}
+
+/// Writes [`schema::CLV_TABLE`] for the customers of `blocks` (in order) to `path` (`-` is
+/// stdout), as [`crate::predict::clv`] and [`super::write_clv`] would, in bounded memory (see
+/// the module docs), and returns the totals and the `top` customers by CLV.
+///
+/// # Errors
+/// The first error of `blocks`; a customer's CLV error
+/// ([`crate::predict::customer_clv`]); a non-finite value; [`Error::Io`]. No file is left
+/// behind on any of them.
+pub fn stream_clv<I, M, S>(
+    path: &Path,
+    blocks: I,
+    purchases: &M,
+    spend: &S,
+    schedule: &Schedule,
+    top: usize,
+) -> Result<ClvTotals>
+where
+    I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+    M: PurchaseModel + ?Sized,
+    S: SpendModel + ?Sized,
+{
+    let header = schema::CLV_TABLE;
+    let mut total = OrderedSum::new();
+    let mut best = TopClv::new(top);
+    let rows = write_groups(path, &header, blocks, GROUP_ROWS, |group| {
+        let index = PatternIndex::new(group.customers().map(|c| &c.history));
+        let values = index.compute(|h| purchase_values(purchases, h, schedule).ok());
+        let text = PatternText::new(&index.histories, &values, |p, out| {
+            push_num(out, p.p_alive);
+            out.push(b',');
+            if let Some(e) = p.expected_purchases {
+                push_num(out, e);
+            }
+            out.push(b',');
+            push_num(out, p.discounted_purchases);
+        });
+        type TaskOut = (Vec<u8>, Vec<f64>, TopClv);
+        let tasks: Vec<Result<TaskOut>> = group
+            .tasks()
+            .into_par_iter()
+            .map(|(offset, rows)| {
+                let mut out = Vec::with_capacity(rows.len() * 100);
+                let mut sums = Vec::with_capacity(rows.len());
+                let mut task_best = TopClv::new(top);
+                for (i, c) in rows.iter().enumerate() {
+                    let at = offset + i;
+                    let pattern = index.of_row[at];
+                    let number = group.first_row + at as u64 + 1;
+                    let v = customer_clv_values(purchases, spend, c, schedule, values[pattern])?;
+                    let fast = values[pattern].is_some()
+                        && text.is_finite(pattern)
+                        && clv_row(&mut out, c, &text, pattern, &v);
+                    if !fast {
+                        let row = RowRef {
+                            path,
+                            header: &header,
+                            number,
+                        };
+                        row.push_cells(&mut out, clv_cells(c, &v))?;
+                    }
+                    sums.push(v.clv);
+                    task_best.offer(number, c, &v);
+                }
+                Ok((out, sums, task_best))
+            })
+            .collect();
+        let mut texts = Vec::with_capacity(tasks.len());
+        for task in tasks {
+            let (out, sums, task_best) = task?;
+            sums.into_iter().for_each(|v| total.add(v));
+            best.merge(task_best);
+            texts.push(out);
+        }
+        Ok(texts)
+    })?;
+    Ok(ClvTotals {
+        rows,
+        clv: total.value(),
+        top: best.into_rows(),
+    })
+}
+
+/// Appends the text of a prediction row from its pattern's text; `false` (with `out`
+/// unchanged) when a value of the row's own is not finite or its holdout columns are missing,
+/// for the caller to take the checked path.
+fn prediction_row(
+    out: &mut Vec<u8>,
+    c: &CustomerSummary,
+    text: &PatternText,
+    pattern: usize,
+    columns: RowColumns,
+) -> bool {
+    let money = match (columns.monetary_value, c.monetary_value) {
+        (true, Some(m)) if !m.is_finite() => return false,
+        (true, m) => Some(m),
+        (false, _) => None,
+    };
+    let holdout = match (columns.holdout, c.holdout) {
+        (true, Some(ho)) => {
+            if ![ho.frequency, ho.monetary_value, ho.duration]
+                .iter()
+                .all(|v| v.is_finite())
+            {
+                return false;
+            }
+            Some(ho)
+        }
+        (true, None) => return false,
+        (false, _) => None,
+    };
+    push_id(out, &c.customer_id);
+    out.push(b',');
+    out.extend_from_slice(text.history(pattern));
+    if let Some(m) = money {
+        out.push(b',');
+        if let Some(m) = m {
+            push_num(out, m);
+        }
+    }
+    out.push(b',');
+    out.extend_from_slice(text.values(pattern));
+    if let Some(ho) = holdout {
+        for v in [ho.frequency, ho.monetary_value, ho.duration] {
+            out.push(b',');
+            push_num(out, v);
+        }
+    }
+    out.push(b'\n');
+    true
+}
+
+/// Appends the text of a CLV row from its pattern's text and its own values; `false` (with
+/// `out` unchanged) when a number of its own is not finite.
+fn clv_row(
+    out: &mut Vec<u8>,
+    c: &CustomerSummary,
+    text: &PatternText,
+    pattern: usize,
+    v: &ClvValues,
+) -> bool {
+    let m = c.monetary_value.unwrap_or(0.0);
+    if ![m, v.expected_spend, v.clv].iter().all(|x| x.is_finite()) {
+        return false;
+    }
+    push_id(out, &c.customer_id);
+    out.push(b',');
+    out.extend_from_slice(text.history(pattern));
+    out.push(b',');
+    push_num(out, m);
+    out.push(b',');
+    out.extend_from_slice(text.values(pattern));
+    for x in [v.expected_spend, v.clv] {
+        out.push(b',');
+        push_num(out, x);
+    }
+    out.push(b'\n');
+    true
+}
+
+/// Rows of a group: whole blocks in input order.
+struct Group {
+    blocks: Vec<Vec<CustomerSummary>>,
+    /// Rows written before this group.
+    first_row: u64,
+    /// Rows in this group.
+    rows: usize,
+}
+
+impl Group {
+    fn customers(&self) -> impl Iterator<Item = &CustomerSummary> {
+        self.blocks.iter().flatten()
+    }
+
+    /// Slices of at most [`TASK_ROWS`] rows, each with the position of its first row in the
+    /// group, in row order.
+    fn tasks(&self) -> Vec<(usize, &[CustomerSummary])> {
+        let mut tasks = Vec::new();
+        let mut offset = 0;
+        for block in &self.blocks {
+            for rows in block.chunks(TASK_ROWS) {
+                tasks.push((offset, rows));
+                offset += rows.len();
+            }
+        }
+        tasks
+    }
+}
+
+/// Writes `header`, then pulls `blocks` into groups of at least `group_rows` rows (whole
+/// blocks), hands each group to `process` and writes the texts it returns, in order. Returns
+/// the number of rows.
+fn write_groups<I, F>(
+    path: &Path,
+    header: &[&str],
+    blocks: I,
+    group_rows: usize,
+    mut process: F,
+) -> Result<u64>
+where
+    I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+    F: FnMut(&Group) -> Result<Vec<Vec<u8>>>,
+{
+    let mut blocks = blocks.into_iter();
+    let mut rows = 0u64;
+    atomic_write(path, |w| {
+        let mut head = csv::Writer::from_writer(Vec::new());
+        head.write_record(header)
+            .map_err(|e| write_error(std::io::Error::other(e)))?;
+        let head = head
+            .into_inner()
+            .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
+        w.write_all(&head).map_err(write_error)?;
+        let mut done = false;
+        while !done {
+            let mut group = Group {
+                blocks: Vec::new(),
+                first_row: rows,
+                rows: 0,
+            };
+            while group.rows < group_rows {
+                match blocks.next() {
+                    Some(block) => {
+                        let block = block?;
+                        group.rows += block.len();
+                        group.blocks.push(block);
+                    }
+                    None => {
+                        done = true;
+                        break;
+                    }
+                }
+            }
+            if group.rows == 0 {
+                continue;
+            }
+            for text in process(&group)? {
+                w.write_all(&text).map_err(write_error)?;
+            }
+            rows += group.rows as u64;
+        }
+        Ok(())
+    })?;
+    Ok(rows)
+}
+
+/// The text of each distinct history, `x,t_x,T`, and of its values, in one buffer.
+struct PatternText {
+    bytes: Vec<u8>,
+    /// Start of the history, start of the values, end of the values; `None` when the history
+    /// or its values are not finite (or there are no values), which the checked path handles.
+    spans: Vec<Option<[usize; 3]>>,
+}
+
+impl PatternText {
+    /// Formats the histories and their values in parallel; `values` is called only for
+    /// histories whose values are present, and must write finite numbers only (it is given
+    /// values that passed `finite`).
+    fn new<T, F>(histories: &[History], values: &[Option<T>], format: F) -> Self
+    where
+        T: Sync + FinitePattern,
+        F: Fn(&T, &mut Vec<u8>) + Sync,
+    {
+        let parts: Vec<(Vec<u8>, Vec<Option<[usize; 3]>>)> = histories
+            .par_chunks(TASK_PATTERNS)
+            .zip(values.par_chunks(TASK_PATTERNS))
+            .map(|(histories, values)| {
+                let mut bytes = Vec::with_capacity(histories.len() * 64);
+                let mut spans = Vec::with_capacity(histories.len());
+                for (h, v) in histories.iter().zip(values) {
+                    let numbers = [h.frequency, h.recency, h.age];
+                    let span = match v {
+                        Some(v) if v.is_finite() && numbers.iter().all(|x| x.is_finite()) => {
+                            let start = bytes.len();
+                            for (i, x) in numbers.into_iter().enumerate() {
+                                if i > 0 {
+                                    bytes.push(b',');
+                                }
+                                push_num(&mut bytes, x);
+                            }
+                            let mid = bytes.len();
+                            format(v, &mut bytes);
+                            Some([start, mid, bytes.len()])
+                        }
+                        _ => None,
+                    };
+                    spans.push(span);
+                }
+                (bytes, spans)
+            })
+            .collect();
+        let mut text = PatternText {
+            bytes: Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum()),
+            spans: Vec::with_capacity(histories.len()),
+        };
+        for (bytes, spans) in parts {
+            let shift = text.bytes.len();
+            text.bytes.extend_from_slice(&bytes);
+            text.spans
+                .extend(spans.into_iter().map(|s| s.map(|s| s.map(|i| i + shift))));
+        }
+        text
+    }
+
+    fn is_finite(&self, pattern: usize) -> bool {
+        self.spans[pattern].is_some()
+    }
+
+    fn history(&self, pattern: usize) -> &[u8] {
+        self.spans[pattern].map_or(&[], |[start, mid, _]| &self.bytes[start..mid])
+    }
+
+    fn values(&self, pattern: usize) -> &[u8] {
+        self.spans[pattern].map_or(&[], |[_, mid, end]| &self.bytes[mid..end])
+    }
+}
+
+/// Values whose numbers can all be checked finite before they are formatted.
+trait FinitePattern {
+    fn is_finite(&self) -> bool;
+}
+
+impl FinitePattern for CustomerPrediction {
+    fn is_finite(&self) -> bool {
+        self.p_alive.is_finite() && self.expected_purchases.is_finite()
+    }
+}
+
+impl FinitePattern for PurchaseValues {
+    fn is_finite(&self) -> bool {
+        self.p_alive.is_finite()
+            && self.discounted_purchases.is_finite()
+            && self.expected_purchases.is_none_or(f64::is_finite)
+    }
+}
+
+/// A row being written on the checked path: where it goes and its number.
+struct RowRef<'a> {
+    path: &'a Path,
+    header: &'a [&'a str],
+    /// 1 for the first row after the header.
+    number: u64,
+}
+
+impl RowRef<'_> {
+    /// Appends `cells` as [`super::write_table`] writes them: text quoted as needed, numbers
+    /// in [`Num`] form, empty cells empty; a non-finite number is refused naming the column
+    /// and row, a row of the wrong length naming the row.
+    fn push_cells(&self, out: &mut Vec<u8>, cells: Vec<Cell>) -> Result<()> {
+        if cells.len() != self.header.len() {
+            return Err(Error::InvalidData {
+                location: Location::file(self.path),
+                reason: format!(
+                    "row {} has {} fields, but the header has {}",
+                    self.number,
+                    cells.len(),
+                    self.header.len()
+                ),
+            });
+        }
+        let start = out.len();
+        for (i, (name, cell)) in self.header.iter().zip(cells).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            match cell {
+                Cell::Text(s) => push_id(out, &s),
+                Cell::Num(v) if v.is_finite() => push_num(out, v),
+                Cell::Num(v) => {
+                    out.truncate(start);
+                    return Err(Error::InvalidData {
+                        location: Location::file(self.path),
+                        reason: format!("column {name} of row {} would hold {v}", self.number),
+                    });
+                }
+                Cell::Empty => {}
+            }
+        }
+        out.push(b'\n');
+        Ok(())
+    }
+}
+
+/// Appends a finite number in its [`Num`] form.
+fn push_num(out: &mut Vec<u8>, v: f64) {
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{}", Num(v));
+}
+
+/// Appends a text field as the `csv` writer (default options) writes it: in double quotes,
+/// with quotes doubled, when it holds a comma, a double quote, a carriage return or a line
+/// feed; as is otherwise. (A lone empty field, which it would quote, never occurs: every row
+/// has several fields.)
+fn push_id(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if bytes
+        .iter()
+        .any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n'))
+    {
+        out.push(b'"');
+        for &b in bytes {
+            if b == b'"' {
+                out.push(b'"');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(bytes);
+    }
+}
+
+/// A sum taken value by value in order, from the starting value of `Iterator::sum` for `f64`,
+/// so it equals `values.iter().sum()` over all the values bit for bit.
+struct OrderedSum(f64);
+
+impl OrderedSum {
+    fn new() -> Self {
+        OrderedSum(std::iter::empty::<f64>().sum())
+    }
+
+    fn add(&mut self, v: f64) {
+        self.0 += v;
+    }
+
+    fn value(&self) -> f64 {
+        self.0
+    }
+}
+
+/// The `n` customers of highest CLV seen so far, as a stable sort by decreasing CLV
+/// (`f64::total_cmp`) would rank them: ties go to the earlier row.
+struct TopClv {
+    n: usize,
+    /// Candidates (row number, values, id); sorted and cut to `n` when it grows past 2n.
+    entries: Vec<(u64, CustomerClv)>,
+    /// The worst kept entry after the last cut, once `n` are kept: later rows must beat it.
+    floor: Option<f64>,
+}
+
+impl TopClv {
+    fn new(n: usize) -> Self {
+        TopClv {
+            n,
+            entries: Vec::new(),
+            floor: None,
+        }
+    }
+
+    /// Offers row `number` (rows are offered in increasing order).
+    fn offer(&mut self, number: u64, c: &CustomerSummary, v: &ClvValues) {
+        if self.n == 0 || self.floor.is_some_and(|f| v.clv.total_cmp(&f).is_le()) {
+            return;
+        }
+        self.entries.push((
+            number,
+            CustomerClv {
+                customer_id: c.customer_id.clone(),
+                p_alive: v.p_alive,
+                expected_purchases: v.expected_purchases,
+                discounted_purchases: v.discounted_purchases,
+                expected_spend: v.expected_spend,
+                clv: v.clv,
+            },
+        ));
+        if self.entries.len() >= 2 * self.n.max(8) {
+            self.cut();
+        }
+    }
+
+    /// Keeps the best `n` entries, best first.
+    fn cut(&mut self) {
+        self.entries
+            .sort_by(|a, b| b.1.clv.total_cmp(&a.1.clv).then(a.0.cmp(&b.0)));
+        self.entries.truncate(self.n);
+        if self.entries.len() == self.n {
+            self.floor = self.entries.last().map(|e| e.1.clv);
+        }
+    }
+
+    /// Adds the candidates of a later part of the input (whose rows all come after ours).
+    fn merge(&mut self, other: TopClv) {
+        self.entries.extend(other.entries);
+        self.cut();
+    }
+
+    fn into_rows(mut self) -> Vec<CustomerClv> {
+        self.cut();
+        self.entries.into_iter().map(|e| e.1).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_quoted_as_the_csv_writer_quotes_them() {
+        for id in [
+            "plain",
+            "a,b",
+            "say \"hi\"",
+            "cr\rlf\n",
+            "ünï",
+            " spaced ",
+            "'",
+        ] {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([id, "1"]).unwrap();
+            let expected = w.into_inner().unwrap();
+            let mut out = Vec::new();
+            push_id(&mut out, id);
+            out.extend_from_slice(b",1\n");
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&expected)
+            );
+        }
+    }
+
+    #[test]
+    fn ordered_sum_equals_iterator_sum() {
+        let values = [0.1, 0.2, 1e16, -1e16, 0.3, -0.0];
+        let mut s = OrderedSum::new();
+        values.iter().for_each(|&v| s.add(v));
+        assert_eq!(s.value().to_bits(), values.iter().sum::<f64>().to_bits());
+        let mut empty = OrderedSum::new();
+        assert_eq!(
+            empty.value().to_bits(),
+            std::iter::empty::<f64>().sum::<f64>().to_bits()
+        );
+        empty.add(-0.0);
+        assert_eq!(
+            empty.value().to_bits(),
+            [-0.0f64].iter().sum::<f64>().to_bits()
+        );
+    }
+
+    #[test]
+    fn top_customers_rank_as_a_stable_sort() {
+        let clvs = [3.0, 5.0, 5.0, 1.0, 5.0, 4.0, 3.0, 5.0, 0.0, -0.0, 4.0, 5.0];
+        let customers: Vec<CustomerSummary> = (0..clvs.len())
+            .map(|i| CustomerSummary {
+                customer_id: i.to_string(),
+                history: History {
+                    frequency: 0.0,
+                    recency: 0.0,
+                    age: 1.0,
+                },
+                monetary_value: None,
+                holdout: None,
+            })
+            .collect();
+        let mut order: Vec<usize> = (0..clvs.len()).collect();
+        order.sort_by(|&a, &b| clvs[b].total_cmp(&clvs[a]));
+        for n in [0, 1, 3, 5, 12, 20] {
+            // Offered in two parts, merged as the pipeline merges its tasks.
+            let mut all = TopClv::new(n);
+            for part in [0..5, 5..clvs.len()] {
+                let mut t = TopClv::new(n);
+                for i in part {
+                    let v = ClvValues {
+                        p_alive: 1.0,
+                        expected_purchases: None,
+                        discounted_purchases: 1.0,
+                        expected_spend: 1.0,
+                        clv: clvs[i],
+                    };
+                    t.offer(i as u64 + 1, &customers[i], &v);
+                }
+                all.merge(t);
+            }
+            let ids: Vec<String> = all.into_rows().into_iter().map(|r| r.customer_id).collect();
+            let expected: Vec<String> = order.iter().take(n).map(|i| i.to_string()).collect();
+            assert_eq!(ids, expected, "top {n}");
+        }
+    }
+}
