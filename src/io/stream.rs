@@ -28,6 +28,7 @@
 //! starting value as `Iterator::sum`, so they are identical to summing the whole table; the top
 //! customers by CLV are those of a stable sort by decreasing CLV (ties in input order).
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
@@ -39,18 +40,23 @@ use super::table::Cell;
 use super::{atomic_write, write_error};
 use crate::data::{CustomerSummary, History};
 use crate::error::{Error, Location, Num, Result};
+use crate::hash::FxBuildHasher;
 use crate::models::{PurchaseModel, SpendModel};
 use crate::predict::{
     customer_clv_values, history_prediction, predict_customer, purchase_values, ClvValues,
     CustomerClv, CustomerPrediction, PatternIndex, PurchaseValues, Schedule,
 };
 
-/// Rows computed and formatted together: about 60 MB of rows and text at most.
+/// Rows computed and formatted together (two groups and one group's text are in memory at
+/// once: some 100 MB at most).
 pub const GROUP_ROWS: usize = 1 << 18;
-/// Rows formatted by one parallel task.
-const TASK_ROWS: usize = 1 << 13;
-/// Patterns whose text one parallel task formats.
-const TASK_PATTERNS: usize = 1 << 12;
+/// Rows of one parallel task, within which customers sharing a pattern are computed once: big
+/// enough that most customers without repeat purchases find their pattern computed (there are
+/// a few hundred (0, 0, T) patterns), small enough for its tables to stay in cache and for a
+/// group to make several tasks per core.
+const TASK_ROWS: usize = 1 << 15;
+/// Room reserved per row of text.
+const ROW_BYTES: usize = 128;
 
 /// The optional columns of the customer rows, as the source's header declares them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -100,40 +106,40 @@ pub fn stream_predictions<I>(
 ) -> Result<PredictionTotals>
 where
     I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+    I::IntoIter: Send,
 {
     let header = schema::customer_predictions(columns.monetary_value, columns.holdout);
     let mut total = OrderedSum::new();
     let rows = write_groups(path, &header, blocks, GROUP_ROWS, |group| {
-        let index = PatternIndex::new(group.customers().map(|c| &c.history));
-        let values = index.compute(|h| history_prediction(model, h, horizon));
-        let text = PatternText::new(&index.histories, &values, |p, out| {
-            push_num(out, p.p_alive);
-            out.push(b',');
-            push_num(out, p.expected_purchases);
-        });
         let tasks: Vec<Result<(Vec<u8>, Vec<f64>)>> = group
             .tasks()
             .into_par_iter()
             .map(|(offset, rows)| {
-                let mut out = Vec::with_capacity(rows.len() * 80);
+                let index = PatternIndex::new(rows.iter().map(|c| &c.history));
+                let values = index.compute(|h| history_prediction(model, h, horizon));
+                let text = PatternText::new(&index.histories, &values, |p, out| {
+                    push_num(out, p.p_alive);
+                    out.push(b',');
+                    push_num(out, p.expected_purchases);
+                });
+                let mut out = Vec::with_capacity(rows.len() * ROW_BYTES);
                 let mut sums = Vec::with_capacity(rows.len());
-                for (i, c) in rows.iter().enumerate() {
-                    let at = offset + i;
-                    let pattern = index.of_row[at];
-                    let row = RowRef {
-                        path,
-                        header: &header,
-                        number: group.first_row + at as u64 + 1,
-                    };
+                let mut memo = TextMemo::new();
+                for (i, (c, &pattern)) in rows.iter().zip(&index.of_row).enumerate() {
                     let fast = values[pattern].is_some()
                         && text.is_finite(pattern)
-                        && prediction_row(&mut out, c, &text, pattern, columns);
+                        && prediction_row(&mut out, &mut memo, c, &text, pattern, columns);
                     let p = match values[pattern] {
                         Some(p) if fast => p,
                         _ => {
                             let p = predict_customer(model, c, horizon)?;
                             let cells =
                                 prediction_cells(c, &p, columns.monetary_value, columns.holdout);
+                            let row = RowRef {
+                                path,
+                                header: &header,
+                                number: group.first_row + (offset + i) as u64 + 1,
+                            };
                             row.push_cells(&mut out, cells)?;
                             p
                         }
@@ -175,6 +181,7 @@ pub fn stream_clv<I, M, S>(
 ) -> Result<ClvTotals>
 where
     I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+    I::IntoIter: Send,
     M: PurchaseModel + ?Sized,
     S: SpendModel + ?Sized,
 {
@@ -182,33 +189,33 @@ where
     let mut total = OrderedSum::new();
     let mut best = TopClv::new(top);
     let rows = write_groups(path, &header, blocks, GROUP_ROWS, |group| {
-        let index = PatternIndex::new(group.customers().map(|c| &c.history));
-        let values = index.compute(|h| purchase_values(purchases, h, schedule).ok());
-        let text = PatternText::new(&index.histories, &values, |p, out| {
-            push_num(out, p.p_alive);
-            out.push(b',');
-            if let Some(e) = p.expected_purchases {
-                push_num(out, e);
-            }
-            out.push(b',');
-            push_num(out, p.discounted_purchases);
-        });
         type TaskOut = (Vec<u8>, Vec<f64>, TopClv);
         let tasks: Vec<Result<TaskOut>> = group
             .tasks()
             .into_par_iter()
             .map(|(offset, rows)| {
-                let mut out = Vec::with_capacity(rows.len() * 100);
+                let index = PatternIndex::new(rows.iter().map(|c| &c.history));
+                let values = index.compute(|h| purchase_values(purchases, h, schedule).ok());
+                let text = PatternText::new(&index.histories, &values, |p, out| {
+                    push_num(out, p.p_alive);
+                    out.push(b',');
+                    if let Some(e) = p.expected_purchases {
+                        push_num(out, e);
+                    }
+                    out.push(b',');
+                    push_num(out, p.discounted_purchases);
+                });
+                let mut out = Vec::with_capacity(rows.len() * ROW_BYTES);
                 let mut sums = Vec::with_capacity(rows.len());
                 let mut task_best = TopClv::new(top);
-                for (i, c) in rows.iter().enumerate() {
-                    let at = offset + i;
-                    let pattern = index.of_row[at];
-                    let number = group.first_row + at as u64 + 1;
+                let mut memo = TextMemo::new();
+                let mut numbers = TextMemo::new();
+                for (i, (c, &pattern)) in rows.iter().zip(&index.of_row).enumerate() {
+                    let number = group.first_row + (offset + i) as u64 + 1;
                     let v = customer_clv_values(purchases, spend, c, schedule, values[pattern])?;
                     let fast = values[pattern].is_some()
                         && text.is_finite(pattern)
-                        && clv_row(&mut out, c, &text, pattern, &v);
+                        && clv_row(&mut out, &mut memo, &mut numbers, c, &text, pattern, &v);
                     if !fast {
                         let row = RowRef {
                             path,
@@ -244,6 +251,7 @@ where
 /// for the caller to take the checked path.
 fn prediction_row(
     out: &mut Vec<u8>,
+    memo: &mut TextMemo<u64>,
     c: &CustomerSummary,
     text: &PatternText,
     pattern: usize,
@@ -273,7 +281,7 @@ fn prediction_row(
     if let Some(m) = money {
         out.push(b',');
         if let Some(m) = m {
-            push_num(out, m);
+            push_num_memo(out, memo, m);
         }
     }
     out.push(b',');
@@ -288,10 +296,13 @@ fn prediction_row(
     true
 }
 
-/// Appends the text of a CLV row from its pattern's text and its own values; `false` (with
-/// `out` unchanged) when a number of its own is not finite.
+/// Appends the text of a CLV row from its pattern's text and its own values `v` (computed
+/// from the pattern's values, so that everything after the id depends on the pattern and m̄
+/// alone); `false` (with `out` unchanged) when a number of its own is not finite.
 fn clv_row(
     out: &mut Vec<u8>,
+    memo: &mut TextMemo<(usize, Option<u64>)>,
+    numbers: &mut TextMemo<u64>,
     c: &CustomerSummary,
     text: &PatternText,
     pattern: usize,
@@ -303,17 +314,56 @@ fn clv_row(
     }
     push_id(out, &c.customer_id);
     out.push(b',');
-    out.extend_from_slice(text.history(pattern));
-    out.push(b',');
-    push_num(out, m);
-    out.push(b',');
-    out.extend_from_slice(text.values(pattern));
-    for x in [v.expected_spend, v.clv] {
+    let key = (pattern, c.monetary_value.map(f64::to_bits));
+    memo.push(out, key, |out| {
+        out.extend_from_slice(text.history(pattern));
         out.push(b',');
-        push_num(out, x);
-    }
+        push_num_memo(out, numbers, m);
+        out.push(b',');
+        out.extend_from_slice(text.values(pattern));
+        out.push(b',');
+        push_num_memo(out, numbers, v.expected_spend);
+        out.push(b',');
+        push_num(out, v.clv);
+    });
     out.push(b'\n');
     true
+}
+
+/// Text already written into one buffer, by key, so that it is copied rather than formatted
+/// again: numbers by their bits ([`push_num_memo`]), and the text after the id of CLV rows by
+/// pattern and the bits of m̄ (customers without repeat purchases, most of a customer base,
+/// share both).
+struct TextMemo<K>(HashMap<K, (usize, usize), FxBuildHasher>);
+
+impl<K: std::hash::Hash + Eq> TextMemo<K> {
+    fn new() -> Self {
+        TextMemo(HashMap::default())
+    }
+
+    /// Appends the text of `key`: a copy of where it was written before in `out`, or what
+    /// `write` writes (remembered). `write` must write the same text for the same key, and
+    /// `out` must not shrink below what was remembered.
+    fn push(&mut self, out: &mut Vec<u8>, key: K, write: impl FnOnce(&mut Vec<u8>)) {
+        match self.0.get(&key) {
+            Some(&(start, end)) => out.extend_from_within(start..end),
+            None => {
+                let start = out.len();
+                write(out);
+                self.0.insert(key, (start, out.len()));
+            }
+        }
+    }
+}
+
+/// [`push_num`] through a memo of the numbers already written in `out` (whole numbers, which
+/// are fast to write, are written directly).
+fn push_num_memo(out: &mut Vec<u8>, memo: &mut TextMemo<u64>, v: f64) {
+    if is_plain_integer(v) {
+        push_num(out, v);
+    } else {
+        memo.push(out, v.to_bits(), |out| push_num(out, v));
+    }
 }
 
 /// Rows of a group: whole blocks in input order.
@@ -326,10 +376,6 @@ struct Group {
 }
 
 impl Group {
-    fn customers(&self) -> impl Iterator<Item = &CustomerSummary> {
-        self.blocks.iter().flatten()
-    }
-
     /// Slices of at most [`TASK_ROWS`] rows, each with the position of its first row in the
     /// group, in row order.
     fn tasks(&self) -> Vec<(usize, &[CustomerSummary])> {
@@ -348,6 +394,10 @@ impl Group {
 /// Writes `header`, then pulls `blocks` into groups of at least `group_rows` rows (whole
 /// blocks), hands each group to `process` and writes the texts it returns, in order. Returns
 /// the number of rows.
+///
+/// Reading the next group (sequential work, or the streaming reader's) and freeing the
+/// previous group run beside the parallel `process` of the current one (`rayon::join`), so
+/// the cores stay busy; at most two groups are in memory.
 fn write_groups<I, F>(
     path: &Path,
     header: &[&str],
@@ -357,7 +407,8 @@ fn write_groups<I, F>(
 ) -> Result<u64>
 where
     I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
-    F: FnMut(&Group) -> Result<Vec<Vec<u8>>>,
+    I::IntoIter: Send,
+    F: FnMut(&Group) -> Result<Vec<Vec<u8>>> + Send,
 {
     let mut blocks = blocks.into_iter();
     let mut rows = 0u64;
@@ -369,37 +420,57 @@ where
             .into_inner()
             .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
         w.write_all(&head).map_err(write_error)?;
-        let mut done = false;
-        while !done {
-            let mut group = Group {
-                blocks: Vec::new(),
-                first_row: rows,
-                rows: 0,
-            };
-            while group.rows < group_rows {
-                match blocks.next() {
-                    Some(block) => {
-                        let block = block?;
-                        group.rows += block.len();
-                        group.blocks.push(block);
-                    }
-                    None => {
-                        done = true;
-                        break;
-                    }
+        let mut current = next_group(&mut blocks, 0, group_rows)?;
+        while let Some(group) = current {
+            let next_first = group.first_row + group.rows as u64;
+            let (texts, next) = rayon::join(
+                || process(&group),
+                || next_group(&mut blocks, next_first, group_rows),
+            );
+            // The current group's error comes first: its rows precede the next group's.
+            let texts = texts?;
+            let next = next?;
+            for text in &texts {
+                w.write_all(text).map_err(write_error)?;
+            }
+            rows = next_first;
+            // Freeing a group's rows (a string each) is sequential work too: done while the
+            // next group is processed.
+            current = match next {
+                Some(next) => {
+                    rayon::spawn(move || drop((group, texts)));
+                    Some(next)
                 }
-            }
-            if group.rows == 0 {
-                continue;
-            }
-            for text in process(&group)? {
-                w.write_all(&text).map_err(write_error)?;
-            }
-            rows += group.rows as u64;
+                None => None,
+            };
         }
         Ok(())
     })?;
     Ok(rows)
+}
+
+/// The next group of at least `group_rows` rows (whole blocks), or `None` at the end of the
+/// input.
+fn next_group<I>(blocks: &mut I, first_row: u64, group_rows: usize) -> Result<Option<Group>>
+where
+    I: Iterator<Item = Result<Vec<CustomerSummary>>>,
+{
+    let mut group = Group {
+        blocks: Vec::new(),
+        first_row,
+        rows: 0,
+    };
+    while group.rows < group_rows {
+        match blocks.next() {
+            Some(block) => {
+                let block = block?;
+                group.rows += block.len();
+                group.blocks.push(block);
+            }
+            None => break,
+        }
+    }
+    Ok((group.rows > 0).then_some(group))
 }
 
 /// The text of each distinct history, `x,t_x,T`, and of its values, in one buffer.
@@ -411,53 +482,38 @@ struct PatternText {
 }
 
 impl PatternText {
-    /// Formats the histories and their values in parallel; `values` is called only for
-    /// histories whose values are present, and must write finite numbers only (it is given
-    /// values that passed `finite`).
+    /// Formats the histories and their values; `format` is called only for histories whose
+    /// values are present and finite.
     fn new<T, F>(histories: &[History], values: &[Option<T>], format: F) -> Self
     where
-        T: Sync + FinitePattern,
-        F: Fn(&T, &mut Vec<u8>) + Sync,
+        T: FinitePattern,
+        F: Fn(&T, &mut Vec<u8>),
     {
-        let parts: Vec<(Vec<u8>, Vec<Option<[usize; 3]>>)> = histories
-            .par_chunks(TASK_PATTERNS)
-            .zip(values.par_chunks(TASK_PATTERNS))
-            .map(|(histories, values)| {
-                let mut bytes = Vec::with_capacity(histories.len() * 64);
-                let mut spans = Vec::with_capacity(histories.len());
-                for (h, v) in histories.iter().zip(values) {
-                    let numbers = [h.frequency, h.recency, h.age];
-                    let span = match v {
-                        Some(v) if v.is_finite() && numbers.iter().all(|x| x.is_finite()) => {
-                            let start = bytes.len();
-                            for (i, x) in numbers.into_iter().enumerate() {
-                                if i > 0 {
-                                    bytes.push(b',');
-                                }
-                                push_num(&mut bytes, x);
-                            }
-                            let mid = bytes.len();
-                            format(v, &mut bytes);
-                            Some([start, mid, bytes.len()])
+        let mut bytes = Vec::with_capacity(histories.len() * 64);
+        let mut spans = Vec::with_capacity(histories.len());
+        // Recency and T take few distinct values when they are whole days in the time unit:
+        // each is formatted once and copied after.
+        let mut seen = TextMemo::new();
+        for (h, v) in histories.iter().zip(values) {
+            let numbers = [h.frequency, h.recency, h.age];
+            let span = match v {
+                Some(v) if v.is_finite() && numbers.iter().all(|x| x.is_finite()) => {
+                    let start = bytes.len();
+                    for (i, x) in numbers.into_iter().enumerate() {
+                        if i > 0 {
+                            bytes.push(b',');
                         }
-                        _ => None,
-                    };
-                    spans.push(span);
+                        push_num_memo(&mut bytes, &mut seen, x);
+                    }
+                    let mid = bytes.len();
+                    format(v, &mut bytes);
+                    Some([start, mid, bytes.len()])
                 }
-                (bytes, spans)
-            })
-            .collect();
-        let mut text = PatternText {
-            bytes: Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum()),
-            spans: Vec::with_capacity(histories.len()),
-        };
-        for (bytes, spans) in parts {
-            let shift = text.bytes.len();
-            text.bytes.extend_from_slice(&bytes);
-            text.spans
-                .extend(spans.into_iter().map(|s| s.map(|s| s.map(|i| i + shift))));
+                _ => None,
+            };
+            spans.push(span);
         }
-        text
+        PatternText { bytes, spans }
     }
 
     fn is_finite(&self, pattern: usize) -> bool {
@@ -541,9 +597,24 @@ impl RowRef<'_> {
 
 /// Appends a finite number in its [`Num`] form.
 fn push_num(out: &mut Vec<u8>, v: f64) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(out, "{}", Num(v));
+    // Writing to a Vec cannot fail. A whole number of magnitude below 2^53 (and not −0) is
+    // written by `Num` as its integer digits ("3", "-12", "0"), which integer formatting
+    // gives faster.
+    if is_plain_integer(v) {
+        let _ = write!(out, "{}", v as i64);
+    } else {
+        let _ = write!(out, "{}", Num(v));
+    }
 }
+
+/// Whether `v` is a whole number of magnitude below 2^53, and not −0.
+fn is_plain_integer(v: f64) -> bool {
+    v.fract() == 0.0 && v.abs() < MAX_EXACT_INTEGER && (v != 0.0 || v.is_sign_positive())
+}
+
+/// 2^53: below it every whole f64 converts to i64 exactly (and 2^53 < 1e16, the bound of
+/// `Num`'s plain form).
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
 
 /// Appends a text field as the `csv` writer (default options) writes it: in double quotes,
 /// with quotes doubled, when it holds a comma, a double quote, a carriage return or a line

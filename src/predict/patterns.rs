@@ -4,7 +4,7 @@
 //! history (x, t_x, T) and the options alone, and many customers share a history (every
 //! customer without repeat purchases is (0, 0, T), and T takes few values when customers are
 //! acquired on few days). [`PatternIndex`] finds the distinct histories of a batch of rows and
-//! computes a value once per history, in parallel; each row then reads its history's value.
+//! computes a value once per history; each row then reads its history's value.
 //!
 //! Histories are compared by the bits of their three numbers, so rows sharing a pattern have
 //! bit-identical inputs and, the computations being deterministic functions of their inputs,
@@ -12,8 +12,6 @@
 //! only costs a second computation.)
 
 use std::collections::HashMap;
-
-use rayon::prelude::*;
 
 use crate::data::History;
 use crate::hash::FxBuildHasher;
@@ -39,9 +37,11 @@ impl PatternIndex {
     /// Indexes the histories of some rows, in row order.
     pub fn new<'a>(rows: impl IntoIterator<Item = &'a History>) -> Self {
         let rows = rows.into_iter();
-        let mut seen: HashMap<HistoryKey, usize, FxBuildHasher> = HashMap::default();
+        let capacity = rows.size_hint().0;
+        let mut seen: HashMap<HistoryKey, usize, FxBuildHasher> =
+            HashMap::with_capacity_and_hasher(capacity, FxBuildHasher::default());
         let mut histories = Vec::new();
-        let mut of_row = Vec::with_capacity(rows.size_hint().0);
+        let mut of_row = Vec::with_capacity(capacity);
         for h in rows {
             let next = histories.len();
             let index = *seen.entry(history_key(h)).or_insert_with(|| {
@@ -53,13 +53,10 @@ impl PatternIndex {
         PatternIndex { histories, of_row }
     }
 
-    /// `value` of every distinct history, computed in parallel, in the order of `histories`.
-    pub fn compute<T, F>(&self, value: F) -> Vec<T>
-    where
-        T: Send,
-        F: Fn(&History) -> T + Sync + Send,
-    {
-        self.histories.par_iter().map(value).collect()
+    /// `value` of every distinct history, once each, in the order of `histories` (batches
+    /// are the unit of parallel work, so this runs on the caller's thread).
+    pub fn compute<T>(&self, value: impl Fn(&History) -> T) -> Vec<T> {
+        self.histories.iter().map(value).collect()
     }
 
     /// The number of distinct histories.
