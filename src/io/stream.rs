@@ -108,9 +108,25 @@ where
     I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
     I::IntoIter: Send,
 {
+    predictions_in_groups(path, blocks, columns, model, horizon, GROUP_ROWS)
+}
+
+/// [`stream_predictions`] in groups of `group_rows` rows.
+fn predictions_in_groups<I>(
+    path: &Path,
+    blocks: I,
+    columns: RowColumns,
+    model: &dyn PurchaseModel,
+    horizon: f64,
+    group_rows: usize,
+) -> Result<PredictionTotals>
+where
+    I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+    I::IntoIter: Send,
+{
     let header = schema::customer_predictions(columns.monetary_value, columns.holdout);
     let mut total = OrderedSum::new();
-    let rows = write_groups(path, &header, blocks, GROUP_ROWS, |group| {
+    let rows = write_groups(path, &header, blocks, group_rows, |group| {
         let tasks: Vec<Result<(Vec<u8>, Vec<f64>)>> = group
             .tasks()
             .into_par_iter()
@@ -185,10 +201,29 @@ where
     M: PurchaseModel + ?Sized,
     S: SpendModel + ?Sized,
 {
+    clv_in_groups(path, blocks, purchases, spend, schedule, top, GROUP_ROWS)
+}
+
+/// [`stream_clv`] in groups of `group_rows` rows.
+fn clv_in_groups<I, M, S>(
+    path: &Path,
+    blocks: I,
+    purchases: &M,
+    spend: &S,
+    schedule: &Schedule,
+    top: usize,
+    group_rows: usize,
+) -> Result<ClvTotals>
+where
+    I: IntoIterator<Item = Result<Vec<CustomerSummary>>>,
+    I::IntoIter: Send,
+    M: PurchaseModel + ?Sized,
+    S: SpendModel + ?Sized,
+{
     let header = schema::CLV_TABLE;
     let mut total = OrderedSum::new();
     let mut best = TopClv::new(top);
-    let rows = write_groups(path, &header, blocks, GROUP_ROWS, |group| {
+    let rows = write_groups(path, &header, blocks, group_rows, |group| {
         type TaskOut = (Vec<u8>, Vec<f64>, TopClv);
         let tasks: Vec<Result<TaskOut>> = group
             .tasks()
@@ -722,6 +757,301 @@ impl TopClv {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::{Holdout, Summary, TimeUnit};
+    use crate::io::{write_clv, write_predictions, write_table};
+    use crate::models::{BgNbd, GammaGamma, ParetoNbd};
+    use crate::predict::{clv, customer_clv, predict_purchases, ClvOptions, DiscountRate, Horizon};
+
+    fn bg_nbd() -> BgNbd {
+        BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap()
+    }
+
+    fn gamma_gamma() -> GammaGamma {
+        GammaGamma::new(6.25, 3.74, 15.44).unwrap()
+    }
+
+    /// `n` customers whose histories repeat (every 7th is (0, 0, T) with T among 5 values,
+    /// others cycle through 40 patterns), with money and holdout columns.
+    fn customers(n: usize) -> Vec<CustomerSummary> {
+        (0..n)
+            .map(|i| {
+                let history = if i % 7 == 0 {
+                    History {
+                        frequency: 0.0,
+                        recency: 0.0,
+                        age: 20.0 + (i % 5) as f64 / 7.0,
+                    }
+                } else {
+                    let k = (i % 40) as f64;
+                    History {
+                        frequency: 1.0 + k % 6.0,
+                        recency: 3.0 + k * 0.37,
+                        age: 20.0 + k * 0.5,
+                    }
+                };
+                CustomerSummary {
+                    customer_id: if i % 11 == 0 {
+                        format!("c,{i} \"q\"")
+                    } else {
+                        format!("c{i}")
+                    },
+                    monetary_value: Some(if history.frequency > 0.0 {
+                        10.0 + (i % 13) as f64 * 0.31
+                    } else {
+                        0.0
+                    }),
+                    history,
+                    holdout: Some(Holdout {
+                        frequency: (i % 3) as f64,
+                        monetary_value: (i % 3) as f64 * 2.5,
+                        duration: 39.0,
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// The rows cut into blocks of uneven sizes (empty ones included).
+    fn blocks(rows: &[CustomerSummary]) -> Vec<Result<Vec<CustomerSummary>>> {
+        let sizes = [0, 1, 7, 300, 0, 129, 64, 1000];
+        let mut out = Vec::new();
+        let mut start = 0;
+        let mut k = 0;
+        while start < rows.len() {
+            let end = (start + sizes[k % sizes.len()]).min(rows.len());
+            out.push(Ok(rows[start..end].to_vec()));
+            start = end;
+            k += 1;
+        }
+        out
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn predictions_equal_the_whole_table_across_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = bg_nbd();
+        let rows = customers(5000);
+        for (money, holdout) in [(true, true), (false, false), (true, false)] {
+            let rows: Vec<CustomerSummary> = rows
+                .iter()
+                .cloned()
+                .map(|mut c| {
+                    if !money {
+                        c.monetary_value = None;
+                    }
+                    if !holdout {
+                        c.holdout = None;
+                    }
+                    c
+                })
+                .collect();
+            let summary = Summary::new(TimeUnit::Week, rows.clone());
+            let expected = dir.path().join("whole.csv");
+            let preds = predict_purchases(&model, &summary, 39.0).unwrap();
+            write_predictions(&expected, &summary, &preds).unwrap();
+            let columns = RowColumns {
+                monetary_value: money,
+                holdout,
+            };
+            for group_rows in [1, 333, 1 << 20] {
+                let path = dir.path().join("stream.csv");
+                let totals =
+                    predictions_in_groups(&path, blocks(&rows), columns, &model, 39.0, group_rows)
+                        .unwrap();
+                assert_eq!(read(&path), read(&expected), "group of {group_rows}");
+                assert_eq!(totals.rows, 5000);
+                let sum: f64 = preds.iter().map(|p| p.expected_purchases).sum();
+                assert_eq!(totals.expected_purchases.to_bits(), sum.to_bits());
+            }
+        }
+    }
+
+    #[test]
+    fn clv_equals_the_whole_table_across_groups() {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = customers(800);
+        let summary = Summary::new(TimeUnit::Week, rows.clone());
+        let (bg, pareto, gg) = (
+            bg_nbd(),
+            ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap(),
+            gamma_gamma(),
+        );
+        let options = [
+            ClvOptions::monthly(52.0, TimeUnit::Week, DiscountRate::Annual(0.1)),
+            ClvOptions::discrete(20.0, 3.0, DiscountRate::PerUnit(0.01)).with_margin(0.3),
+            ClvOptions::continuous(Horizon::Finite(52.0), DiscountRate::Annual(0.1)),
+            ClvOptions::continuous(Horizon::Infinite, DiscountRate::Annual(0.1)),
+        ];
+        let models: [&dyn PurchaseModel; 2] = [&bg, &pareto];
+        for (model, opts) in models
+            .iter()
+            .flat_map(|m| options.iter().map(move |o| (*m, o)))
+        {
+            let expected = dir.path().join("whole.csv");
+            let values = clv(model, &gg, &summary, opts).unwrap();
+            write_clv(&expected, &summary, &values).unwrap();
+            let total: f64 = values.iter().map(|r| r.clv).sum();
+            let mut order: Vec<&CustomerClv> = values.iter().collect();
+            order.sort_by(|a, b| b.clv.total_cmp(&a.clv));
+            let schedule = opts.schedule(TimeUnit::Week).unwrap();
+            for group_rows in [1, 500] {
+                let path = dir.path().join("stream.csv");
+                let totals =
+                    clv_in_groups(&path, blocks(&rows), model, &gg, &schedule, 25, group_rows)
+                        .unwrap();
+                assert_eq!(
+                    read(&path),
+                    read(&expected),
+                    "{opts:?}, group of {group_rows}"
+                );
+                assert_eq!(totals.rows, 800);
+                assert_eq!(totals.clv.to_bits(), total.to_bits());
+                let top: Vec<&CustomerClv> = totals.top.iter().collect();
+                assert_eq!(top, order[..25].to_vec());
+            }
+        }
+    }
+
+    #[test]
+    fn shared_patterns_in_different_blocks_and_groups_give_the_same_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let model = bg_nbd();
+        let rows = customers(2000);
+        let path = dir.path().join("stream.csv");
+        let columns = RowColumns {
+            monetary_value: true,
+            holdout: true,
+        };
+        predictions_in_groups(&path, blocks(&rows), columns, &model, 39.0, 100).unwrap();
+        let text = read(&path);
+        // Rows 0, 35, 70, ... share (0, 0, 20) and m̄ = 0 and lie in different blocks and
+        // groups; their text after the id is the same, and it is the per-customer value.
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        let mut seen = 0;
+        for i in (0..2000).step_by(35) {
+            if rows[i].customer_id.contains(',') {
+                continue;
+            }
+            let p = predict_customer(&model, &rows[i], 39.0).unwrap();
+            let h = rows[i].holdout.unwrap();
+            let tail = format!(
+                "0,0,20,0,{},{},{},{},39",
+                Num(p.p_alive),
+                Num(p.expected_purchases),
+                Num(h.frequency),
+                Num(h.monetary_value)
+            );
+            assert_eq!(
+                lines[i],
+                format!("{},{tail}", rows[i].customer_id),
+                "row {i}"
+            );
+            seen += 1;
+        }
+        assert!(seen > 30);
+        // The same for CLV, against the uncached per-customer computation.
+        let gg = gamma_gamma();
+        let schedule = ClvOptions::monthly(52.0, TimeUnit::Week, DiscountRate::Annual(0.1))
+            .schedule(TimeUnit::Week)
+            .unwrap();
+        clv_in_groups(&path, blocks(&rows), &model, &gg, &schedule, 0, 100).unwrap();
+        let text = read(&path);
+        let lines: Vec<&str> = text.lines().skip(1).collect();
+        for i in (1..2000).step_by(40) {
+            let c = &rows[i];
+            let r = customer_clv(&model, &gg, c, &schedule).unwrap();
+            let mut expected = Vec::new();
+            RowRef {
+                path: &path,
+                header: &schema::CLV_TABLE,
+                number: 0,
+            }
+            .push_cells(
+                &mut expected,
+                clv_cells(
+                    c,
+                    &ClvValues {
+                        p_alive: r.p_alive,
+                        expected_purchases: r.expected_purchases,
+                        discounted_purchases: r.discounted_purchases,
+                        expected_spend: r.expected_spend,
+                        clv: r.clv,
+                    },
+                ),
+            )
+            .unwrap();
+            assert_eq!(
+                format!("{}\n", lines[i]),
+                String::from_utf8(expected).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_late_block_leaves_no_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        let model = bg_nbd();
+        let rows = customers(3000);
+        let columns = RowColumns {
+            monetary_value: true,
+            holdout: true,
+        };
+        let late_error = || {
+            let mut b = blocks(&rows);
+            b.push(Err(Error::InvalidData {
+                location: Location::file("in.csv").at_line(3002),
+                reason: "bad row".into(),
+            }));
+            b.extend(blocks(&rows[..10]));
+            b
+        };
+        let err =
+            predictions_in_groups(&path, late_error(), columns, &model, 39.0, 100).unwrap_err();
+        assert!(err.to_string().contains("in.csv, line 3002"), "{err}");
+        assert!(!path.exists());
+        // An existing output is left as it was; CLV fails the same way.
+        std::fs::write(&path, "old").unwrap();
+        let gg = gamma_gamma();
+        let schedule = ClvOptions::monthly(52.0, TimeUnit::Week, DiscountRate::Annual(0.1))
+            .schedule(TimeUnit::Week)
+            .unwrap();
+        assert!(clv_in_groups(&path, late_error(), &model, &gg, &schedule, 5, 100).is_err());
+        assert_eq!(read(&path), "old");
+        // A customer's error late in the input: the per-customer function's error.
+        let mut bad = rows.clone();
+        bad[2500].monetary_value = None;
+        let expected = customer_clv(&model, &gg, &bad[2500], &schedule).unwrap_err();
+        let err = clv_in_groups(&path, blocks(&bad), &model, &gg, &schedule, 5, 100).unwrap_err();
+        assert_eq!(err.to_string(), expected.to_string());
+        assert_eq!(read(&path), "old");
+        // A non-finite value of the row's own: refused as write_table refuses it.
+        std::fs::remove_file(&path).unwrap();
+        bad = rows.clone();
+        bad[2999].monetary_value = Some(f64::INFINITY);
+        let err =
+            predictions_in_groups(&path, blocks(&bad), columns, &model, 39.0, 100).unwrap_err();
+        let cells = bad
+            .iter()
+            .map(|c| {
+                let p = predict_customer(&model, c, 39.0).unwrap();
+                prediction_cells(c, &p, true, true)
+            })
+            .collect::<Vec<_>>();
+        let header = schema::customer_predictions(true, true);
+        let expected = write_table(&path, &header, cells).unwrap_err();
+        assert_eq!(err.to_string(), expected.to_string());
+        assert!(!path.exists());
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "no temporary file"
+        );
+    }
 
     #[test]
     fn ids_are_quoted_as_the_csv_writer_quotes_them() {
@@ -767,7 +1097,7 @@ mod tests {
 
     #[test]
     fn top_customers_rank_as_a_stable_sort() {
-        let clvs = [3.0, 5.0, 5.0, 1.0, 5.0, 4.0, 3.0, 5.0, 0.0, -0.0, 4.0, 5.0];
+        let clvs: [f64; 12] = [3.0, 5.0, 5.0, 1.0, 5.0, 4.0, 3.0, 5.0, 0.0, -0.0, 4.0, 5.0];
         let customers: Vec<CustomerSummary> = (0..clvs.len())
             .map(|i| CustomerSummary {
                 customer_id: i.to_string(),
