@@ -1,13 +1,17 @@
 //! The per-customer tables of `btyd predict` and `btyd clv` written as a stream: customer rows
 //! come in blocks, in file order; a group of blocks (about [`GROUP_ROWS`] rows) is computed and
-//! formatted in parallel, written in order, and dropped before the next group is read, so
-//! memory is bounded by a group whatever the number of customers.
+//! formatted in parallel and written in order while the next group is read, so memory is
+//! bounded by a few groups whatever the number of customers.
 //!
-//! Within a group, customers sharing a history (x, t_x, T) are computed once
-//! ([`PatternIndex`]), and so is the text of the history and of its values; a row then copies
-//! its pattern's text and formats only its own numbers (id, monetary value, holdout columns,
-//! spend and CLV). The output is the same, byte for byte, as [`super::write_predictions`] and
-//! [`super::write_clv`] on the same rows:
+//! A group is cut into tasks of up to 32,768 rows (the unit of parallel work). Within a task,
+//! customers sharing a history (x, t_x, T) are computed once ([`PatternIndex`]), and so is the
+//! text of the history and of its values; a row then copies its pattern's text and formats only
+//! its own numbers (id, monetary value, holdout columns, spend and CLV), numbers that repeat
+//! being formatted once per task. A task is large enough that nearly every customer without
+//! repeat purchases (the (0, 0, T) patterns, a few hundred) finds its pattern computed, and
+//! small enough for its tables to stay in cache and be built in parallel. The output is the
+//! same, byte for byte, as [`super::write_predictions`] and [`super::write_clv`] on the same
+//! rows:
 //!
 //! - the same columns ([`super::schema`]) and cells (the cell functions of
 //!   [`super::outputs`] are shared), numbers in the shortest round-trip form ([`Num`]), ids
@@ -47,13 +51,11 @@ use crate::predict::{
     CustomerClv, CustomerPrediction, PatternIndex, PurchaseValues, Schedule,
 };
 
-/// Rows computed and formatted together (two groups and one group's text are in memory at
-/// once: some 100 MB at most).
+/// Rows computed and formatted together (the group being processed, the next one being read,
+/// the text of one and the previous one being freed are in memory: some 150 MB at most).
 pub const GROUP_ROWS: usize = 1 << 18;
-/// Rows of one parallel task, within which customers sharing a pattern are computed once: big
-/// enough that most customers without repeat purchases find their pattern computed (there are
-/// a few hundred (0, 0, T) patterns), small enough for its tables to stay in cache and for a
-/// group to make several tasks per core.
+/// Rows of one parallel task, within which customers sharing a pattern are computed once (see
+/// the module docs); a group makes several tasks per core.
 const TASK_ROWS: usize = 1 << 15;
 /// Room reserved per row of text.
 const ROW_BYTES: usize = 128;
@@ -432,7 +434,7 @@ impl Group {
 ///
 /// Reading the next group (sequential work, or the streaming reader's) and freeing the
 /// previous group run beside the parallel `process` of the current one (`rayon::join`), so
-/// the cores stay busy; at most two groups are in memory.
+/// the cores stay busy.
 fn write_groups<I, F>(
     path: &Path,
     header: &[&str],
