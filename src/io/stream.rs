@@ -1058,6 +1058,48 @@ mod tests {
     }
 
     #[test]
+    fn numbers_are_written_as_num_writes_them() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            12.0,
+            1e15,
+            9_007_199_254_740_991.0,
+            9_007_199_254_740_992.0,
+            9_007_199_254_740_994.0,
+            1e16,
+            -1e17,
+            0.1,
+            1e-5,
+            9.99e-6,
+            1e-300,
+            5e-324,
+            f64::MAX,
+            38.857142857142854,
+            0.7266203005765157,
+        ];
+        values.extend((0..2000).map(|k| f64::from(k) / 7.0));
+        values.extend((0..200).map(|k| 1.37f64.powi(k - 100)));
+        let mut memo = TextMemo::new();
+        let mut memoised = Vec::new();
+        for &v in values.iter().chain(&values) {
+            let mut out = Vec::new();
+            push_num(&mut out, v);
+            assert_eq!(String::from_utf8(out).unwrap(), Num(v).to_string(), "{v:e}");
+            push_num_memo(&mut memoised, &mut memo, v);
+            memoised.push(b' ');
+        }
+        let expected: String = values
+            .iter()
+            .chain(&values)
+            .map(|&v| format!("{} ", Num(v)))
+            .collect();
+        assert_eq!(String::from_utf8(memoised).unwrap(), expected);
+    }
+
+    #[test]
     fn ids_are_quoted_as_the_csv_writer_quotes_them() {
         for id in [
             "plain",
