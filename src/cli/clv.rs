@@ -4,10 +4,12 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use btyd::data::TimeUnit;
-use btyd::io::{read_customer_data, write_clv, ModelFile};
-use btyd::models::AnyModel;
+use btyd::io::{read_customer_data, stream_clv, write_clv, ModelFile};
+use btyd::models::{AnyModel, Role};
 use btyd::predict::clv::{ClvOptions, Convention, CustomerClv, DiscountRate, Horizon};
 use btyd::predict::customer_values;
+
+use btyd::io::summary_blocks;
 
 /// Arguments of `btyd clv`.
 #[derive(Debug, clap::Args)]
@@ -66,7 +68,6 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
         .with_context(|| args.purchase_model.display().to_string())?;
     let spend = spend_model(&spend_file, &args.spend_model, args.force)?;
     let unit = super::summary_unit(&args.summary, None, Some((unit, purchases.role())))?;
-    let data = read_customer_data(purchases.role(), &args.summary, unit)?;
     let discount = if args.annual {
         DiscountRate::Annual(args.discount_rate)
     } else {
@@ -87,9 +88,23 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
         discount,
         margin: args.margin,
     };
-    let rows = customer_values(&purchases, spend.spend()?, &data, &opts)?;
-    write_clv(&args.output, &data, &rows)?;
-    print_clv_report(&rows, args.top);
+    if purchases.role() != Role::Purchase {
+        // An opportunity model (BG/BB) on its data, read whole.
+        let data = read_customer_data(purchases.role(), &args.summary, unit)?;
+        let rows = customer_values(&purchases, spend.spend()?, &data, &opts)?;
+        write_clv(&args.output, &data, &rows)?;
+        print_clv_report(&rows, args.top);
+        return Ok(());
+    }
+    // A continuous-time summary: streamed through the pipeline of btyd::io::stream.
+    let (reader, bar) = super::progress::open_input(&args.summary)?;
+    let source = summary_blocks(reader, &args.summary, unit)?;
+    let model = purchases.purchase()?;
+    let spend = spend.spend()?;
+    let schedule = opts.schedule(unit)?;
+    let totals = stream_clv(&args.output, source, model, spend, &schedule, args.top)?;
+    bar.finish_and_clear();
+    print_clv_totals(totals.rows as usize, totals.clv, args.top, &totals.top);
     Ok(())
 }
 
@@ -150,20 +165,27 @@ pub fn spend_model(file: &ModelFile, path: &Path, force: bool) -> anyhow::Result
 /// Totals and the top customers by CLV, on stderr.
 pub fn print_clv_report(rows: &[CustomerClv], top: usize) {
     let total: f64 = rows.iter().map(|r| r.clv).sum();
-    let n = rows.len().max(1) as f64;
-    eprintln!(
-        "{} customers: total CLV {total:.2}, mean {:.2}",
-        rows.len(),
-        total / n
-    );
     let mut order: Vec<&CustomerClv> = rows.iter().collect();
     order.sort_by(|a, b| b.clv.total_cmp(&a.clv));
+    let best: Vec<CustomerClv> = order.into_iter().take(top).cloned().collect();
+    print_clv_totals(rows.len(), total, top, &best);
+}
+
+/// The report of [`print_clv_report`] from the number of customers, the total CLV, how many
+/// top customers were asked for and those customers (highest first).
+fn print_clv_totals(customers: usize, total: f64, top: usize, best: &[CustomerClv]) {
+    let n = customers.max(1) as f64;
+    eprintln!(
+        "{} customers: total CLV {total:.2}, mean {:.2}",
+        customers,
+        total / n
+    );
     if top > 0 {
         eprintln!(
             "{:<12} {:>10} {:>12} {:>12} {:>12}",
             "customer", "p_alive", "purchases", "spend", "clv"
         );
-        for r in order.iter().take(top) {
+        for r in best {
             eprintln!(
                 "{:<12} {:>10.4} {:>12.4} {:>12.2} {:>12.2}",
                 r.customer_id, r.p_alive, r.discounted_purchases, r.expected_spend, r.clv

@@ -3,7 +3,12 @@
 
 use std::path::PathBuf;
 
-use btyd::io::{read_customer_data, write_predictions, ModelFile};
+use btyd::data::TimeUnit;
+use btyd::io::{
+    read_customer_data, stream_predictions, summary_blocks, write_predictions, ModelFile,
+    RowColumns,
+};
+use btyd::models::{AnyModel, Role};
 use btyd::predict::{expected_total, predict_rows};
 
 /// Arguments of `btyd predict`.
@@ -28,16 +33,57 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     super::show_model_warnings(&args.model, &file);
     let model = file.model()?;
     let unit = super::summary_unit(&args.summary, None, Some((file.time_unit, model.role())))?;
-    let data = read_customer_data(model.role(), &args.summary, unit)?;
-    let preds = predict_rows(&model, &data, args.horizon)?;
-    write_predictions(&args.output, &data, &preds)?;
-    eprintln!(
-        "{} rows: {:.1} expected purchases in the next {} {}; written to {}",
-        preds.len(),
-        expected_total(&data, &preds),
-        btyd::error::Num(args.horizon),
-        file.time_unit.name_for(args.horizon),
-        args.output.display()
+    if model.role() != Role::Purchase {
+        return run_in_memory(&args, &model, unit, file.time_unit);
+    }
+    // A continuous-time summary: streamed through the pipeline of btyd::io::stream.
+    let (reader, bar) = super::progress::open_input(&args.summary)?;
+    let source = summary_blocks(reader, &args.summary, unit)?;
+    let columns = source.columns();
+    let columns = RowColumns {
+        monetary_value: columns.monetary_value,
+        holdout: columns.holdout,
+    };
+    let totals = stream_predictions(
+        &args.output,
+        source,
+        columns,
+        model.purchase()?,
+        args.horizon,
+    )?;
+    bar.finish_and_clear();
+    report(
+        &args,
+        totals.rows as usize,
+        totals.expected_purchases,
+        file.time_unit,
     );
     Ok(())
+}
+
+/// Predictions for the data of an opportunity model (BG/BB), read whole; a spend model fails
+/// here with the error naming the role it lacks.
+fn run_in_memory(
+    args: &PredictArgs,
+    model: &AnyModel,
+    unit: TimeUnit,
+    model_unit: TimeUnit,
+) -> anyhow::Result<()> {
+    let data = read_customer_data(model.role(), &args.summary, unit)?;
+    let preds = predict_rows(model, &data, args.horizon)?;
+    write_predictions(&args.output, &data, &preds)?;
+    report(args, preds.len(), expected_total(&data, &preds), model_unit);
+    Ok(())
+}
+
+/// The one-line summary on stderr.
+fn report(args: &PredictArgs, rows: usize, total: f64, unit: TimeUnit) {
+    eprintln!(
+        "{} rows: {:.1} expected purchases in the next {} {}; written to {}",
+        rows,
+        total,
+        btyd::error::Num(args.horizon),
+        unit.name_for(args.horizon),
+        args.output.display()
+    );
 }

@@ -5,9 +5,9 @@ use std::path::Path;
 
 use super::schema;
 use super::table::{write_table, Cell};
-use crate::data::{CustomerDataRef, Summary};
+use crate::data::{CustomerDataRef, CustomerSummary, Summary};
 use crate::error::Result;
-use crate::predict::{CustomerClv, CustomerPrediction};
+use crate::predict::{ClvValues, CustomerClv, CustomerPrediction};
 
 /// Writes the predictions of [`crate::predict::predict_rows`] for `data`: per customer
 /// [`schema::customer_predictions`] (holdout columns when a summary has them), per pattern
@@ -56,28 +56,41 @@ fn write_customer_predictions(
     let money = summary.has_monetary_value();
     let holdout = summary.has_holdout();
     let header = schema::customer_predictions(money, holdout);
-    let rows = summary.customers.iter().zip(preds).map(|(c, p)| {
-        let h = c.history;
-        let mut row: Vec<Cell> = vec![
-            c.customer_id.as_str().into(),
-            h.frequency.into(),
-            h.recency.into(),
-            h.age.into(),
-        ];
-        if money {
-            row.push(c.monetary_value.into());
-        }
-        row.extend([p.p_alive.into(), p.expected_purchases.into()]);
-        if let (true, Some(ho)) = (holdout, c.holdout) {
-            row.extend([
-                ho.frequency.into(),
-                ho.monetary_value.into(),
-                ho.duration.into(),
-            ]);
-        }
-        row
-    });
+    let rows = summary
+        .customers
+        .iter()
+        .zip(preds)
+        .map(|(c, p)| prediction_cells(c, p, money, holdout));
     write_table(path, &header, rows)
+}
+
+/// The cells of one row of [`schema::customer_predictions`]: the customer, its monetary value
+/// when `money`, its predictions, and its holdout columns when `holdout` (and it has them).
+pub(crate) fn prediction_cells(
+    c: &CustomerSummary,
+    p: &CustomerPrediction,
+    money: bool,
+    holdout: bool,
+) -> Vec<Cell> {
+    let h = c.history;
+    let mut row: Vec<Cell> = vec![
+        c.customer_id.as_str().into(),
+        h.frequency.into(),
+        h.recency.into(),
+        h.age.into(),
+    ];
+    if money {
+        row.push(c.monetary_value.into());
+    }
+    row.extend([p.p_alive.into(), p.expected_purchases.into()]);
+    if let (true, Some(ho)) = (holdout, c.holdout) {
+        row.extend([
+            ho.frequency.into(),
+            ho.monetary_value.into(),
+            ho.duration.into(),
+        ]);
+    }
+    row
 }
 
 /// Writes [`schema::CLV_TABLE`] for the customers of `data` (a continuous-time summary, or an
@@ -106,19 +119,33 @@ pub fn write_clv<'a>(
 /// The CLV table of a summary's customers.
 fn write_clv_rows(path: &Path, summary: &Summary, rows: &[CustomerClv]) -> Result<()> {
     let cells = summary.customers.iter().zip(rows).map(|(c, r)| {
-        let h = c.history;
-        vec![
-            c.customer_id.as_str().into(),
-            h.frequency.into(),
-            h.recency.into(),
-            h.age.into(),
-            c.monetary_value.unwrap_or(0.0).into(),
-            r.p_alive.into(),
-            r.expected_purchases.into(),
-            r.discounted_purchases.into(),
-            r.expected_spend.into(),
-            r.clv.into(),
-        ]
+        clv_cells(
+            c,
+            &ClvValues {
+                p_alive: r.p_alive,
+                expected_purchases: r.expected_purchases,
+                discounted_purchases: r.discounted_purchases,
+                expected_spend: r.expected_spend,
+                clv: r.clv,
+            },
+        )
     });
     write_table(path, &schema::CLV_TABLE, cells)
+}
+
+/// The cells of one row of [`schema::CLV_TABLE`].
+pub(crate) fn clv_cells(c: &CustomerSummary, r: &ClvValues) -> Vec<Cell> {
+    let h = c.history;
+    vec![
+        c.customer_id.as_str().into(),
+        h.frequency.into(),
+        h.recency.into(),
+        h.age.into(),
+        c.monetary_value.unwrap_or(0.0).into(),
+        r.p_alive.into(),
+        r.expected_purchases.into(),
+        r.discounted_purchases.into(),
+        r.expected_spend.into(),
+        r.clv.into(),
+    ]
 }

@@ -524,33 +524,104 @@ pub fn customer_clv<M: PurchaseModel + ?Sized, S: SpendModel + ?Sized>(
     customer: &CustomerSummary,
     schedule: &Schedule,
 ) -> Result<CustomerClv> {
+    let v = customer_clv_values(purchases, spend, customer, schedule, None)?;
+    Ok(CustomerClv {
+        customer_id: customer.customer_id.clone(),
+        p_alive: v.p_alive,
+        expected_purchases: v.expected_purchases,
+        discounted_purchases: v.discounted_purchases,
+        expected_spend: v.expected_spend,
+        clv: v.clv,
+    })
+}
+
+/// The purchase side of a customer's CLV: it depends on (x, t_x, T) and the schedule alone, so
+/// customers sharing that pattern share it (see [`super::patterns`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PurchaseValues {
+    /// P(alive | x, t_x, T).
+    pub p_alive: f64,
+    /// Undiscounted E[Y(H) | x, t_x, T]; `None` for an infinite horizon.
+    pub expected_purchases: Option<f64>,
+    /// Discounted expected purchases (the discrete sum or DERT).
+    pub discounted_purchases: f64,
+}
+
+/// The [`PurchaseValues`] of a history under a validated [`Schedule`]: E[Y(H) | x, t_x, T],
+/// the discrete sum ([`discounted_purchases_discrete`]) or DERT ([`dert`]), and P(alive).
+///
+/// # Errors
+/// Errors of the purchase model and the quadrature (not naming a customer).
+pub fn purchase_values<M: PurchaseModel + ?Sized>(
+    purchases: &M,
+    history: &History,
+    schedule: &Schedule,
+) -> Result<PurchaseValues> {
+    let expected_purchases = match schedule.horizon {
+        Horizon::Finite(t) => Some(purchases.expected_purchases(history, t)?),
+        Horizon::Infinite => None,
+    };
+    let discounted_purchases = match schedule.discounting {
+        Discounting::Discrete {
+            step,
+            rate_per_step,
+        } => {
+            let Horizon::Finite(t) = schedule.horizon else {
+                return Err(infinite_needs_continuous());
+            };
+            discounted_purchases_discrete(purchases, history, t, step, rate_per_step)?
+        }
+        Discounting::Continuous { delta } => dert(purchases, history, delta, schedule.horizon)?,
+    };
+    Ok(PurchaseValues {
+        p_alive: purchases.p_alive(history),
+        expected_purchases,
+        discounted_purchases,
+    })
+}
+
+/// One customer's CLV and its factors, without the customer's id.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClvValues {
+    /// P(alive | x, t_x, T).
+    pub p_alive: f64,
+    /// Undiscounted E[Y(H) | x, t_x, T]; `None` for an infinite horizon.
+    pub expected_purchases: Option<f64>,
+    /// Discounted expected purchases.
+    pub discounted_purchases: f64,
+    /// E(Z | x, m̄).
+    pub expected_spend: f64,
+    /// margin × expected spend × discounted expected purchases.
+    pub clv: f64,
+}
+
+/// [`customer_clv`] without the id, reusing `pattern`, the [`purchase_values`] of the
+/// customer's history when already known (they are computed otherwise). The result is the same
+/// bit for bit either way.
+///
+/// # Errors
+/// As [`customer_clv`].
+pub fn customer_clv_values<M: PurchaseModel + ?Sized, S: SpendModel + ?Sized>(
+    purchases: &M,
+    spend: &S,
+    customer: &CustomerSummary,
+    schedule: &Schedule,
+    pattern: Option<PurchaseValues>,
+) -> Result<ClvValues> {
     let id = customer.customer_id.as_str();
     let h = &customer.history;
     let m = spend_of(id, h.frequency, customer.monetary_value)?;
-    let run = || -> Result<CustomerClv> {
+    let run = || -> Result<ClvValues> {
         let expected_spend = spend.expected_spend(h.frequency, m)?;
-        let expected_purchases = match schedule.horizon {
-            Horizon::Finite(t) => Some(purchases.expected_purchases(h, t)?),
-            Horizon::Infinite => None,
+        let p = match pattern {
+            Some(p) => p,
+            None => purchase_values(purchases, h, schedule)?,
         };
-        let discounted_purchases = match schedule.discounting {
-            Discounting::Discrete {
-                step,
-                rate_per_step,
-            } => {
-                let Horizon::Finite(t) = schedule.horizon else {
-                    return Err(infinite_needs_continuous());
-                };
-                discounted_purchases_discrete(purchases, h, t, step, rate_per_step)?
-            }
-            Discounting::Continuous { delta } => dert(purchases, h, delta, schedule.horizon)?,
-        };
-        let clv = schedule.margin * expected_spend * discounted_purchases;
-        Ok(CustomerClv {
-            customer_id: customer.customer_id.clone(),
-            p_alive: purchases.p_alive(h),
-            expected_purchases,
-            discounted_purchases,
+        let clv = schedule.margin * expected_spend * p.discounted_purchases;
+        Ok(ClvValues {
+            p_alive: p.p_alive,
+            expected_purchases: p.expected_purchases,
+            discounted_purchases: p.discounted_purchases,
             expected_spend,
             clv,
         })
