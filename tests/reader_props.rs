@@ -1,10 +1,13 @@
 //! Arbitrary input to the reader and summary returns `Ok` or `Err`, never panics.
 
+mod common;
+
 use btyd::data::{
     build_summary, read_transactions_from, ColumnSpec, Delimiter, ReadOptions, SummaryOptions,
     TimeUnit,
 };
 use btyd::io::{read_summary_from, ModelFile};
+use common::through_csv_crate;
 use proptest::prelude::*;
 
 fn read_and_summarise(bytes: &[u8], opts: &ReadOptions, calibration: bool) {
@@ -147,33 +150,6 @@ fn check_summary(bytes: &[u8]) -> Result<(), TestCaseError> {
         );
     }
     Ok(())
-}
-
-/// The same file with its header's first field quoted, which sends the whole file to the
-/// `csv` crate instead of the chunked reader; `None` when the header cannot be found.
-fn through_csv_crate(bytes: &[u8]) -> Option<Vec<u8>> {
-    let from = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let start = from
-        + bytes[from..]
-            .iter()
-            .position(|&b| b != b'\n' && b != b'\r')?;
-    let len = bytes[start..]
-        .iter()
-        .position(|&b| matches!(b, b',' | b'\n' | b'\r'))
-        .unwrap_or(bytes.len() - start);
-    if bytes[start..start + len].contains(&b'"') {
-        return None;
-    }
-    let mut out = bytes[..start].to_vec();
-    out.push(b'"');
-    out.extend_from_slice(&bytes[start..start + len]);
-    out.push(b'"');
-    out.extend_from_slice(&bytes[start + len..]);
-    Some(out)
 }
 
 /// The model-file reader on `bytes` written to a file: a model file, or an error naming the

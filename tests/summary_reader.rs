@@ -13,6 +13,7 @@ use btyd::data::{compress, spend_observations, CustomerSummary, History, Holdout
 use btyd::fit::{fit_model, fit_model_on_patterns, FitOptions};
 use btyd::io::{read_summary_from, read_summary_patterns_from, summary_blocks, SummaryColumns};
 use btyd::models::ModelKind;
+use common::through_csv_crate;
 
 /// The reader's result: the customers, or the error's message.
 fn outcome(bytes: &[u8]) -> Result<Vec<CustomerSummary>, String> {
@@ -46,33 +47,6 @@ fn csv_crate_error(bytes: &[u8]) -> Option<String> {
             Err(e) => return Some(e.to_string()),
         }
     }
-}
-
-/// The same file with its header's first field quoted, which sends the whole file to the
-/// `csv` crate (the reader before issue 12); `None` when the header cannot be found.
-fn through_csv_crate(bytes: &[u8]) -> Option<Vec<u8>> {
-    let from = if bytes.starts_with(b"\xEF\xBB\xBF") {
-        3
-    } else {
-        0
-    };
-    let start = from
-        + bytes[from..]
-            .iter()
-            .position(|&b| b != b'\n' && b != b'\r')?;
-    let len = bytes[start..]
-        .iter()
-        .position(|&b| matches!(b, b',' | b'\n' | b'\r'))
-        .unwrap_or(bytes.len() - start);
-    if bytes[start..start + len].contains(&b'"') {
-        return None;
-    }
-    let mut out = bytes[..start].to_vec();
-    out.push(b'"');
-    out.extend_from_slice(&bytes[start..start + len]);
-    out.push(b'"');
-    out.extend_from_slice(&bytes[start + len..]);
-    Some(out)
 }
 
 /// The customers as the `csv` crate reads them (valid files only), independently of btyd.

@@ -118,18 +118,11 @@ pub fn write_clv<'a>(
 
 /// The CLV table of a summary's customers.
 fn write_clv_rows(path: &Path, summary: &Summary, rows: &[CustomerClv]) -> Result<()> {
-    let cells = summary.customers.iter().zip(rows).map(|(c, r)| {
-        clv_cells(
-            c,
-            &ClvValues {
-                p_alive: r.p_alive,
-                expected_purchases: r.expected_purchases,
-                discounted_purchases: r.discounted_purchases,
-                expected_spend: r.expected_spend,
-                clv: r.clv,
-            },
-        )
-    });
+    let cells = summary
+        .customers
+        .iter()
+        .zip(rows)
+        .map(|(c, r)| clv_cells(c, &r.values()));
     write_table(path, &schema::CLV_TABLE, cells)
 }
 

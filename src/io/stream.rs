@@ -974,19 +974,7 @@ mod tests {
                 header: &schema::CLV_TABLE,
                 number: 0,
             }
-            .push_cells(
-                &mut expected,
-                clv_cells(
-                    c,
-                    &ClvValues {
-                        p_alive: r.p_alive,
-                        expected_purchases: r.expected_purchases,
-                        discounted_purchases: r.discounted_purchases,
-                        expected_spend: r.expected_spend,
-                        clv: r.clv,
-                    },
-                ),
-            )
+            .push_cells(&mut expected, clv_cells(c, &r.values()))
             .unwrap();
             assert_eq!(
                 format!("{}\n", lines[i]),

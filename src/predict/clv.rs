@@ -483,6 +483,19 @@ pub struct CustomerClv {
     pub clv: f64,
 }
 
+impl CustomerClv {
+    /// The values without the id.
+    pub fn values(&self) -> ClvValues {
+        ClvValues {
+            p_alive: self.p_alive,
+            expected_purchases: self.expected_purchases,
+            discounted_purchases: self.discounted_purchases,
+            expected_spend: self.expected_spend,
+            clv: self.clv,
+        }
+    }
+}
+
 /// Attaches the customer to an error from a model or the quadrature.
 pub(super) fn for_customer(id: &str, e: Error) -> Error {
     match e {
