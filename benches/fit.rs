@@ -71,9 +71,8 @@ fn bench_fit(c: &mut Criterion) {
     // Continuous recency: nearly every repeat buyer is a pattern of its own (about 455,000),
     // above the driver's warm-start threshold, as in the whole-process benchmark's summary.
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(1);
-    let continuous = population::continuous_recency(1_000_000, &mut rng, |ages, rng| {
-        truth.simulate(ages, rng)
-    });
+    let continuous =
+        population::continuous_recency(1_000_000, &mut rng, |ages, rng| truth.simulate(ages, rng));
     g.bench_with_input(
         BenchmarkId::new("simulated_continuous_recency", continuous.len()),
         &continuous,

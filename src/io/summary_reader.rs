@@ -20,14 +20,14 @@
 //! the input goes to the `csv` crate (quoted fields may span lines), resumed the same way.
 
 use std::io::{self, Chain, Cursor, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::csv_table::{CsvTable, Header, ResumeAt, RowErrors};
 use super::summary_ids::{ChunkIds, IdShards};
 use super::summary_rows::{Columns, Row};
-use crate::data::log::{count_newlines, Chunk, ChunkReader, Layout, Next, Records};
+use crate::data::log::{count_newlines, overlap, Chunk, ChunkReader, Layout, Next, Records, Tail};
 use crate::error::{Error, Location, Result};
 
 /// Number of chunks parsed in parallel at a time: enough to keep every thread busy, few
@@ -149,6 +149,14 @@ pub(super) struct SummaryReader<R: Read> {
     errors: RowErrors,
     /// Records (rows) read so far.
     records: u64,
+    /// Where the chunks handed out so far end.
+    pos: Position,
+    /// The next batch of chunks, read while the previous one was parsed.
+    ahead: Option<Batch>,
+}
+
+/// Where the chunk reader is in the file.
+struct Position {
     /// Byte offset in the file of the chunk reader's input, and lines before it.
     base: u64,
     base_lines: u64,
@@ -156,6 +164,54 @@ pub(super) struct SummaryReader<R: Read> {
     consumed: u64,
     /// Line terminators after the last record handed out.
     trailing: Vec<u8>,
+}
+
+impl Position {
+    /// Where the next chunk starts, its first line being `first_line` of the chunk reader's
+    /// input.
+    fn start(&self, first_line: u64) -> ChunkStart {
+        ChunkStart {
+            offset: self.base + self.consumed,
+            line: first_line + self.base_lines,
+            trailing: self.trailing.clone(),
+        }
+    }
+}
+
+/// A batch of chunks read, with where each starts, and why reading stopped before
+/// [`BATCH_CHUNKS`] chunks (a chunk with a quote, or an I/O error).
+struct Batch {
+    chunks: Vec<(Chunk, ChunkStart)>,
+    stop: Option<Result<Tail>>,
+}
+
+/// Reads the next batch of chunks from `pos` on (`source` names the input in errors).
+fn read_batch<R: Read>(chunks: &mut ChunkReader<R>, pos: &mut Position, source: &Path) -> Batch {
+    let mut batch = Vec::with_capacity(BATCH_CHUNKS);
+    let mut stop = None;
+    while batch.len() < BATCH_CHUNKS {
+        match chunks.next_chunk() {
+            Ok(Next::Chunk(chunk)) => {
+                let start = pos.start(chunk.first_line);
+                pos.consumed += chunk.bytes.len() as u64;
+                update_trailing(&mut pos.trailing, &chunk.bytes);
+                batch.push((chunk, start));
+            }
+            Ok(Next::Quoted(tail)) => {
+                stop = Some(Ok(tail));
+                break;
+            }
+            Ok(Next::End) => break,
+            Err(e) => {
+                stop = Some(Err(io_error(source, e)));
+                break;
+            }
+        }
+    }
+    Batch {
+        chunks: batch,
+        stop,
+    }
 }
 
 impl<R: Read> SummaryReader<R> {
@@ -203,10 +259,13 @@ impl<R: Read> SummaryReader<R> {
                 ids: IdShards::new(),
                 errors: RowErrors::default(),
                 records: 0,
-                base: 0,
-                base_lines: 0,
-                consumed: 0,
-                trailing: Vec::new(),
+                pos: Position {
+                    base: 0,
+                    base_lines: 0,
+                    consumed: 0,
+                    trailing: Vec::new(),
+                },
+                ahead: None,
             });
         };
         let line = 1 + count_newlines(&head[..found.start]);
@@ -222,10 +281,13 @@ impl<R: Read> SummaryReader<R> {
             ids: IdShards::new(),
             errors: RowErrors::default(),
             records: 0,
-            base: found.next as u64,
-            base_lines,
-            consumed: 0,
-            trailing: Vec::new(),
+            pos: Position {
+                base: found.next as u64,
+                base_lines,
+                consumed: 0,
+                trailing: Vec::new(),
+            },
+            ahead: None,
         })
     }
 
@@ -278,48 +340,48 @@ impl<R: Read> SummaryReader<R> {
     }
 
     /// Reads, parses and checks a batch of chunks; `None` at the end of the input.
+    ///
+    /// The next batch is read while this one is parsed, and kept for the next call; its I/O
+    /// error (or quote) only counts once this batch is checked.
     fn chunk_batch<S: RowSink>(
         &mut self,
         mut chunks: ChunkReader<Ahead<R>>,
     ) -> Result<Option<Vec<S::Out>>> {
-        let mut batch: Vec<(Chunk, ChunkStart)> = Vec::with_capacity(BATCH_CHUNKS);
-        let mut stop = None;
-        while batch.len() < BATCH_CHUNKS {
-            match chunks.next_chunk() {
-                Ok(Next::Chunk(chunk)) => {
-                    let start = self.start(chunk.first_line);
-                    self.consumed += chunk.bytes.len() as u64;
-                    update_trailing(&mut self.trailing, &chunk.bytes);
-                    batch.push((chunk, start));
-                }
-                Ok(Next::Quoted(tail)) => {
-                    stop = Some(Ok(tail));
-                    break;
-                }
-                Ok(Next::End) => break,
-                Err(e) => {
-                    stop = Some(Err(io_error(self.cols.header.source(), e)));
-                    break;
-                }
-            }
-        }
+        let source = self.cols.header.source();
+        let batch = match self.ahead.take() {
+            Some(batch) => batch,
+            None => read_batch(&mut chunks, &mut self.pos, source),
+        };
+        let more = batch.stop.is_none() && !batch.chunks.is_empty();
         let keep = !self.has_errors();
         let cols = &self.cols;
-        let parsed: Vec<Parsed<S::Out>> = batch
-            .par_iter()
-            .map(|(chunk, start)| parse_chunk::<S>(cols, &chunk.bytes, start.line, keep))
-            .collect();
+        let pos = &mut self.pos;
+        let (parsed, next) = overlap(
+            || -> Vec<Parsed<S::Out>> {
+                batch
+                    .chunks
+                    .par_iter()
+                    .map(|(chunk, start)| parse_chunk::<S>(cols, &chunk.bytes, start.line, keep))
+                    .collect()
+            },
+            || more.then(|| read_batch(&mut chunks, pos, source)),
+        );
+        self.ahead = next;
         if let Some(i) = parsed.iter().position(|p| p.malformed) {
             let before: u64 = parsed[..i].iter().map(|p| p.records).sum();
-            let (chunk, start) = &batch[i];
+            let (chunk, start) = &batch.chunks[i];
             return Err(self.malformed(&chunk.bytes, start, self.records + before));
         }
         let rows = self.check(parsed);
-        match stop {
+        let empty = batch.chunks.is_empty();
+        for (chunk, _) in batch.chunks {
+            chunks.recycle(chunk.bytes);
+        }
+        match batch.stop {
             Some(Err(e)) => Err(e),
             Some(Ok(tail)) => {
                 // The rest goes to the `csv` crate, resumed at the quoted chunk.
-                let start = self.start(tail.first_line);
+                let start = self.pos.start(tail.first_line);
                 let (mut prefix, at) = self.resume_at(&start, &tail.bytes, self.records);
                 prefix.extend_from_slice(&tail.bytes);
                 let rest = Cursor::new(prefix).chain(chunks.into_inner());
@@ -333,7 +395,7 @@ impl<R: Read> SummaryReader<R> {
                 )?));
                 Ok(Some(rows))
             }
-            None if batch.is_empty() => Ok(None),
+            None if empty => Ok(None),
             None => {
                 self.input = Input::Chunks(chunks);
                 Ok(Some(rows))
@@ -369,16 +431,6 @@ impl<R: Read> SummaryReader<R> {
             self.input = Input::Csv(Box::new(table));
         }
         Ok(Some(rows))
-    }
-
-    /// Where the next chunk starts, its first line being `first_line` of the chunk reader's
-    /// input.
-    fn start(&self, first_line: u64) -> ChunkStart {
-        ChunkStart {
-            offset: self.base + self.consumed,
-            line: first_line + self.base_lines,
-            trailing: self.trailing.clone(),
-        }
     }
 
     /// The duplicate check of a batch of parsed chunks (in file order), and the count of its

@@ -77,7 +77,14 @@ pub(crate) struct ChunkReader<R: Read> {
     next_line: u64,
     next_seq: u64,
     eof: bool,
+    /// Buffers of chunks already parsed, handed back by [`ChunkReader::recycle`] so that the
+    /// next chunks reuse their memory instead of faulting in fresh pages.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Most buffers [`ChunkReader::recycle`] keeps: two batches of chunks (one being parsed, one
+/// being read) and a few more.
+const MAX_SPARE: usize = 40;
 
 impl<R: Read> ChunkReader<R> {
     pub(crate) fn new(reader: R, layout: Layout) -> Self {
@@ -88,6 +95,15 @@ impl<R: Read> ChunkReader<R> {
             next_line: 1,
             next_seq: 0,
             eof: false,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Takes back the buffer of a chunk that is no longer needed, for a later chunk.
+    pub(crate) fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < MAX_SPARE && buf.capacity() >= CHUNK_BYTES {
+            buf.clear();
+            self.spare.push(buf);
         }
     }
 
@@ -101,8 +117,11 @@ impl<R: Read> ChunkReader<R> {
     /// # Errors
     /// An I/O error from the reader; the chunks handed out before it are unaffected.
     pub(crate) fn next_chunk(&mut self) -> io::Result<Next> {
-        let mut buf = std::mem::take(&mut self.carry);
-        buf.reserve(CHUNK_BYTES + CHUNK_BYTES / 8);
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.reserve(CHUNK_BYTES + CHUNK_BYTES / 8 + self.carry.len());
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         // Bytes already known to hold no terminator, so that a long line is scanned once.
         let mut scanned = 0;
         let cut = loop {
@@ -122,7 +141,9 @@ impl<R: Read> ChunkReader<R> {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
                     Err(e) => {
                         buf.truncate(len);
-                        self.carry = buf;
+                        self.carry.clear();
+                        self.carry.extend_from_slice(&buf);
+                        self.recycle(buf);
                         return Err(e);
                     }
                 }
@@ -139,9 +160,10 @@ impl<R: Read> ChunkReader<R> {
             }
         };
         if buf.is_empty() {
+            self.recycle(buf);
             return Ok(Next::End);
         }
-        self.carry = buf[cut..].to_vec();
+        self.carry.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
         let first_line = self.next_line;
         if matches!(self.layout, Layout::Csv(_)) && buf.contains(&b'"') {
@@ -161,6 +183,27 @@ impl<R: Read> ChunkReader<R> {
             bytes: buf,
         }))
     }
+}
+
+/// Runs `work` on another thread while `read` runs on this one, and returns both results: the
+/// chunk readers read the next batch of chunks (on the thread that owns the input, which need
+/// not be `Send`) while the previous batch is parsed by the thread pool.
+///
+/// # Panics
+/// As the thread pool itself, when the system cannot start a thread; a panic in `work` is
+/// resumed here.
+pub(crate) fn overlap<A: Send, B>(
+    work: impl FnOnce() -> A + Send,
+    read: impl FnOnce() -> B,
+) -> (A, B) {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(work);
+        let b = read();
+        match handle.join() {
+            Ok(a) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// Number of `\n` bytes (a loop the compiler vectorises).
