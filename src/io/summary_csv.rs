@@ -176,8 +176,8 @@ struct Customers(Vec<CustomerSummary>);
 
 impl RowSink for Customers {
     type Out = Vec<CustomerSummary>;
-    fn new(_: &Columns) -> Self {
-        Customers(Vec::new())
+    fn new(_: &Columns, rows: usize) -> Self {
+        Customers(Vec::with_capacity(rows))
     }
     #[inline]
     fn push(&mut self, _: &Columns, id: &str, row: Row, _: u64) {
@@ -382,11 +382,11 @@ struct PatternSink {
 
 impl RowSink for PatternSink {
     type Out = PatternPart;
-    fn new(_: &Columns) -> Self {
+    fn new(_: &Columns, rows: usize) -> Self {
         PatternSink {
             customers: 0,
-            histories: ObsBuffer::new(),
-            spend: ObsBuffer::new(),
+            histories: ObsBuffer::with_capacity(rows),
+            spend: ObsBuffer::with_capacity(rows),
             bad_spend: (0, Vec::new()),
         }
     }

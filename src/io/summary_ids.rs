@@ -92,6 +92,12 @@ impl ChunkIds {
         self.shards.push(shard_of(hash));
     }
 
+    /// Makes room for `n` more ids.
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.shards.reserve(n);
+    }
+
     /// Groups the ids by shard with a stable counting sort.
     pub(super) fn group(&mut self) {
         let mut ends = vec![0usize; SHARDS];

@@ -50,8 +50,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub(super) trait RowSink: Sized {
     /// What a chunk's rows become.
     type Out: Send;
-    /// A sink for one chunk.
-    fn new(cols: &Columns) -> Self;
+    /// A sink for one chunk of about `rows` rows (a hint to size its buffers).
+    fn new(cols: &Columns, rows: usize) -> Self;
     /// A valid row (its id not yet checked for duplicates).
     fn push(&mut self, cols: &Columns, id: &str, row: Row, line: u64);
     /// The chunk's rows, once all are pushed.
@@ -361,7 +361,9 @@ impl<R: Read> SummaryReader<R> {
                 batch
                     .chunks
                     .par_iter()
-                    .map(|(chunk, start)| parse_chunk::<S>(cols, &chunk.bytes, start.line, keep))
+                    .map(|(chunk, start)| {
+                        parse_chunk::<S>(cols, &chunk.bytes, chunk.lines, start.line, keep)
+                    })
                     .collect()
             },
             || more.then(|| read_batch(&mut chunks, pos, source)),
@@ -410,7 +412,7 @@ impl<R: Read> SummaryReader<R> {
     ) -> Result<Option<Vec<S::Out>>> {
         let keep = !self.has_errors();
         let mut parsed = Parsed::new();
-        let mut sink = keep.then(|| S::new(&self.cols));
+        let mut sink = keep.then(|| S::new(&self.cols, CSV_BATCH_ROWS));
         let mut end = false;
         while parsed.records < CSV_BATCH_ROWS as u64 {
             if !table.next_record()? {
@@ -529,16 +531,19 @@ impl<R: Read> SummaryReader<R> {
     }
 }
 
-/// Parses the rows of a chunk whose first byte is on line `first_line`, up to its first
-/// malformed record; rows go to a sink when `keep`.
+/// Parses the rows of a chunk of `lines` lines whose first byte is on line `first_line`, up
+/// to its first malformed record; rows go to a sink when `keep`.
 fn parse_chunk<S: RowSink>(
     cols: &Columns,
     bytes: &[u8],
+    lines: u64,
     first_line: u64,
     keep: bool,
 ) -> Parsed<S::Out> {
     let mut parsed = Parsed::new();
-    let mut sink = keep.then(|| S::new(cols));
+    let rows = usize::try_from(lines.saturating_add(1)).map_or(1 << 20, |n| n.min(1 << 24));
+    parsed.ids.reserve(rows);
+    let mut sink = keep.then(|| S::new(cols, rows));
     // Records from the first one with invalid UTF-8 on are malformed.
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,

@@ -14,6 +14,12 @@ use crate::error::{Error, Result};
 /// Number of chunks parsed in parallel at a time: enough to keep every thread busy.
 const BATCH_CHUNKS: usize = 16;
 
+/// Room to make for the rows of a chunk of `lines` lines: one per line, and one for a last
+/// line without terminator (capped, as it is only a hint).
+fn row_hint(lines: u64) -> usize {
+    usize::try_from(lines.saturating_add(1)).map_or(1 << 20, |n| n.min(1 << 24))
+}
+
 /// A parsed chunk: its rows up to the first bad line, and the error on that line.
 struct ParsedChunk {
     rows: ChunkRows,
@@ -117,6 +123,7 @@ impl LogBuilder<'_> {
         let header = self.header_from(line, fields.iter().map(|&(s, e)| &bytes[s..e]))?;
         let (offset, next_line) = (records.offset(), records.line());
         chunk.bytes.drain(..offset);
+        chunk.lines = chunk.lines.saturating_sub(next_line - chunk.first_line);
         chunk.first_line = next_line;
         self.set_header(Some(header), line)?;
         Ok(true)
@@ -147,7 +154,7 @@ impl LogBuilder<'_> {
 
     /// Parses one chunk, up to its first bad line.
     fn parse_chunk(&self, chunk: &Chunk, seq: u64) -> ParsedChunk {
-        let mut rows = ChunkRows::new(seq);
+        let mut rows = ChunkRows::with_capacity(seq, row_hint(chunk.lines));
         let mut stats = Stats::default();
         let mut fields = Vec::with_capacity(8);
         let mut records = Records::new(&chunk.bytes, chunk.first_line, self.layout);

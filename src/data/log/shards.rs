@@ -77,10 +77,15 @@ pub(super) struct ChunkRows {
 
 impl ChunkRows {
     pub(super) fn new(seq: u64) -> Self {
+        Self::with_capacity(seq, 0)
+    }
+
+    /// No rows yet, with room for `n`.
+    pub(super) fn with_capacity(seq: u64, n: usize) -> Self {
         ChunkRows {
             seq,
-            rows: Vec::new(),
-            shards: Vec::new(),
+            rows: Vec::with_capacity(n),
+            shards: Vec::with_capacity(n),
             ends: Vec::new(),
             long_ids: Vec::new(),
         }
