@@ -7,7 +7,7 @@ use std::path::Path;
 use rayon::prelude::*;
 
 use super::builder::{LogBuilder, Stats};
-use super::chunks::{overlap, Chunk, ChunkReader, Next, Records, Tail};
+use super::chunks::{overlap, Chunk, ChunkReader, Layout, Next, Records, Tail};
 use super::shards::{add_chunks, ChunkRows};
 use crate::error::{Error, Result};
 
@@ -160,10 +160,24 @@ impl LogBuilder<'_> {
         let mut records = Records::new(&chunk.bytes, chunk.first_line, self.layout);
         let mut error = None;
         let bytes = &chunk.bytes[..];
+        // A chunk that is UTF-8 as a whole needs no check per field (fields are cut at ASCII
+        // bytes, so each is UTF-8 too); otherwise each field is checked, for the error.
+        let ascii_cuts = match self.layout {
+            Layout::Csv(d) => d.is_ascii(),
+            Layout::Whitespace => true,
+        };
+        let text = ascii_cuts
+            .then(|| std::str::from_utf8(bytes).ok())
+            .flatten();
         while let Some(line) = records.next_record(&mut fields) {
-            let row = self.parse_row(line, fields.len(), |i| {
-                fields.get(i).map(|&(s, e)| &bytes[s..e])
-            });
+            let row = match text {
+                Some(text) => self.parse_row(line, fields.len(), |i| {
+                    fields.get(i).and_then(|&(s, e)| text.get(s..e))
+                }),
+                None => self.parse_row(line, fields.len(), |i| {
+                    fields.get(i).map(|&(s, e)| &bytes[s..e])
+                }),
+            };
             match row {
                 Ok((id, date, amount)) => {
                     rows.push(id, date, amount);
