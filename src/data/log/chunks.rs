@@ -87,7 +87,7 @@ pub(crate) struct ChunkReader<R: Read> {
 
 /// Most buffers [`ChunkReader::recycle`] keeps: two batches of chunks (one being parsed, one
 /// being read) and a few more.
-const MAX_SPARE: usize = 40;
+const MAX_SPARE: usize = 34;
 
 impl<R: Read> ChunkReader<R> {
     pub(crate) fn new(reader: R, layout: Layout) -> Self {

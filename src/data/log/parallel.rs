@@ -11,7 +11,8 @@ use super::chunks::{overlap, Chunk, ChunkReader, Layout, Next, Records, Tail};
 use super::shards::{add_chunks, ChunkRows};
 use crate::error::{Error, Result};
 
-/// Number of chunks parsed in parallel at a time: enough to keep every thread busy.
+/// Number of chunks parsed in parallel at a time: enough to keep every thread busy. Two
+/// batches are in memory at once (one parsed while the next is read), with their rows.
 const BATCH_CHUNKS: usize = 16;
 
 /// Room to make for the rows of a chunk of `lines` lines: one per line, and one for a last
