@@ -188,6 +188,15 @@ impl IdShards {
         }
     }
 
+    /// Makes room for about `ids` ids in all (spread evenly over the shards), so that the
+    /// tables do not grow by rehashing as they fill.
+    pub(super) fn reserve(&mut self, ids: usize) {
+        let per_shard = ids / SHARDS + ids / SHARDS / 32 + 1;
+        self.shards
+            .par_iter_mut()
+            .for_each(|shard| shard.short.reserve(per_shard.saturating_sub(shard.short.len())));
+    }
+
     /// Adds the ids of a batch of grouped chunks (in file order) and returns the rows whose
     /// id was seen before (in this batch or an earlier one), in file order.
     pub(super) fn check(&mut self, chunks: &[&ChunkIds]) -> Vec<Duplicate> {

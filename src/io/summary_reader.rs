@@ -153,6 +153,9 @@ pub(super) struct SummaryReader<R: Read> {
     pos: Position,
     /// The next batch of chunks, read while the previous one was parsed.
     ahead: Option<Batch>,
+    /// The size of the input in bytes, when known, to size the id tables from the first
+    /// batch's bytes per row ([`SummaryReader::expect_bytes`]).
+    expected_bytes: Option<u64>,
 }
 
 /// Where the chunk reader is in the file.
@@ -266,6 +269,7 @@ impl<R: Read> SummaryReader<R> {
                     trailing: Vec::new(),
                 },
                 ahead: None,
+                expected_bytes: None,
             });
         };
         let line = 1 + count_newlines(&head[..found.start]);
@@ -288,7 +292,14 @@ impl<R: Read> SummaryReader<R> {
                 trailing: Vec::new(),
             },
             ahead: None,
+            expected_bytes: None,
         })
+    }
+
+    /// Tells the reader the size of its input (a regular file's length), so that it can size
+    /// its id tables for the rows to come; only a hint.
+    pub(super) fn expect_bytes(&mut self, bytes: u64) {
+        self.expected_bytes = Some(bytes);
     }
 
     /// The columns.
@@ -373,6 +384,15 @@ impl<R: Read> SummaryReader<R> {
             let before: u64 = parsed[..i].iter().map(|p| p.records).sum();
             let (chunk, start) = &batch.chunks[i];
             return Err(self.malformed(&chunk.bytes, start, self.records + before));
+        }
+        if let Some(total) = self.expected_bytes.take() {
+            // Rows to come, at the first batch's bytes per row (at most one per 2 bytes).
+            let bytes: u64 = batch.chunks.iter().map(|(c, _)| c.bytes.len() as u64).sum();
+            let records: u64 = parsed.iter().map(|p| p.records).sum();
+            if bytes > 0 && records > 0 {
+                let rows = (total as f64 * records as f64 / bytes as f64).min(total as f64 / 2.0);
+                self.ids.reserve(rows as usize);
+            }
         }
         let rows = self.check(parsed);
         let empty = batch.chunks.is_empty();
