@@ -192,9 +192,11 @@ impl IdShards {
     /// tables do not grow by rehashing as they fill.
     pub(super) fn reserve(&mut self, ids: usize) {
         let per_shard = ids / SHARDS + ids / SHARDS / 32 + 1;
-        self.shards
-            .par_iter_mut()
-            .for_each(|shard| shard.short.reserve(per_shard.saturating_sub(shard.short.len())));
+        self.shards.par_iter_mut().for_each(|shard| {
+            shard
+                .short
+                .reserve(per_shard.saturating_sub(shard.short.len()))
+        });
     }
 
     /// Adds the ids of a batch of grouped chunks (in file order) and returns the rows whose
