@@ -391,6 +391,25 @@ mod tests {
     }
 
     #[test]
+    fn counts_newlines_over_long_runs() {
+        let mut text = vec![b'\n'; 1000];
+        text.extend(std::iter::repeat_n(b'a', 300));
+        text.extend(std::iter::repeat_n(b'\n', 517));
+        for end in [0, 1, 254, 255, 256, 1000, 1299, 1300, text.len()] {
+            let want = text[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+            assert_eq!(count_newlines(&text[..end]), want, "first {end} bytes");
+        }
+    }
+
+    #[test]
+    fn overlap_returns_both_results() {
+        let data = vec![1u64, 2, 3];
+        let mut read = 0;
+        let (sum, ()) = overlap(|| data.iter().sum::<u64>(), || read += 1);
+        assert_eq!((sum, read), (6, 1));
+    }
+
+    #[test]
     fn cuts_chunks_at_line_ends_and_stops_at_quotes() {
         let mut text = Vec::new();
         for i in 0..200_000 {
@@ -404,8 +423,12 @@ mod tests {
                 Next::Chunk(c) => {
                     assert_eq!(c.first_line, lines);
                     assert_eq!(c.bytes.last(), Some(&b'\n'));
-                    lines += count_newlines(&c.bytes);
+                    assert_eq!(c.lines, count_newlines(&c.bytes));
+                    lines += c.lines;
                     bytes += c.bytes.len();
+                    assert_eq!(&text[bytes - c.bytes.len()..bytes], &c.bytes[..]);
+                    // Reused buffers must not leak a chunk's bytes into the next one.
+                    reader.recycle(c.bytes);
                 }
                 Next::Quoted(t) => {
                     assert_eq!(t.first_line, lines);
