@@ -403,7 +403,7 @@ mod tests {
 
     #[test]
     fn overlap_returns_both_results() {
-        let data = vec![1u64, 2, 3];
+        let data = [1u64, 2, 3];
         let mut read = 0;
         let (sum, ()) = overlap(|| data.iter().sum::<u64>(), || read += 1);
         assert_eq!((sum, read), (6, 1));
