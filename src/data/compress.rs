@@ -117,9 +117,14 @@ pub(crate) struct ObsBuffer<O> {
 impl<O: PatternKey> ObsBuffer<O> {
     /// An empty buffer.
     pub(crate) fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    /// An empty buffer with room for `n` observations.
+    pub(crate) fn with_capacity(n: usize) -> Self {
         ObsBuffer {
-            obs: Vec::new(),
-            shards: Vec::new(),
+            obs: Vec::with_capacity(n),
+            shards: Vec::with_capacity(n),
         }
     }
 
@@ -145,16 +150,17 @@ impl<O: PatternKey> ObsBuffer<O> {
             total += *e;
             *e = total;
         }
-        let mut slots: Vec<Option<(O, f64)>> = vec![None; total];
-        for (item, &s) in self.obs.into_iter().zip(&self.shards) {
+        // Every slot is written once: the fill value is only there to make the vector.
+        let mut obs = match self.obs.first() {
+            Some(&fill) => vec![fill; total],
+            None => Vec::new(),
+        };
+        for (&item, &s) in self.obs.iter().zip(&self.shards) {
             let slot = &mut next[usize::from(s)];
-            slots[*slot] = Some(item);
+            obs[*slot] = item;
             *slot += 1;
         }
-        GroupedObs {
-            obs: slots.into_iter().flatten().collect(),
-            ends,
-        }
+        GroupedObs { obs, ends }
     }
 }
 

@@ -118,7 +118,17 @@ fn format_rows(rows: &[CustomerSummary], columns: &[SummaryColumn]) -> Result<Ve
 /// # Errors
 /// As [`read_summary_from`], plus [`Error::Io`] when the file cannot be opened.
 pub fn read_summary(path: &Path, unit: TimeUnit) -> Result<Summary> {
-    read_summary_from(open(path)?, path, unit)
+    let file = open(path)?;
+    let size = file_size(&file);
+    summary_from(file, path, unit, size)
+}
+
+/// The length of a regular file (a hint to size tables), `None` for anything else.
+fn file_size(file: &File) -> Option<u64> {
+    file.metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
 }
 
 fn open(path: &Path) -> Result<File> {
@@ -150,7 +160,20 @@ pub fn read_summary_from<R: Read>(
     name: impl Into<PathBuf>,
     unit: TimeUnit,
 ) -> Result<Summary> {
+    summary_from(reader, name, unit, None)
+}
+
+/// [`read_summary_from`] of an input of `size` bytes when known.
+fn summary_from<R: Read>(
+    reader: R,
+    name: impl Into<PathBuf>,
+    unit: TimeUnit,
+    size: Option<u64>,
+) -> Result<Summary> {
     let mut reader = SummaryReader::open(reader, name.into())?;
+    if let Some(size) = size {
+        reader.expect_bytes(size);
+    }
     let mut blocks = Vec::new();
     while let Some(batch) = reader.next_batch::<Customers>() {
         blocks.extend(batch?);
@@ -176,8 +199,8 @@ struct Customers(Vec<CustomerSummary>);
 
 impl RowSink for Customers {
     type Out = Vec<CustomerSummary>;
-    fn new(_: &Columns) -> Self {
-        Customers(Vec::new())
+    fn new(_: &Columns, rows: usize) -> Self {
+        Customers(Vec::with_capacity(rows))
     }
     #[inline]
     fn push(&mut self, _: &Columns, id: &str, row: Row, _: u64) {
@@ -307,7 +330,9 @@ pub fn summary_blocks(
 /// # Errors
 /// As [`read_summary_patterns_from`], plus [`Error::Io`] when the file cannot be opened.
 pub fn read_summary_patterns(path: &Path, unit: TimeUnit) -> Result<SummaryPatterns> {
-    read_summary_patterns_from(open(path)?, path, unit)
+    let file = open(path)?;
+    let size = file_size(&file);
+    summary_patterns_from(file, path, unit, size)
 }
 
 /// Reads a summary CSV (as [`read_summary_from`] does, with the same checks and errors) into
@@ -324,7 +349,27 @@ pub fn read_summary_patterns_from<R: Read>(
     name: impl Into<PathBuf>,
     unit: TimeUnit,
 ) -> Result<SummaryPatterns> {
+    // The file `name` names, when it is a regular file, is most likely the input: its size
+    // only sizes the id tables, so a wrong guess costs memory or time, never results.
+    let name = name.into();
+    let size = std::fs::metadata(&name)
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    summary_patterns_from(reader, name, unit, size)
+}
+
+/// [`read_summary_patterns_from`] of an input of `size` bytes when known.
+fn summary_patterns_from<R: Read>(
+    reader: R,
+    name: impl Into<PathBuf>,
+    unit: TimeUnit,
+    size: Option<u64>,
+) -> Result<SummaryPatterns> {
     let mut reader = SummaryReader::open(reader, name.into())?;
+    if let Some(size) = size {
+        reader.expect_bytes(size);
+    }
     let monetary = reader.columns().has_monetary();
     let mut histories = PatternCounter::new();
     let mut spend = PatternCounter::new();
@@ -382,11 +427,11 @@ struct PatternSink {
 
 impl RowSink for PatternSink {
     type Out = PatternPart;
-    fn new(_: &Columns) -> Self {
+    fn new(_: &Columns, rows: usize) -> Self {
         PatternSink {
             customers: 0,
-            histories: ObsBuffer::new(),
-            spend: ObsBuffer::new(),
+            histories: ObsBuffer::with_capacity(rows),
+            spend: ObsBuffer::with_capacity(rows),
             bad_spend: (0, Vec::new()),
         }
     }

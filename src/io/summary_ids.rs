@@ -92,6 +92,12 @@ impl ChunkIds {
         self.shards.push(shard_of(hash));
     }
 
+    /// Makes room for `n` more ids.
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.ids.reserve(n);
+        self.shards.reserve(n);
+    }
+
     /// Groups the ids by shard with a stable counting sort.
     pub(super) fn group(&mut self) {
         let mut ends = vec![0usize; SHARDS];
@@ -180,6 +186,17 @@ impl IdShards {
         IdShards {
             shards: (0..SHARDS).map(|_| IdShard::default()).collect(),
         }
+    }
+
+    /// Makes room for about `ids` ids in all (spread evenly over the shards), so that the
+    /// tables do not grow by rehashing as they fill.
+    pub(super) fn reserve(&mut self, ids: usize) {
+        let per_shard = ids / SHARDS + ids / SHARDS / 32 + 1;
+        self.shards.par_iter_mut().for_each(|shard| {
+            shard
+                .short
+                .reserve(per_shard.saturating_sub(shard.short.len()))
+        });
     }
 
     /// Adds the ids of a batch of grouped chunks (in file order) and returns the rows whose

@@ -20,14 +20,14 @@
 //! the input goes to the `csv` crate (quoted fields may span lines), resumed the same way.
 
 use std::io::{self, Chain, Cursor, Read};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::csv_table::{CsvTable, Header, ResumeAt, RowErrors};
 use super::summary_ids::{ChunkIds, IdShards};
 use super::summary_rows::{Columns, Row};
-use crate::data::log::{count_newlines, Chunk, ChunkReader, Layout, Next, Records};
+use crate::data::log::{count_newlines, overlap, Chunk, ChunkReader, Layout, Next, Records, Tail};
 use crate::error::{Error, Location, Result};
 
 /// Number of chunks parsed in parallel at a time: enough to keep every thread busy, few
@@ -50,8 +50,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub(super) trait RowSink: Sized {
     /// What a chunk's rows become.
     type Out: Send;
-    /// A sink for one chunk.
-    fn new(cols: &Columns) -> Self;
+    /// A sink for one chunk of about `rows` rows (a hint to size its buffers).
+    fn new(cols: &Columns, rows: usize) -> Self;
     /// A valid row (its id not yet checked for duplicates).
     fn push(&mut self, cols: &Columns, id: &str, row: Row, line: u64);
     /// The chunk's rows, once all are pushed.
@@ -149,6 +149,17 @@ pub(super) struct SummaryReader<R: Read> {
     errors: RowErrors,
     /// Records (rows) read so far.
     records: u64,
+    /// Where the chunks handed out so far end.
+    pos: Position,
+    /// The next batch of chunks, read while the previous one was parsed.
+    ahead: Option<Batch>,
+    /// The size of the input in bytes, when known, to size the id tables from the first
+    /// batch's bytes per row ([`SummaryReader::expect_bytes`]).
+    expected_bytes: Option<u64>,
+}
+
+/// Where the chunk reader is in the file.
+struct Position {
     /// Byte offset in the file of the chunk reader's input, and lines before it.
     base: u64,
     base_lines: u64,
@@ -156,6 +167,54 @@ pub(super) struct SummaryReader<R: Read> {
     consumed: u64,
     /// Line terminators after the last record handed out.
     trailing: Vec<u8>,
+}
+
+impl Position {
+    /// Where the next chunk starts, its first line being `first_line` of the chunk reader's
+    /// input.
+    fn start(&self, first_line: u64) -> ChunkStart {
+        ChunkStart {
+            offset: self.base + self.consumed,
+            line: first_line + self.base_lines,
+            trailing: self.trailing.clone(),
+        }
+    }
+}
+
+/// A batch of chunks read, with where each starts, and why reading stopped before
+/// [`BATCH_CHUNKS`] chunks (a chunk with a quote, or an I/O error).
+struct Batch {
+    chunks: Vec<(Chunk, ChunkStart)>,
+    stop: Option<Result<Tail>>,
+}
+
+/// Reads the next batch of chunks from `pos` on (`source` names the input in errors).
+fn read_batch<R: Read>(chunks: &mut ChunkReader<R>, pos: &mut Position, source: &Path) -> Batch {
+    let mut batch = Vec::with_capacity(BATCH_CHUNKS);
+    let mut stop = None;
+    while batch.len() < BATCH_CHUNKS {
+        match chunks.next_chunk() {
+            Ok(Next::Chunk(chunk)) => {
+                let start = pos.start(chunk.first_line);
+                pos.consumed += chunk.bytes.len() as u64;
+                update_trailing(&mut pos.trailing, &chunk.bytes);
+                batch.push((chunk, start));
+            }
+            Ok(Next::Quoted(tail)) => {
+                stop = Some(Ok(tail));
+                break;
+            }
+            Ok(Next::End) => break,
+            Err(e) => {
+                stop = Some(Err(io_error(source, e)));
+                break;
+            }
+        }
+    }
+    Batch {
+        chunks: batch,
+        stop,
+    }
 }
 
 impl<R: Read> SummaryReader<R> {
@@ -203,10 +262,14 @@ impl<R: Read> SummaryReader<R> {
                 ids: IdShards::new(),
                 errors: RowErrors::default(),
                 records: 0,
-                base: 0,
-                base_lines: 0,
-                consumed: 0,
-                trailing: Vec::new(),
+                pos: Position {
+                    base: 0,
+                    base_lines: 0,
+                    consumed: 0,
+                    trailing: Vec::new(),
+                },
+                ahead: None,
+                expected_bytes: None,
             });
         };
         let line = 1 + count_newlines(&head[..found.start]);
@@ -222,11 +285,21 @@ impl<R: Read> SummaryReader<R> {
             ids: IdShards::new(),
             errors: RowErrors::default(),
             records: 0,
-            base: found.next as u64,
-            base_lines,
-            consumed: 0,
-            trailing: Vec::new(),
+            pos: Position {
+                base: found.next as u64,
+                base_lines,
+                consumed: 0,
+                trailing: Vec::new(),
+            },
+            ahead: None,
+            expected_bytes: None,
         })
+    }
+
+    /// Tells the reader the size of its input (a regular file's length), so that it can size
+    /// its id tables for the rows to come; only a hint.
+    pub(super) fn expect_bytes(&mut self, bytes: u64) {
+        self.expected_bytes = Some(bytes);
     }
 
     /// The columns.
@@ -278,48 +351,59 @@ impl<R: Read> SummaryReader<R> {
     }
 
     /// Reads, parses and checks a batch of chunks; `None` at the end of the input.
+    ///
+    /// The next batch is read while this one is parsed, and kept for the next call; its I/O
+    /// error (or quote) only counts once this batch is checked.
     fn chunk_batch<S: RowSink>(
         &mut self,
         mut chunks: ChunkReader<Ahead<R>>,
     ) -> Result<Option<Vec<S::Out>>> {
-        let mut batch: Vec<(Chunk, ChunkStart)> = Vec::with_capacity(BATCH_CHUNKS);
-        let mut stop = None;
-        while batch.len() < BATCH_CHUNKS {
-            match chunks.next_chunk() {
-                Ok(Next::Chunk(chunk)) => {
-                    let start = self.start(chunk.first_line);
-                    self.consumed += chunk.bytes.len() as u64;
-                    update_trailing(&mut self.trailing, &chunk.bytes);
-                    batch.push((chunk, start));
-                }
-                Ok(Next::Quoted(tail)) => {
-                    stop = Some(Ok(tail));
-                    break;
-                }
-                Ok(Next::End) => break,
-                Err(e) => {
-                    stop = Some(Err(io_error(self.cols.header.source(), e)));
-                    break;
-                }
-            }
-        }
+        let source = self.cols.header.source();
+        let batch = match self.ahead.take() {
+            Some(batch) => batch,
+            None => read_batch(&mut chunks, &mut self.pos, source),
+        };
+        let more = batch.stop.is_none() && !batch.chunks.is_empty();
         let keep = !self.has_errors();
         let cols = &self.cols;
-        let parsed: Vec<Parsed<S::Out>> = batch
-            .par_iter()
-            .map(|(chunk, start)| parse_chunk::<S>(cols, &chunk.bytes, start.line, keep))
-            .collect();
+        let pos = &mut self.pos;
+        let (parsed, next) = overlap(
+            || -> Vec<Parsed<S::Out>> {
+                batch
+                    .chunks
+                    .par_iter()
+                    .map(|(chunk, start)| {
+                        parse_chunk::<S>(cols, &chunk.bytes, chunk.lines, start.line, keep)
+                    })
+                    .collect()
+            },
+            || more.then(|| read_batch(&mut chunks, pos, source)),
+        );
+        self.ahead = next;
         if let Some(i) = parsed.iter().position(|p| p.malformed) {
             let before: u64 = parsed[..i].iter().map(|p| p.records).sum();
-            let (chunk, start) = &batch[i];
+            let (chunk, start) = &batch.chunks[i];
             return Err(self.malformed(&chunk.bytes, start, self.records + before));
         }
+        if let Some(total) = self.expected_bytes.take() {
+            // Rows to come, at the first batch's bytes per row (at most one per 2 bytes).
+            let bytes: u64 = batch.chunks.iter().map(|(c, _)| c.bytes.len() as u64).sum();
+            let records: u64 = parsed.iter().map(|p| p.records).sum();
+            if bytes > 0 && records > 0 {
+                let rows = (total as f64 * records as f64 / bytes as f64).min(total as f64 / 2.0);
+                self.ids.reserve(rows as usize);
+            }
+        }
         let rows = self.check(parsed);
-        match stop {
+        let empty = batch.chunks.is_empty();
+        for (chunk, _) in batch.chunks {
+            chunks.recycle(chunk.bytes);
+        }
+        match batch.stop {
             Some(Err(e)) => Err(e),
             Some(Ok(tail)) => {
                 // The rest goes to the `csv` crate, resumed at the quoted chunk.
-                let start = self.start(tail.first_line);
+                let start = self.pos.start(tail.first_line);
                 let (mut prefix, at) = self.resume_at(&start, &tail.bytes, self.records);
                 prefix.extend_from_slice(&tail.bytes);
                 let rest = Cursor::new(prefix).chain(chunks.into_inner());
@@ -333,7 +417,7 @@ impl<R: Read> SummaryReader<R> {
                 )?));
                 Ok(Some(rows))
             }
-            None if batch.is_empty() => Ok(None),
+            None if empty => Ok(None),
             None => {
                 self.input = Input::Chunks(chunks);
                 Ok(Some(rows))
@@ -348,7 +432,7 @@ impl<R: Read> SummaryReader<R> {
     ) -> Result<Option<Vec<S::Out>>> {
         let keep = !self.has_errors();
         let mut parsed = Parsed::new();
-        let mut sink = keep.then(|| S::new(&self.cols));
+        let mut sink = keep.then(|| S::new(&self.cols, CSV_BATCH_ROWS));
         let mut end = false;
         while parsed.records < CSV_BATCH_ROWS as u64 {
             if !table.next_record()? {
@@ -369,16 +453,6 @@ impl<R: Read> SummaryReader<R> {
             self.input = Input::Csv(Box::new(table));
         }
         Ok(Some(rows))
-    }
-
-    /// Where the next chunk starts, its first line being `first_line` of the chunk reader's
-    /// input.
-    fn start(&self, first_line: u64) -> ChunkStart {
-        ChunkStart {
-            offset: self.base + self.consumed,
-            line: first_line + self.base_lines,
-            trailing: self.trailing.clone(),
-        }
     }
 
     /// The duplicate check of a batch of parsed chunks (in file order), and the count of its
@@ -477,16 +551,19 @@ impl<R: Read> SummaryReader<R> {
     }
 }
 
-/// Parses the rows of a chunk whose first byte is on line `first_line`, up to its first
-/// malformed record; rows go to a sink when `keep`.
+/// Parses the rows of a chunk of `lines` lines whose first byte is on line `first_line`, up
+/// to its first malformed record; rows go to a sink when `keep`.
 fn parse_chunk<S: RowSink>(
     cols: &Columns,
     bytes: &[u8],
+    lines: u64,
     first_line: u64,
     keep: bool,
 ) -> Parsed<S::Out> {
     let mut parsed = Parsed::new();
-    let mut sink = keep.then(|| S::new(cols));
+    let rows = usize::try_from(lines.saturating_add(1)).map_or(1 << 20, |n| n.min(1 << 24));
+    parsed.ids.reserve(rows);
+    let mut sink = keep.then(|| S::new(cols, rows));
     // Records from the first one with invalid UTF-8 on are malformed.
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text,

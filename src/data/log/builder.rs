@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 
 use super::chunks::Layout;
 use super::columns::Columns;
-use super::fields::{empty_log, invalid, parse_amount, utf8};
+use super::fields::{empty_log, invalid, parse_amount, utf8, FieldText};
 use super::shards::{finish, new_shards, Shard};
 use super::types::{ReadOptions, Transactions};
 use crate::error::{Error, Location, Quoted, Result};
@@ -115,11 +115,11 @@ impl<'a> LogBuilder<'a> {
     }
 
     /// Parses the customer id, date and amount of a record with `len` fields.
-    pub(super) fn parse_row<'f>(
+    pub(super) fn parse_row<'f, F: FieldText<'f>>(
         &self,
         line: u64,
         len: usize,
-        field: impl Fn(usize) -> Option<&'f [u8]>,
+        field: impl Fn(usize) -> Option<F>,
     ) -> Result<(&'f str, NaiveDate, f64)> {
         let here = |line| self.here(line);
         if let Some(h) = self.header.as_ref().filter(|h| h.len() != len) {
@@ -137,7 +137,7 @@ impl<'a> LogBuilder<'a> {
                 location: at(),
                 reason: format!("missing field: the line has only {len} fields"),
             })?;
-            Ok(utf8(raw, at)?.trim())
+            Ok(raw.text(at)?.trim())
         };
         let id = get(cols.customer, &cols.customer_label)?;
         if id.is_empty() {

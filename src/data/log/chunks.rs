@@ -47,6 +47,9 @@ pub(crate) struct Chunk {
     pub first_line: u64,
     /// The bytes, ending with a line terminator except at the end of the input.
     pub bytes: Vec<u8>,
+    /// Number of `\n` in `bytes` when read: a bound (give or take one) on its records, to
+    /// size the buffers of its rows.
+    pub lines: u64,
 }
 
 /// The rest of the input from a chunk containing a quote: its bytes and line number, to be
@@ -77,7 +80,14 @@ pub(crate) struct ChunkReader<R: Read> {
     next_line: u64,
     next_seq: u64,
     eof: bool,
+    /// Buffers of chunks already parsed, handed back by [`ChunkReader::recycle`] so that the
+    /// next chunks reuse their memory instead of faulting in fresh pages.
+    spare: Vec<Vec<u8>>,
 }
+
+/// Most buffers [`ChunkReader::recycle`] keeps: two batches of chunks (one being parsed, one
+/// being read) and a few more.
+const MAX_SPARE: usize = 34;
 
 impl<R: Read> ChunkReader<R> {
     pub(crate) fn new(reader: R, layout: Layout) -> Self {
@@ -88,6 +98,15 @@ impl<R: Read> ChunkReader<R> {
             next_line: 1,
             next_seq: 0,
             eof: false,
+            spare: Vec::new(),
+        }
+    }
+
+    /// Takes back the buffer of a chunk that is no longer needed, for a later chunk.
+    pub(crate) fn recycle(&mut self, mut buf: Vec<u8>) {
+        if self.spare.len() < MAX_SPARE && buf.capacity() >= CHUNK_BYTES {
+            buf.clear();
+            self.spare.push(buf);
         }
     }
 
@@ -101,8 +120,11 @@ impl<R: Read> ChunkReader<R> {
     /// # Errors
     /// An I/O error from the reader; the chunks handed out before it are unaffected.
     pub(crate) fn next_chunk(&mut self) -> io::Result<Next> {
-        let mut buf = std::mem::take(&mut self.carry);
-        buf.reserve(CHUNK_BYTES + CHUNK_BYTES / 8);
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.reserve(CHUNK_BYTES + CHUNK_BYTES / 8 + self.carry.len());
+        buf.extend_from_slice(&self.carry);
+        self.carry.clear();
         // Bytes already known to hold no terminator, so that a long line is scanned once.
         let mut scanned = 0;
         let cut = loop {
@@ -122,7 +144,9 @@ impl<R: Read> ChunkReader<R> {
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => buf.truncate(len),
                     Err(e) => {
                         buf.truncate(len);
-                        self.carry = buf;
+                        self.carry.clear();
+                        self.carry.extend_from_slice(&buf);
+                        self.recycle(buf);
                         return Err(e);
                     }
                 }
@@ -139,9 +163,10 @@ impl<R: Read> ChunkReader<R> {
             }
         };
         if buf.is_empty() {
+            self.recycle(buf);
             return Ok(Next::End);
         }
-        self.carry = buf[cut..].to_vec();
+        self.carry.extend_from_slice(&buf[cut..]);
         buf.truncate(cut);
         let first_line = self.next_line;
         if matches!(self.layout, Layout::Csv(_)) && buf.contains(&b'"') {
@@ -152,20 +177,50 @@ impl<R: Read> ChunkReader<R> {
                 bytes: buf,
             }));
         }
-        self.next_line += count_newlines(&buf);
+        let lines = count_newlines(&buf);
+        self.next_line += lines;
         let seq = self.next_seq;
         self.next_seq += 1;
         Ok(Next::Chunk(Chunk {
             seq,
             first_line,
             bytes: buf,
+            lines,
         }))
     }
 }
 
-/// Number of `\n` bytes (a loop the compiler vectorises).
+/// Runs `work` on another thread while `read` runs on this one, and returns both results: the
+/// chunk readers read the next batch of chunks (on the thread that owns the input, which need
+/// not be `Send`) while the previous batch is parsed by the thread pool.
+///
+/// # Panics
+/// As the thread pool itself, when the system cannot start a thread; a panic in `work` is
+/// resumed here.
+pub(crate) fn overlap<A: Send, B>(
+    work: impl FnOnce() -> A + Send,
+    read: impl FnOnce() -> B,
+) -> (A, B) {
+    std::thread::scope(|scope| {
+        let handle = scope.spawn(work);
+        let b = read();
+        match handle.join() {
+            Ok(a) => (a, b),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Number of `\n` bytes: counted in byte-wide lanes over blocks of 255 bytes (so that no
+/// lane overflows), a loop the compiler vectorises 64 bytes at a time.
 pub(crate) fn count_newlines(bytes: &[u8]) -> u64 {
-    bytes.iter().map(|&b| u64::from(b == b'\n')).sum()
+    bytes
+        .chunks(255)
+        .map(|block| {
+            let n = block.iter().fold(0u8, |n, &b| n + u8::from(b == b'\n'));
+            u64::from(n)
+        })
+        .sum()
 }
 
 /// The non-empty records of a chunk with their line numbers.
@@ -198,56 +253,75 @@ impl<'a> Records<'a> {
 
     /// The next record and its line, skipping empty ones (blank lines in whitespace layout).
     pub(crate) fn next_record(&mut self, fields: &mut Vec<(usize, usize)>) -> Option<u64> {
-        while self.pos < self.bytes.len() {
+        match self.layout {
+            Layout::Csv(d) => self.next_delimited(d, fields),
+            Layout::Whitespace => self.next_whitespace(fields),
+        }
+    }
+
+    /// [`Records::next_record`] for CSV: the record is cut into fields in the same pass that
+    /// finds its end.
+    #[inline]
+    fn next_delimited(&mut self, delimiter: u8, fields: &mut Vec<(usize, usize)>) -> Option<u64> {
+        let bytes = self.bytes;
+        while self.pos < bytes.len() {
             let start = self.pos;
-            let rest = &self.bytes[start..];
-            let end = rest
-                .iter()
-                .position(|&b| self.layout.is_terminator(b))
-                .map_or(self.bytes.len(), |i| start + i);
             let line = self.line;
-            if end < self.bytes.len() {
-                if self.bytes[end] == b'\n' {
+            fields.clear();
+            let mut field = start;
+            let mut end = bytes.len();
+            for (i, &b) in bytes[start..].iter().enumerate() {
+                if b == b'\n' || b == b'\r' {
+                    end = start + i;
+                    break;
+                } else if b == delimiter {
+                    fields.push((field, start + i));
+                    field = start + i + 1;
+                }
+            }
+            if end < bytes.len() {
+                if bytes[end] == b'\n' {
                     self.line += 1;
                 }
                 self.pos = end + 1;
             } else {
                 self.pos = end;
             }
-            let record = &self.bytes[start..end];
-            match self.layout {
-                Layout::Csv(d) if !record.is_empty() => {
-                    split_delimited(record, d, start, fields);
-                    return Some(line);
+            if end > start {
+                fields.push((field, end));
+                return Some(line);
+            }
+        }
+        fields.clear();
+        None
+    }
+
+    /// [`Records::next_record`] for whitespace-separated fields.
+    fn next_whitespace(&mut self, fields: &mut Vec<(usize, usize)>) -> Option<u64> {
+        while self.pos < self.bytes.len() {
+            let start = self.pos;
+            let rest = &self.bytes[start..];
+            let end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(self.bytes.len(), |i| start + i);
+            let line = self.line;
+            if end < self.bytes.len() {
+                self.line += 1;
+                self.pos = end + 1;
+            } else {
+                self.pos = end;
+            }
+            split_whitespace(&self.bytes[start..end], fields);
+            if !fields.is_empty() {
+                for f in fields.iter_mut() {
+                    *f = (f.0 + start, f.1 + start);
                 }
-                Layout::Csv(_) => {}
-                Layout::Whitespace => {
-                    split_whitespace(record, fields);
-                    if !fields.is_empty() {
-                        for f in fields.iter_mut() {
-                            *f = (f.0 + start, f.1 + start);
-                        }
-                        return Some(line);
-                    }
-                }
+                return Some(line);
             }
         }
         None
     }
-}
-
-/// The (start, end) byte ranges, offset by `base`, of the `delimiter`-separated fields of
-/// `record`.
-fn split_delimited(record: &[u8], delimiter: u8, base: usize, fields: &mut Vec<(usize, usize)>) {
-    fields.clear();
-    let mut start = 0;
-    for (i, &b) in record.iter().enumerate() {
-        if b == delimiter {
-            fields.push((base + start, base + i));
-            start = i + 1;
-        }
-    }
-    fields.push((base + start, base + record.len()));
 }
 
 /// The (start, end) byte ranges of the whitespace-separated fields of `line`.
@@ -317,6 +391,25 @@ mod tests {
     }
 
     #[test]
+    fn counts_newlines_over_long_runs() {
+        let mut text = vec![b'\n'; 1000];
+        text.extend(std::iter::repeat_n(b'a', 300));
+        text.extend(std::iter::repeat_n(b'\n', 517));
+        for end in [0, 1, 254, 255, 256, 1000, 1299, 1300, text.len()] {
+            let want = text[..end].iter().filter(|&&b| b == b'\n').count() as u64;
+            assert_eq!(count_newlines(&text[..end]), want, "first {end} bytes");
+        }
+    }
+
+    #[test]
+    fn overlap_returns_both_results() {
+        let data = [1u64, 2, 3];
+        let mut read = 0;
+        let (sum, ()) = overlap(|| data.iter().sum::<u64>(), || read += 1);
+        assert_eq!((sum, read), (6, 1));
+    }
+
+    #[test]
     fn cuts_chunks_at_line_ends_and_stops_at_quotes() {
         let mut text = Vec::new();
         for i in 0..200_000 {
@@ -330,8 +423,12 @@ mod tests {
                 Next::Chunk(c) => {
                     assert_eq!(c.first_line, lines);
                     assert_eq!(c.bytes.last(), Some(&b'\n'));
-                    lines += count_newlines(&c.bytes);
+                    assert_eq!(c.lines, count_newlines(&c.bytes));
+                    lines += c.lines;
                     bytes += c.bytes.len();
+                    assert_eq!(&text[bytes - c.bytes.len()..bytes], &c.bytes[..]);
+                    // Reused buffers must not leak a chunk's bytes into the next one.
+                    reader.recycle(c.bytes);
                 }
                 Next::Quoted(t) => {
                     assert_eq!(t.first_line, lines);

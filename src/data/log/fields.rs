@@ -31,6 +31,27 @@ pub(super) fn utf8(raw: &[u8], at: impl Fn() -> Location) -> Result<&str> {
     })
 }
 
+/// The text of a field: raw bytes, checked as UTF-8 when read, or text already known to be
+/// UTF-8 (a chunk checked whole).
+pub(super) trait FieldText<'f>: Copy {
+    /// The field as UTF-8 text, or an error at `at()` naming the first invalid byte.
+    fn text(self, at: impl Fn() -> Location) -> Result<&'f str>;
+}
+
+impl<'f> FieldText<'f> for &'f [u8] {
+    #[inline]
+    fn text(self, at: impl Fn() -> Location) -> Result<&'f str> {
+        utf8(self, at)
+    }
+}
+
+impl<'f> FieldText<'f> for &'f str {
+    #[inline]
+    fn text(self, _: impl Fn() -> Location) -> Result<&'f str> {
+        Ok(self)
+    }
+}
+
 /// A finite amount; negative only when allowed.
 pub(super) fn parse_amount(text: &str, allow_negative: bool) -> std::result::Result<f64, String> {
     let v: f64 = text

@@ -45,7 +45,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use self::builder::LogBuilder;
-use self::chunks::{Tail, BUFFER};
+use self::chunks::BUFFER;
 use self::delimiter::first_line;
 use crate::error::{Error, Result};
 
@@ -64,7 +64,7 @@ mod tests;
 mod types;
 
 pub use arena::{CustomerLog, Days, PurchaseDay};
-pub(crate) use chunks::{count_newlines, Chunk, ChunkReader, Layout, Next, Records};
+pub(crate) use chunks::{count_newlines, overlap, Chunk, ChunkReader, Layout, Next, Records, Tail};
 pub use delimiter::detect_delimiter;
 pub(crate) use lines::LineCounter;
 pub use types::{ColumnSpec, Delimiter, ReadOptions, Transactions};

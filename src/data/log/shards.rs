@@ -77,10 +77,15 @@ pub(super) struct ChunkRows {
 
 impl ChunkRows {
     pub(super) fn new(seq: u64) -> Self {
+        Self::with_capacity(seq, 0)
+    }
+
+    /// No rows yet, with room for `n`.
+    pub(super) fn with_capacity(seq: u64, n: usize) -> Self {
         ChunkRows {
             seq,
-            rows: Vec::new(),
-            shards: Vec::new(),
+            rows: Vec::with_capacity(n),
+            shards: Vec::with_capacity(n),
             ends: Vec::new(),
             long_ids: Vec::new(),
         }
@@ -176,8 +181,10 @@ const MIN_PENDING: usize = 1 << 12;
 
 /// A shard compacts when its pending rows reach `1 / PENDING_FRACTION` of its compacted days
 /// (or [`MIN_PENDING`]): pending rows then add at most 16 / `PENDING_FRACTION` bytes per
-/// purchase day, and each day is rewritten about `PENDING_FRACTION + 1` times in all.
-const PENDING_FRACTION: usize = 4;
+/// purchase day, and each day is rewritten about `PENDING_FRACTION + 1` times in all. (At 8,
+/// a log of 100M rows peaks ~160 MB lower than at 4, for about the same time: a compaction's
+/// cost is mostly sorting its pending rows, the rewrite is a sequential pass.)
+const PENDING_FRACTION: usize = 8;
 
 /// The customers whose id hashes to one shard, and their purchase days.
 ///
