@@ -482,7 +482,7 @@ fn best_run<M: LogLikelihood>(
 pub const WARM_START_PATTERNS: usize = 400_000;
 
 /// The target size of that subsample, in patterns.
-pub const SUBSAMPLE_PATTERNS: usize = 100_000;
+pub const SUBSAMPLE_PATTERNS: usize = 25_000;
 
 /// A systematic subsample of about `target` patterns standing for all of them, with weights
 /// scaled so that its log-likelihood estimates the full one divided by k = len / target: each

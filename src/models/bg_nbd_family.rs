@@ -44,7 +44,8 @@ use super::{
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
 use crate::special::{
-    beta_reg, digamma_diff, ln_beta_ratio, ln_gamma_ratio, ln_hyp2f1, ln_neg_binomial_pmf, logistic,
+    beta_reg, digamma_diff, ln_1p, ln_beta_ratio, ln_gamma_ratio, ln_hyp2f1, ln_neg_binomial_pmf,
+    logistic,
 };
 
 pub(super) mod sealed {
@@ -307,7 +308,7 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
         // softplus(d) and logistic(d) from one exponential.
         let d = q.ln_ratio;
         let e = (-d.abs()).exp();
-        let ll = base + d.max(0.0) + e.ln_1p();
+        let ll = base + d.max(0.0) + ln_1p(e);
         if let Some(g) = grad {
             let inv = 1.0 / (1.0 + e);
             let (w4, w3) = if d >= 0.0 {

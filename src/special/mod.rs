@@ -41,6 +41,22 @@ pub fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
+/// ln(1 + x) for x > −1, accurate to a few ulps, by Goldberg's identity
+/// ln(1 + x) = x · ln(u)/(u − 1) with u = fl(1 + x): the rounding of u cancels between the
+/// logarithm and the divisor (Goldberg 1991, "What every computer scientist should know about
+/// floating-point arithmetic", Theorem 4: relative error below 5ε for 0 ≤ x < 3/4). One `ln`
+/// and a division cost a fraction of the platform's `log1p`, which dominated the BG/NBD
+/// likelihood's time on large data.
+#[inline]
+pub fn ln_1p(x: f64) -> f64 {
+    let u = 1.0 + x;
+    if u == 1.0 {
+        x
+    } else {
+        u.ln() * (x / (u - 1.0))
+    }
+}
+
 /// ln(eᵃ + eᵇ) without overflow; −∞ when both are −∞.
 #[inline]
 pub fn log_add_exp(a: f64, b: f64) -> f64 {
@@ -48,7 +64,7 @@ pub fn log_add_exp(a: f64, b: f64) -> f64 {
     if m == f64::NEG_INFINITY {
         return m;
     }
-    m + (-(a - b).abs()).exp().ln_1p()
+    m + ln_1p((-(a - b).abs()).exp())
 }
 
 /// ln Σ exp(xᵢ) without overflow; −∞ for an empty slice.
@@ -64,9 +80,9 @@ pub fn log_sum_exp(xs: &[f64]) -> f64 {
 #[inline]
 pub fn log1p_exp(x: f64) -> f64 {
     if x > 0.0 {
-        x + (-x).exp().ln_1p()
+        x + ln_1p((-x).exp())
     } else {
-        x.exp().ln_1p()
+        ln_1p(x.exp())
     }
 }
 
@@ -94,6 +110,23 @@ pub fn logistic(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Goldberg's ln(1 + x) against the platform's `ln_1p` (correctly rounded to within an ulp
+    /// or so) over 20 decades and both signs: within 6 ulps.
+    #[test]
+    fn ln_1p_is_accurate() {
+        let mut worst: f64 = 0.0;
+        for i in 0..200_000 {
+            let mag = 10f64.powf(-18.0 + 20.0 * f64::from(i) / 200_000.0);
+            for x in [mag, -mag.min(0.999_999)] {
+                let (got, want) = (ln_1p(x), x.ln_1p());
+                worst = worst.max(((got - want) / want).abs());
+            }
+        }
+        assert!(worst < 6.0 * f64::EPSILON, "{worst:e}");
+        assert_eq!(ln_1p(0.0), 0.0);
+        assert_eq!(ln_1p(1e-300), 1e-300);
+    }
 
     #[test]
     fn log_space_helpers() {
