@@ -95,6 +95,36 @@ pub(crate) fn shard_of(hash: u64) -> u8 {
     (hash >> 32) as u8
 }
 
+/// `items` grouped by their shard numbers (`shards[i]` is the shard of `items[i]`) with a
+/// stable counting sort: input order is kept within each shard, and
+/// `grouped[ends[s - 1]..ends[s]]` (from 0 for s = 0) are the items of shard `s`. `ends` has
+/// 256 entries.
+pub(crate) fn group_by_shard<T: Copy>(items: &[T], shards: &[u8]) -> (Vec<T>, Vec<usize>) {
+    debug_assert_eq!(items.len(), shards.len());
+    let mut ends = vec![0usize; 256];
+    for &s in shards {
+        ends[usize::from(s)] += 1;
+    }
+    let mut next = Vec::with_capacity(256);
+    let mut total = 0;
+    for e in &mut ends {
+        next.push(total);
+        total += *e;
+        *e = total;
+    }
+    // Every slot is written once: the fill value is only there to make the vector.
+    let mut grouped = match items.first() {
+        Some(&fill) => vec![fill; total],
+        None => Vec::new(),
+    };
+    for (&item, &s) in items.iter().zip(shards) {
+        let slot = &mut next[usize::from(s)];
+        grouped[*slot] = item;
+        *slot += 1;
+    }
+    (grouped, ends)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +140,18 @@ mod tests {
             "{counts:?}"
         );
         assert_ne!(fx_hash("abc"), fx_hash("abd"));
+    }
+
+    #[test]
+    fn grouping_by_shard_is_stable() {
+        let items = [10, 11, 12, 13, 14, 15];
+        let shards = [3, 0, 3, 255, 0, 3];
+        let (grouped, ends) = group_by_shard(&items, &shards);
+        assert_eq!(grouped, [11, 14, 10, 12, 15, 13]);
+        assert_eq!(
+            (ends[0], ends[2], ends[3], ends[254], ends[255]),
+            (2, 2, 5, 5, 6)
+        );
+        assert_eq!(group_by_shard::<u8>(&[], &[]), (vec![], vec![0; 256]));
     }
 }

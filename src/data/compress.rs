@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::hash::{fx_hash, shard_of, FxBuildHasher};
+use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
 
 /// An observation that can be used as a pattern key: its numbers, compared bit for bit.
 pub trait PatternKey: Copy {
@@ -139,27 +139,7 @@ impl<O: PatternKey> ObsBuffer<O> {
 
     /// The observations grouped by shard with a stable counting sort.
     pub(crate) fn grouped(self) -> GroupedObs<O> {
-        let mut ends = vec![0usize; SHARDS];
-        for &s in &self.shards {
-            ends[usize::from(s)] += 1;
-        }
-        let mut next = Vec::with_capacity(SHARDS);
-        let mut total = 0;
-        for e in &mut ends {
-            next.push(total);
-            total += *e;
-            *e = total;
-        }
-        // Every slot is written once: the fill value is only there to make the vector.
-        let mut obs = match self.obs.first() {
-            Some(&fill) => vec![fill; total],
-            None => Vec::new(),
-        };
-        for (&item, &s) in self.obs.iter().zip(&self.shards) {
-            let slot = &mut next[usize::from(s)];
-            obs[*slot] = item;
-            *slot += 1;
-        }
+        let (obs, ends) = group_by_shard(&self.obs, &self.shards);
         GroupedObs { obs, ends }
     }
 }

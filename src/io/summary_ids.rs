@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::hash::{fx_hash, shard_of, FxBuildHasher};
+use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
 
 /// Number of shards (at most 256, so that a shard number fits a byte).
 const SHARDS: usize = 256;
@@ -100,28 +100,7 @@ impl ChunkIds {
 
     /// Groups the ids by shard with a stable counting sort.
     pub(super) fn group(&mut self) {
-        let mut ends = vec![0usize; SHARDS];
-        for &s in &self.shards {
-            ends[usize::from(s)] += 1;
-        }
-        let mut next = Vec::with_capacity(SHARDS);
-        let mut total = 0;
-        for e in &mut ends {
-            next.push(total);
-            total += *e;
-            *e = total;
-        }
-        let blank = IdRow {
-            key: [0, 0],
-            row: 0,
-            line: 0,
-        };
-        let mut sorted = vec![blank; self.ids.len()];
-        for (id, &s) in self.ids.iter().zip(&self.shards) {
-            let slot = &mut next[usize::from(s)];
-            sorted[*slot] = *id;
-            *slot += 1;
-        }
+        let (sorted, ends) = group_by_shard(&self.ids, &self.shards);
         self.ids = sorted;
         self.shards = Vec::new();
         self.ends = ends;

@@ -15,7 +15,7 @@
 //! - [`finish`] compacts each shard a last time and freezes it into a
 //!   [`ShardLog`], and orders all customers by their first appearance in the file.
 
-use crate::hash::{fx_hash, shard_of, FxBuildHasher};
+use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -119,33 +119,10 @@ impl ChunkRows {
 
     /// Groups the rows by shard with a stable counting sort.
     pub(super) fn group(&mut self) {
-        let mut counts = vec![0usize; SHARDS];
-        for &s in &self.shards {
-            counts[usize::from(s)] += 1;
-        }
-        let mut next = Vec::with_capacity(SHARDS);
-        let mut total = 0;
-        for c in &counts {
-            next.push(total);
-            total += c;
-        }
-        let mut sorted = vec![
-            KeyedRow {
-                key: 0,
-                amount: 0.0,
-                date: NaiveDate::MIN,
-                index: 0,
-            };
-            self.rows.len()
-        ];
-        for (row, &s) in self.rows.iter().zip(&self.shards) {
-            let slot = &mut next[usize::from(s)];
-            sorted[*slot] = *row;
-            *slot += 1;
-        }
-        self.rows = sorted;
+        let (rows, ends) = group_by_shard(&self.rows, &self.shards);
+        self.rows = rows;
         self.shards = Vec::new();
-        self.ends = next;
+        self.ends = ends;
     }
 
     fn shard_rows(&self, shard: usize) -> &[KeyedRow] {
