@@ -252,11 +252,10 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
     }
 
     /// ln A3 and ln(A4/A3), with ln(α+T) and ln(α+t_x) for the gradient, given ln(a/(b+k−1))
-    /// (for k = 0 there is no A4 and the ratio is −∞) and ln(α+t_x) (which the batch shares
-    /// between consecutive patterns with the same recency).
-    fn a3_and_ratio(&self, h: &History, ln_a4_coef: f64, ln_atx: f64) -> A3Ratio {
+    /// (for k = 0 there is no A4 and the ratio is −∞), ln(α+t_x) and ln(α+T) (which the batch
+    /// shares between patterns with the same recency or T).
+    fn a3_and_ratio(&self, h: &History, ln_a4_coef: f64, ln_atx: f64, ln_at: f64) -> A3Ratio {
         let rx = self.r + h.frequency;
-        let ln_at = (self.alpha + h.age).ln();
         let ln_a3 = -rx * ln_at;
         if ln_a4_coef > f64::NEG_INFINITY {
             A3Ratio {
@@ -290,11 +289,11 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
         &self,
         ft: &FrequencyTerms,
         h: &History,
-        ln_atx: f64,
+        (ln_atx, ln_at): (f64, f64),
         grad: Option<&mut [f64]>,
     ) -> f64 {
         let Self { r, alpha, a, b, .. } = *self;
-        let q = self.a3_and_ratio(h, ft.ln_a4_coef, ln_atx);
+        let q = self.a3_and_ratio(h, ft.ln_a4_coef, ln_atx, ln_at);
         let base = ft.ln_a1 + r * ft.ln_alpha + ft.ln_a2 + q.ln_a3;
         if ft.k == 0.0 {
             if let Some(g) = grad {
@@ -327,8 +326,8 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
 
     /// ln L of one history, and its gradient when `grad` is given.
     fn ln_likelihood_one(&self, h: &History, grad: Option<&mut [f64]>) -> f64 {
-        let ln_atx = (self.alpha + h.recency).ln();
-        self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, ln_atx, grad)
+        let logs = ((self.alpha + h.recency).ln(), (self.alpha + h.age).ln());
+        self.ln_likelihood_terms(&self.frequency_terms(h.frequency), h, logs, grad)
     }
 
     /// The bracket E[Y(t) | x, t_x, T] / P(alive) for updated parameters r', α', b' (r, α, b+s
@@ -400,6 +399,10 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
         self.ln_a4_coef(k) + (self.r + h.frequency) * ln_ratio
     }
 }
+
+/// Slots of the batch likelihood's table of ln(α+T) (a prime, so that T in whole days over 7
+/// spreads over them).
+const AGE_MEMO: usize = 1021;
 
 /// Most terms of the series of `BetaGeometricNbd::expectation_bracket` (10⁴ terms: z ≲ 0.997).
 const MAX_BRACKET_TERMS: usize = 10_000;
@@ -526,6 +529,9 @@ impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
     fn ln_likelihood_batch(&self, obs: &[History], weights: &[f64], grad: &mut [f64]) -> f64 {
         let mut ft: Option<FrequencyTerms> = None;
         let mut recency = (f64::NAN, 0.0);
+        // ln(α+T) by T: summaries of daily logs have a few hundred distinct T, so a small
+        // direct-mapped table saves most of these logarithms.
+        let mut ages = [(f64::NAN, 0.0); AGE_MEMO];
         let mut g = [0.0; 4];
         let mut ll = 0.0;
         for (h, &w) in obs.iter().zip(weights) {
@@ -536,7 +542,13 @@ impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
             if recency.0 != h.recency {
                 recency = (h.recency, (self.alpha + h.recency).ln());
             }
-            ll += w * self.ln_likelihood_terms(&terms, h, recency.1, Some(&mut g));
+            let bits = h.age.to_bits();
+            let slot = &mut ages[((bits ^ (bits >> 29) ^ (bits >> 41)) as usize) % AGE_MEMO];
+            if slot.0 != h.age {
+                *slot = (h.age, (self.alpha + h.age).ln());
+            }
+            let logs = (recency.1, slot.1);
+            ll += w * self.ln_likelihood_terms(&terms, h, logs, Some(&mut g));
             for (acc, gi) in grad.iter_mut().zip(g) {
                 *acc += w * gi;
             }
