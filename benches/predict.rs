@@ -12,7 +12,7 @@ use std::hint::black_box;
 use std::path::Path;
 
 use btyd::data::{CustomerSummary, History, Summary, TimeUnit};
-use btyd::io::{stream_clv, stream_predictions, write_clv, write_predictions, RowColumns};
+use btyd::io::{stream_clv, stream_predictions, write_clv, write_predictions, SummaryColumns};
 use btyd::models::{BgNbd, GammaGamma};
 use btyd::predict::{clv, predict_purchases, ClvOptions, DiscountRate};
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion};
@@ -72,9 +72,10 @@ fn blocks(rows: &[CustomerSummary]) -> Vec<btyd::Result<Vec<CustomerSummary>>> {
 fn bench_predict(c: &mut Criterion) {
     let (bg, gg) = models();
     let sink = Path::new("/dev/null");
-    let columns = RowColumns {
+    let columns = SummaryColumns {
         monetary_value: true,
         holdout: false,
+        monetary_value_holdout: false,
     };
     let opts = ClvOptions::monthly(52.0, TimeUnit::Week, DiscountRate::Annual(0.1));
     let schedule = opts.schedule(TimeUnit::Week).expect("valid options");

@@ -61,7 +61,7 @@ fn read_summary(c: &mut Criterion) {
     group.bench_with_input(id("blocks"), &csv, |b, csv| {
         b.iter(|| {
             let input = Box::new(std::io::Cursor::new(csv.clone()));
-            let blocks = summary_blocks(input, "bench.csv", TimeUnit::Week).expect("valid");
+            let blocks = summary_blocks(input, "bench.csv").expect("valid");
             let rows: usize = blocks.map(|b| b.expect("valid").len()).sum();
             black_box(rows)
         });

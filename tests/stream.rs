@@ -10,7 +10,7 @@ use std::path::Path;
 
 use btyd::data::{CustomerSummary, History, Summary, TimeUnit};
 use btyd::io::stream::GROUP_ROWS;
-use btyd::io::{stream_clv, stream_predictions, write_clv, write_predictions, RowColumns};
+use btyd::io::{stream_clv, stream_predictions, write_clv, write_predictions, SummaryColumns};
 use btyd::models::{BgNbd, GammaGamma, MbgNbd, ParetoNbd, PurchaseModel};
 use btyd::predict::{clv, predict_purchases, ClvOptions, CustomerClv, DiscountRate, Horizon};
 use common::cdnow_spend_summary;
@@ -41,9 +41,10 @@ fn check_equal(
     for &model in models {
         let preds = predict_purchases(model, summary, 39.0).expect("predict");
         write_predictions(&whole, summary, &preds).expect("write");
-        let columns = RowColumns {
+        let columns = SummaryColumns {
             monetary_value: summary.has_monetary_value(),
             holdout: summary.has_holdout(),
+            monetary_value_holdout: summary.has_monetary_value() && summary.has_holdout(),
         };
         let totals = stream_predictions(
             &streamed,

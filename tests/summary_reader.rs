@@ -327,12 +327,7 @@ fn blocks_are_send() {
 fn blocks_stream_the_same_rows_and_errors() {
     let text = generated(350_000, "\r\n");
     let whole = outcome(text.as_bytes()).unwrap();
-    let blocks = summary_blocks(
-        Box::new(std::io::Cursor::new(text.clone())),
-        "s.csv",
-        TimeUnit::Week,
-    )
-    .unwrap();
+    let blocks = summary_blocks(Box::new(std::io::Cursor::new(text.clone())), "s.csv").unwrap();
     assert_eq!(
         blocks.columns(),
         SummaryColumns {
@@ -348,17 +343,16 @@ fn blocks_stream_the_same_rows_and_errors() {
     // Errors come last, as a whole read gives them.
     let bad = with_lines(&generated(150_000, "\n"), &[(149_000, "1,1,1,2,3,0,0,39")]);
     let want = outcome(bad.as_bytes()).unwrap_err();
-    let items: Vec<_> =
-        summary_blocks(Box::new(std::io::Cursor::new(bad)), "s.csv", TimeUnit::Week)
-            .unwrap()
-            .collect();
+    let items: Vec<_> = summary_blocks(Box::new(std::io::Cursor::new(bad)), "s.csv")
+        .unwrap()
+        .collect();
     let last = items.last().unwrap().as_ref().unwrap_err();
     assert_eq!(last.to_string(), want);
     assert!(items[..items.len() - 1].iter().all(Result::is_ok));
 
     // No rows: the iterator's only item is the error; header errors come from the call.
     let empty = "customer_id,frequency,recency,T\r\n\r\n";
-    let mut blocks = summary_blocks(Box::new(empty.as_bytes()), "s.csv", TimeUnit::Week).unwrap();
+    let mut blocks = summary_blocks(Box::new(empty.as_bytes()), "s.csv").unwrap();
     assert_eq!(
         blocks.columns(),
         SummaryColumns {
@@ -373,12 +367,7 @@ fn blocks_stream_the_same_rows_and_errors() {
         "s.csv: no customers: the summary has no rows"
     );
     assert!(blocks.next().is_none());
-    let err = summary_blocks(
-        Box::new(&b"customer_id,frequency,T\n"[..]),
-        "s.csv",
-        TimeUnit::Week,
-    )
-    .unwrap_err();
+    let err = summary_blocks(Box::new(&b"customer_id,frequency,T\n"[..]), "s.csv").unwrap_err();
     assert!(
         err.to_string()
             .contains("required column 'recency' is missing"),

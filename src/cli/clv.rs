@@ -4,12 +4,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
 use btyd::data::TimeUnit;
-use btyd::io::{read_customer_data, stream_clv, write_clv, ModelFile};
+use btyd::io::{read_customer_data, stream_clv, summary_blocks, write_clv, ModelFile};
 use btyd::models::{AnyModel, Role};
 use btyd::predict::clv::{ClvOptions, Convention, CustomerClv, DiscountRate, Horizon};
 use btyd::predict::customer_values;
-
-use btyd::io::summary_blocks;
 
 /// Arguments of `btyd clv`.
 #[derive(Debug, clap::Args)]
@@ -98,7 +96,7 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
     }
     // A continuous-time summary: streamed through the pipeline of btyd::io::stream.
     let (reader, bar) = super::progress::open_input(&args.summary)?;
-    let source = summary_blocks(reader, &args.summary, unit)?;
+    let source = summary_blocks(reader, &args.summary)?;
     let model = purchases.purchase()?;
     let spend = spend.spend()?;
     let schedule = opts.schedule(unit)?;

@@ -6,7 +6,6 @@ use std::path::PathBuf;
 use btyd::data::TimeUnit;
 use btyd::io::{
     read_customer_data, stream_predictions, summary_blocks, write_predictions, ModelFile,
-    RowColumns,
 };
 use btyd::models::{AnyModel, Role};
 use btyd::predict::{expected_total, predict_rows};
@@ -38,12 +37,8 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     }
     // A continuous-time summary: streamed through the pipeline of btyd::io::stream.
     let (reader, bar) = super::progress::open_input(&args.summary)?;
-    let source = summary_blocks(reader, &args.summary, unit)?;
+    let source = summary_blocks(reader, &args.summary)?;
     let columns = source.columns();
-    let columns = RowColumns {
-        monetary_value: columns.monetary_value,
-        holdout: columns.holdout,
-    };
     let totals = stream_predictions(
         &args.output,
         source,

@@ -20,9 +20,10 @@
 //!
 //! Large data (more than [`WARM_START_PATTERNS`] patterns) are first fitted on a systematic
 //! subsample of about [`SUBSAMPLE_PATTERNS`] patterns ([`subsample`]), and that estimate is the
-//! first starting point of the full fit: from it L-BFGS needs a few iterations on all patterns
-//! instead of dozens. The full fit is judged by the same Newton check, so the result is the
-//! full data's maximum, not the subsample's.
+//! first starting point of the full fit: quasi-Newton steps with the subsample's inverse
+//! Hessian take it to the full data's maximum in a few evaluations on all patterns, where
+//! L-BFGS from scratch needs dozens. The full fit is judged by the same Newton check, so the
+//! result is the full data's maximum, not the subsample's.
 //!
 //! Standard errors come from the observed information: the Hessian of the log-likelihood in θ
 //! at the optimum (central differences of the analytic gradient), inverted, and mapped to the

@@ -25,7 +25,7 @@ pub use opportunity_csv::{
 };
 pub use output::{atomic_write, cleanup_on_signals, write_error};
 pub use outputs::{write_clv, write_predictions};
-pub use stream::{stream_clv, stream_predictions, ClvTotals, PredictionTotals, RowColumns};
+pub use stream::{stream_clv, stream_predictions, ClvTotals, PredictionTotals};
 pub use summary_csv::{
     read_summary, read_summary_from, read_summary_patterns, read_summary_patterns_from,
     summary_blocks, write_summary, SummaryBlocks, SummaryColumns,

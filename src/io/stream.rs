@@ -40,6 +40,7 @@ use rayon::prelude::*;
 
 use super::outputs::{clv_cells, prediction_cells};
 use super::schema;
+use super::summary_csv::SummaryColumns;
 use super::table::Cell;
 use super::{atomic_write, write_error};
 use crate::data::{CustomerSummary, History};
@@ -59,15 +60,6 @@ pub const GROUP_ROWS: usize = 1 << 18;
 const TASK_ROWS: usize = 1 << 15;
 /// Room reserved per row of text.
 const ROW_BYTES: usize = 128;
-
-/// The optional columns of the customer rows, as the source's header declares them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RowColumns {
-    /// Every row has `monetary_value`.
-    pub monetary_value: bool,
-    /// Every row has the holdout columns.
-    pub holdout: bool,
-}
 
 /// What [`stream_predictions`] wrote.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -102,7 +94,7 @@ pub struct ClvTotals {
 pub fn stream_predictions<I>(
     path: &Path,
     blocks: I,
-    columns: RowColumns,
+    columns: SummaryColumns,
     model: &dyn PurchaseModel,
     horizon: f64,
 ) -> Result<PredictionTotals>
@@ -117,7 +109,7 @@ where
 fn predictions_in_groups<I>(
     path: &Path,
     blocks: I,
-    columns: RowColumns,
+    columns: SummaryColumns,
     model: &dyn PurchaseModel,
     horizon: f64,
     group_rows: usize,
@@ -292,7 +284,7 @@ fn prediction_row(
     c: &CustomerSummary,
     text: &PatternText,
     pattern: usize,
-    columns: RowColumns,
+    columns: SummaryColumns,
 ) -> bool {
     let money = match (columns.monetary_value, c.monetary_value) {
         (true, Some(m)) if !m.is_finite() => return false,
@@ -855,9 +847,10 @@ mod tests {
             let expected = dir.path().join("whole.csv");
             let preds = predict_purchases(&model, &summary, 39.0).unwrap();
             write_predictions(&expected, &summary, &preds).unwrap();
-            let columns = RowColumns {
+            let columns = SummaryColumns {
                 monetary_value: money,
                 holdout,
+                monetary_value_holdout: money && holdout,
             };
             for group_rows in [1, 333, 1 << 20] {
                 let path = dir.path().join("stream.csv");
@@ -926,9 +919,10 @@ mod tests {
         let model = bg_nbd();
         let rows = customers(2000);
         let path = dir.path().join("stream.csv");
-        let columns = RowColumns {
+        let columns = SummaryColumns {
             monetary_value: true,
             holdout: true,
+            monetary_value_holdout: true,
         };
         predictions_in_groups(&path, blocks(&rows), columns, &model, 39.0, 100).unwrap();
         let text = read(&path);
@@ -989,9 +983,10 @@ mod tests {
         let path = dir.path().join("out.csv");
         let model = bg_nbd();
         let rows = customers(3000);
-        let columns = RowColumns {
+        let columns = SummaryColumns {
             monetary_value: true,
             holdout: true,
+            monetary_value_holdout: true,
         };
         let late_error = || {
             let mut b = blocks(&rows);

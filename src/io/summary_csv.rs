@@ -305,10 +305,7 @@ impl Iterator for SummaryBlocks {
 pub fn summary_blocks(
     reader: Box<dyn Read + Send>,
     name: impl Into<PathBuf>,
-    unit: TimeUnit,
 ) -> Result<SummaryBlocks> {
-    // Every row is in `unit`; the blocks carry no unit of their own.
-    let _ = unit;
     let reader = SummaryReader::open(reader, name.into())?;
     let cols = reader.columns();
     let (holdout, monetary_value_holdout) = cols.holdout();
