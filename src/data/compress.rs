@@ -44,12 +44,14 @@ pub trait Observation: PatternKey + std::fmt::Debug + Send + Sync {
     fn patterns(data: super::CustomerDataRef<'_>) -> crate::Result<Patterns<Self>>;
 
     /// The weighted unique observations of this type in a summary read as patterns
-    /// ([`super::SummaryPatterns`]); by default, none can be found there.
+    /// ([`super::SummaryPatterns`]), borrowed from it; by default, none can be found there.
     ///
     /// # Errors
     /// [`crate::Error::WrongData`] when the patterns do not hold this kind of observation;
     /// the errors the observations of a summary have (see [`super::SummaryPatterns::spend`]).
-    fn summary_patterns(data: &super::SummaryPatterns) -> crate::Result<Patterns<Self>> {
+    fn summary_patterns(
+        data: &super::SummaryPatterns,
+    ) -> crate::Result<std::borrow::Cow<'_, Patterns<Self>>> {
         let _ = data;
         Err(crate::Error::WrongData {
             found: "the weighted patterns of a continuous-time customer summary",

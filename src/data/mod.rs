@@ -35,6 +35,8 @@ pub use summary::{
 };
 pub use time::{DateFormat, TimeUnit};
 
+use std::borrow::Cow;
+
 use chrono::NaiveDate;
 
 use crate::error::{Error, Location, Num, Result};
@@ -214,6 +216,11 @@ impl SummaryPatterns {
     /// Those of [`spend_observations`] (no monetary values, repeat customers with an invalid
     /// one, naming the first ten, or no repeat customer).
     pub fn spend(&self) -> Result<Patterns<Spend>> {
+        self.spend.to_result().cloned()
+    }
+
+    /// [`SummaryPatterns::spend`], borrowed.
+    pub(crate) fn spend_ref(&self) -> Result<&Patterns<Spend>> {
         self.spend.to_result()
     }
 }
@@ -297,8 +304,8 @@ impl Observation for History {
         }
     }
 
-    fn summary_patterns(data: &SummaryPatterns) -> Result<Patterns<Self>> {
-        Ok(data.histories.clone())
+    fn summary_patterns(data: &SummaryPatterns) -> Result<Cow<'_, Patterns<Self>>> {
+        Ok(Cow::Borrowed(&data.histories))
     }
 }
 

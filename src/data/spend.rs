@@ -1,6 +1,8 @@
 //! Spend data for the Gamma-Gamma model: the repeat customers' (x, m̄), the number of repeat
 //! transactions and their mean value.
 
+use std::borrow::Cow;
+
 use super::compress::{compress, Observation, PatternKey, Patterns};
 use super::{wrong_data, CustomerDataRef, Summary, SummaryPatterns};
 use crate::error::{Error, Location, Num, Quoted, Result};
@@ -76,8 +78,8 @@ impl Observation for Spend {
     }
 
     /// The repeat customers' (x, m̄) patterns the reader kept (see [`SummaryPatterns`]).
-    fn summary_patterns(data: &SummaryPatterns) -> Result<Patterns<Self>> {
-        data.spend()
+    fn summary_patterns(data: &SummaryPatterns) -> Result<Cow<'_, Patterns<Self>>> {
+        data.spend_ref().map(Cow::Borrowed)
     }
 }
 
@@ -135,28 +137,43 @@ pub(crate) enum SpendSample {
 
 impl SpendSample {
     /// The patterns, or the error [`spend_observations`] gives.
-    pub(crate) fn to_result(&self) -> Result<Patterns<Spend>> {
+    pub(crate) fn to_result(&self) -> Result<&Patterns<Spend>> {
+        match self {
+            SpendSample::Patterns(p) if !p.is_empty() => Ok(p),
+            other => Err(other.error()),
+        }
+    }
+
+    /// [`SpendSample::to_result`], taking the patterns.
+    fn into_result(self) -> Result<Patterns<Spend>> {
+        match self {
+            SpendSample::Patterns(p) if !p.is_empty() => Ok(p),
+            other => Err(other.error()),
+        }
+    }
+
+    /// Why there is no sample (for a sample of no repeat customer: [`Error::NoData`]).
+    fn error(&self) -> Error {
         let location = || Location::default().at_field("monetary_value");
         match self {
-            SpendSample::Missing => Err(Error::InvalidData {
+            SpendSample::Missing => Error::InvalidData {
                 location: location(),
                 reason: "the summary has no monetary values; the Gamma-Gamma spend model needs \
                          the mean repeat-purchase value of every repeat customer"
                     .into(),
-            }),
-            SpendSample::Invalid { count, first } => Err(Error::InvalidData {
+            },
+            SpendSample::Invalid { count, first } => Error::InvalidData {
                 location: location(),
                 reason: format!(
                     "{count} repeat customer(s) without a positive, finite monetary value: {}{}",
                     first.join("; "),
                     if *count > first.len() { "; ..." } else { "" }
                 ),
-            }),
-            SpendSample::Patterns(p) if p.is_empty() => Err(Error::NoData {
+            },
+            SpendSample::Patterns(_) => Error::NoData {
                 what: "cannot fit Gamma-Gamma".into(),
                 reason: "no repeat customer (frequency >= 1) in the summary".into(),
-            }),
-            SpendSample::Patterns(p) => Ok(p.clone()),
+            },
         }
     }
 }
@@ -172,7 +189,7 @@ impl SpendSample {
 /// [`Error::NoData`] when there is no repeat customer.
 pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
     if summary.customers.iter().all(|c| c.monetary_value.is_none()) {
-        return SpendSample::Missing.to_result();
+        return SpendSample::Missing.into_result();
     }
     let mut bad = Vec::new();
     let mut n_bad = 0usize;
@@ -198,9 +215,9 @@ pub fn spend_observations(summary: &Summary) -> Result<Patterns<Spend>> {
             count: n_bad,
             first: bad,
         }
-        .to_result();
+        .into_result();
     }
-    SpendSample::Patterns(compress(obs)).to_result()
+    SpendSample::Patterns(compress(obs)).into_result()
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! [`fit_model`]: fitting a model chosen at run time (a [`ModelKind`]) on customer data with
 //! the one driver [`fit`], and judging the end point with [`boundary::resolve`].
 
+use std::borrow::Cow;
+
 use super::{boundary, fit, FitOptions, Fitted, FittedModel};
 use crate::data::{CustomerDataRef, Observation, SummaryPatterns, TimeUnit};
 use crate::error::Result;
@@ -79,7 +81,7 @@ impl ModelVisitor for FitKind<'_, '_> {
         M: LogLikelihood + ModelRole + Into<AnyModel>,
     {
         let patterns = match self.source {
-            Source::Data(data) => <M::Obs as Observation>::patterns(data)?,
+            Source::Data(data) => Cow::Owned(<M::Obs as Observation>::patterns(data)?),
             Source::Patterns(p) => <M::Obs as Observation>::summary_patterns(p)?,
         };
         // The end point of the run, converged or not, is judged by `boundary::resolve`.
