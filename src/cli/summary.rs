@@ -10,7 +10,7 @@ use btyd::data::{
     SummaryOptions, SummaryPlan, SummaryReport, TimeUnit, Transactions,
 };
 use btyd::io::sidecar::{write_sidecar, SummaryMeta};
-use btyd::io::{atomic_write, write_summary};
+use btyd::io::{atomic_write, write_summary, write_summary_rows};
 
 /// Arguments of `btyd summary`.
 #[derive(Debug, clap::Args)]
@@ -123,23 +123,11 @@ fn save_blocks(plan: &SummaryPlan<'_>, path: &Path) -> anyhow::Result<SummaryRep
     let mut report = None;
     let mut meta = None;
     let written = atomic_write(path, |w| {
-        let mut text = Vec::new();
-        let mut header = true;
         let r = plan.blocks(BLOCK_CUSTOMERS, |block| {
+            // The header goes before the first block only.
+            let first = meta.is_none();
             meta.get_or_insert((block.unit, block.calibration_end, block.observation_end));
-            if header {
-                header = false;
-                write_summary(&block, w)?;
-            } else {
-                // Each block is written as a whole file; its header line is left out.
-                text.clear();
-                write_summary(&block, &mut text)?;
-                let body = text
-                    .iter()
-                    .position(|&b| b == b'\n')
-                    .map_or(&text[..0], |i| &text[i + 1..]);
-                w.write_all(body).map_err(btyd::io::write_error)?;
-            }
+            write_summary_rows(&block, first, w)?;
             bar.inc(block.customers.len() as u64);
             Ok(())
         })?;
@@ -151,10 +139,7 @@ fn save_blocks(plan: &SummaryPlan<'_>, path: &Path) -> anyhow::Result<SummaryRep
     let (Some(report), Some((unit, calibration_end, observation_end))) = (report, meta) else {
         anyhow::bail!("writing {}: the summary has no customers", path.display());
     };
-    write_sidecar(path, |bytes| {
-        SummaryMeta::new(unit, false, calibration_end, observation_end, bytes)
-    })
-    .with_context(|| format!("writing the sidecar of {}", path.display()))?;
+    save_sidecar(path, unit, false, calibration_end, observation_end)?;
     Ok(report)
 }
 
@@ -179,14 +164,25 @@ pub fn read_log(log: &Path, read: &ReadOptions) -> anyhow::Result<Transactions> 
 pub fn save(summary: &Summary, path: &Path, discrete: bool) -> anyhow::Result<()> {
     atomic_write(path, |w| write_summary(summary, w))
         .with_context(|| format!("writing {}", path.display()))?;
+    save_sidecar(
+        path,
+        summary.unit,
+        discrete,
+        summary.calibration_end,
+        summary.observation_end,
+    )
+}
+
+/// Writes the sidecar of the summary just written to `path` (see [`btyd::io::sidecar`]).
+fn save_sidecar(
+    path: &Path,
+    unit: TimeUnit,
+    discrete: bool,
+    calibration_end: Option<chrono::NaiveDate>,
+    observation_end: Option<chrono::NaiveDate>,
+) -> anyhow::Result<()> {
     write_sidecar(path, |bytes| {
-        SummaryMeta::new(
-            summary.unit,
-            discrete,
-            summary.calibration_end,
-            summary.observation_end,
-            bytes,
-        )
+        SummaryMeta::new(unit, discrete, calibration_end, observation_end, bytes)
     })
     .with_context(|| format!("writing the sidecar of {}", path.display()))
 }

@@ -28,6 +28,6 @@ pub use outputs::{write_clv, write_predictions};
 pub use stream::{stream_clv, stream_predictions, ClvTotals, PredictionTotals};
 pub use summary_csv::{
     read_summary, read_summary_from, read_summary_patterns, read_summary_patterns_from,
-    summary_blocks, write_summary, SummaryBlocks, SummaryColumns,
+    summary_blocks, write_summary, write_summary_rows, SummaryBlocks, SummaryColumns,
 };
 pub use table::{write_table, Cell, Table};

@@ -34,6 +34,16 @@ type SummaryColumn = (&'static str, fn(&CustomerSummary) -> f64);
 /// [`Error::InvalidData`] naming the customer when a value is NaN or infinite (nothing
 /// non-finite is ever written); an I/O error from `w` as [`write_error`].
 pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
+    write_summary_rows(summary, true, w)
+}
+
+/// [`write_summary`] with or without the header line: a summary written in blocks (the rows
+/// of one block after another) has its header before the first block only. The columns follow
+/// the block's own rows, so every block must have the same kind of rows.
+///
+/// # Errors
+/// As [`write_summary`].
+pub fn write_summary_rows(summary: &Summary, header: bool, w: &mut dyn Write) -> Result<()> {
     let mut columns: Vec<SummaryColumn> = vec![
         ("frequency", |c| c.history.frequency),
         ("recency", |c| c.history.recency),
@@ -57,14 +67,16 @@ pub fn write_summary(summary: &Summary, w: &mut dyn Write) -> Result<()> {
         }));
     }
 
-    let csv_error = |e: csv::Error| write_error(std::io::Error::other(e));
-    let mut head = csv::Writer::from_writer(Vec::new());
-    let header = std::iter::once("customer_id").chain(columns.iter().map(|(name, _)| *name));
-    head.write_record(header).map_err(csv_error)?;
-    let head = head
-        .into_inner()
-        .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
-    w.write_all(&head).map_err(write_error)?;
+    if header {
+        let csv_error = |e: csv::Error| write_error(std::io::Error::other(e));
+        let mut head = csv::Writer::from_writer(Vec::new());
+        let names = std::iter::once("customer_id").chain(columns.iter().map(|(name, _)| *name));
+        head.write_record(names).map_err(csv_error)?;
+        let head = head
+            .into_inner()
+            .map_err(|e| write_error(std::io::Error::other(e.to_string())))?;
+        w.write_all(&head).map_err(write_error)?;
+    }
     // Formatting floats dominates; blocks of rows are formatted in parallel, a bounded number
     // at a time, and written in order.
     for group in summary.customers.chunks(ROWS_PER_BLOCK * BLOCKS_PER_GROUP) {
