@@ -15,6 +15,7 @@
 pub mod compress;
 pub mod log;
 pub mod opportunities;
+pub(crate) mod packed_id;
 pub mod spend;
 pub mod split;
 pub mod summary;

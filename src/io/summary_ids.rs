@@ -11,52 +11,13 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
+use crate::data::packed_id::{is_long, long_index, long_key, short_id, short_key, PackedId};
 use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
 
 /// Number of shards (at most 256, so that a shard number fits a byte).
 const SHARDS: usize = 256;
 
-/// An id of up to 15 bytes packed in two words; or, with [`LONG`] in the last byte, the index
-/// of a long id among its chunk's.
-type Key = [u64; 2];
-
-/// Last-byte marker of a key referring to a long id.
-const LONG: u8 = 0xFF;
-
-/// Packs an id of up to 15 bytes; `None` for longer ones.
-fn short_key(id: &str) -> Option<Key> {
-    let b = id.as_bytes();
-    (b.len() < 16).then(|| {
-        let mut key = [0u8; 16];
-        key[..b.len()].copy_from_slice(b);
-        key[15] = b.len() as u8;
-        let (lo, hi) = key.split_at(8);
-        [word(lo), word(hi)]
-    })
-}
-
-fn word(bytes: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    w.copy_from_slice(bytes);
-    u64::from_le_bytes(w)
-}
-
-fn long_key(index: usize) -> Key {
-    [index as u64, u64::from(LONG) << 56]
-}
-
-fn is_long(key: Key) -> bool {
-    (key[1] >> 56) as u8 == LONG
-}
-
-/// The id of a short key.
-fn short_id(key: Key) -> String {
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&key[0].to_le_bytes());
-    bytes[8..].copy_from_slice(&key[1].to_le_bytes());
-    let len = usize::from(bytes[15]).min(15);
-    String::from_utf8_lossy(&bytes[..len]).into_owned()
-}
+type Key = PackedId;
 
 /// One id of a chunk.
 #[derive(Clone, Copy)]
@@ -117,7 +78,7 @@ impl ChunkIds {
     fn id(&self, key: Key) -> String {
         if is_long(key) {
             self.long
-                .get(key[0] as usize)
+                .get(long_index(key))
                 .map_or_else(String::new, |id| id.to_string())
         } else {
             short_id(key)
@@ -190,7 +151,7 @@ impl IdShards {
                 for (c, chunk) in chunks.iter().enumerate() {
                     for id in chunk.shard(s) {
                         let first = if is_long(id.key) {
-                            let text = &chunk.long[id.key[0] as usize];
+                            let text = &chunk.long[long_index(id.key)];
                             match shard.long.get(text) {
                                 Some(&first) => Some(first),
                                 None => {
@@ -266,13 +227,5 @@ mod tests {
         let dups = shards.check(&[&c]);
         assert_eq!(dups.len(), 1);
         assert_eq!((dups[0].first, dups[0].id(&[&c])), (7, "c".to_string()));
-    }
-
-    #[test]
-    fn short_keys_round_trip() {
-        for id in ["", "a", "123456789012345", "é"] {
-            assert_eq!(short_id(short_key(id).unwrap()), id);
-        }
-        assert!(short_key("1234567890123456").is_none());
     }
 }

@@ -15,6 +15,7 @@
 //! - [`finish`] compacts each shard a last time and freezes it into a
 //!   [`ShardLog`], and orders all customers by their first appearance in the file.
 
+use crate::data::packed_id::{is_long, key_bytes, long_index, long_key, short_key, PackedId};
 use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
@@ -27,32 +28,8 @@ use super::arena::{day_of, Customers, IdBytes, ShardLog, LONG_ID};
 /// Number of shards (a power of two, at most 256 so that a shard number fits a byte).
 pub(super) const SHARDS: usize = 256;
 
-/// A customer id packed for hashing: ids of up to 15 bytes are stored in the key itself
-/// (bytes, then the length in the last byte), so a lookup touches no other memory; longer ids
-/// have the marker [`LONG`] in the last byte and their index among the chunk's long ids.
-type Key = u128;
-
-/// Last-byte marker of a key referring to a long id.
-const LONG: u8 = 0xFF;
-
-/// Packs an id of up to 15 bytes; `None` for longer ones.
-fn short_key(id: &str) -> Option<Key> {
-    let b = id.as_bytes();
-    (b.len() < 16).then(|| {
-        let mut key = [0u8; 16];
-        key[..b.len()].copy_from_slice(b);
-        key[15] = b.len() as u8;
-        u128::from_le_bytes(key)
-    })
-}
-
-fn long_key(index: usize) -> Key {
-    (u128::from(LONG) << 120) | index as u128
-}
-
-fn is_long(key: Key) -> bool {
-    (key >> 120) as u8 == LONG
-}
+/// A customer id packed for hashing (see [`crate::data::packed_id`]).
+type Key = PackedId;
 
 /// One parsed row, before its customer has an index.
 #[derive(Clone, Copy)]
@@ -212,7 +189,7 @@ impl Shard {
         for row in chunk.shard_rows(s) {
             let next = self.first_seen.len() as u32;
             let customer = if is_long(row.key) {
-                let id = &chunk.long_ids[row.key as u64 as usize];
+                let id = &chunk.long_ids[long_index(row.key)];
                 match self.long.get(id) {
                     Some(&c) => c,
                     None => {
@@ -221,10 +198,7 @@ impl Shard {
                     }
                 }
             } else {
-                *self
-                    .short
-                    .entry(IdKey(row.key.to_le_bytes()))
-                    .or_insert(next)
+                *self.short.entry(IdKey(key_bytes(row.key))).or_insert(next)
             };
             if customer == next {
                 self.first_seen
