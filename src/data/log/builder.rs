@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use super::chunks::Layout;
 use super::columns::Columns;
 use super::fields::{empty_log, invalid, parse_amount, utf8, FieldText};
-use super::shards::{finish, new_shards, Shard};
+use super::shards::Shards;
 use super::types::{ReadOptions, Transactions};
 use crate::error::{Error, Location, Quoted, Result};
 
@@ -21,10 +21,8 @@ pub(super) struct LogBuilder<'a> {
     pub(super) layout: Layout,
     pub(super) header: Option<Vec<String>>,
     pub(super) cols: Option<Columns>,
-    pub(super) shards: Vec<Shard>,
+    pub(super) shards: Shards,
     pub(super) stats: Stats,
-    /// Sequence number of the next batch of rows (for ordering first appearances).
-    pub(super) next_seq: u64,
 }
 
 /// Counts and date range of the rows read.
@@ -77,9 +75,8 @@ impl<'a> LogBuilder<'a> {
             layout,
             header: None,
             cols: None,
-            shards: new_shards(),
+            shards: Shards::new(),
             stats: Stats::default(),
-            next_seq: 0,
         }
     }
 
@@ -172,7 +169,7 @@ impl<'a> LogBuilder<'a> {
         };
         Ok(Transactions {
             source: self.source.to_path_buf(),
-            customers: finish(self.shards),
+            customers: self.shards.finish(),
             rows: self.stats.rows,
             has_amounts: cols.amount.is_some(),
             first_date: self.stats.first_date,

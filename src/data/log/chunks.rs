@@ -41,8 +41,6 @@ impl Layout {
 
 /// A run of whole records of the input.
 pub(crate) struct Chunk {
-    /// Position of the chunk in the input (0, 1, 2, …), used to order first appearances.
-    pub seq: u64,
     /// The 1-based line number of the chunk's first byte.
     pub first_line: u64,
     /// The bytes, ending with a line terminator except at the end of the input.
@@ -78,7 +76,6 @@ pub(crate) struct ChunkReader<R: Read> {
     /// Bytes read but not yet handed out (an incomplete last line).
     carry: Vec<u8>,
     next_line: u64,
-    next_seq: u64,
     eof: bool,
     /// Buffers of chunks already parsed, handed back by [`ChunkReader::recycle`] so that the
     /// next chunks reuse their memory instead of faulting in fresh pages.
@@ -96,7 +93,6 @@ impl<R: Read> ChunkReader<R> {
             layout,
             carry: Vec::new(),
             next_line: 1,
-            next_seq: 0,
             eof: false,
             spare: Vec::new(),
         }
@@ -179,10 +175,7 @@ impl<R: Read> ChunkReader<R> {
         }
         let lines = count_newlines(&buf);
         self.next_line += lines;
-        let seq = self.next_seq;
-        self.next_seq += 1;
         Ok(Next::Chunk(Chunk {
-            seq,
             first_line,
             bytes: buf,
             lines,

@@ -8,19 +8,23 @@
 //!
 //! # Memory
 //! A log read whole holds, besides a few MiB of buffers:
-//! - per distinct (customer, day): 12 bytes (day number `i32` and amount `f64` in flat
-//!   per-shard arrays), plus while reading up to a quarter more rows waiting to be merged
-//!   (16 bytes each): about **13 bytes per customer-day** at the end of reading;
-//! - per customer: about **55 bytes** while reading (the id table, 20-byte slots at most
-//!   7/8 full, the first appearance and the number of days), 32 once read (id, start of its
-//!   days, place in the order of first appearance), whatever the id's length up to 15 bytes
-//!   (longer ids add their length);
-//! - the allocator's overhead on top, measured at 15–25 %.
+//! - per distinct (customer, day): 10 bytes (the day as a `u16` offset from its shard's base
+//!   day, falling back to an `i32` day number for a shard whose days span more than 179
+//!   years, and the amount as `f64`, in flat per-shard arrays), plus while reading up to an
+//!   eighth more rows waiting to be merged (16 bytes each): about **11 bytes per
+//!   customer-day** at the end of reading;
+//! - per customer: about **35 bytes** while reading for ids of up to 15 digits (no leading
+//!   zero) or up to 7 bytes, held as one word in 12-byte table slots at most 7/8 full, and
+//!   about 50 for other ids up to 15 bytes (20-byte slots), with the number of its days and
+//!   its place in the order of first appearance; 32 once read (id, start of its days, place
+//!   in the order). Longer ids add their length;
+//! - the allocator's overhead on top, measured at 10–20 %.
 //!
 //! Measured peak RSS of `btyd summary` (which also writes the summary in blocks of 2^18
-//! customers, never whole): 10M rows (9.9M customer-days, 1M customers) 0.32 GB; 100M rows
-//! (99.3M customer-days, 10M customers) 2.2–2.3 GB, i.e. about 23 bytes per customer-day at
-//! ten days per customer. Memory does not grow with rows that repeat a customer-day.
+//! customers, never whole): 10M rows (9.9M customer-days, 1M customers) 0.33 GiB; 100M rows
+//! (99.3M customer-days, 10M customers, numeric ids) 1.70 GiB, i.e. about 18 bytes per
+//! customer-day at ten days per customer. Memory does not grow with rows that repeat a
+//! customer-day.
 //!
 //! Input is CSV with a header (columns chosen by name) or without one (columns by 1-based
 //! index). The delimiter is one byte (`,` `;` tab `|` …) or runs of whitespace, as in the

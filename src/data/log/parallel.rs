@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use super::builder::{LogBuilder, Stats};
 use super::chunks::{overlap, Chunk, ChunkReader, Layout, Next, Records, Tail};
-use super::shards::{add_chunks, ChunkRows};
+use super::shards::ChunkRows;
 use crate::error::{Error, Result};
 
 /// Number of chunks parsed in parallel at a time: enough to keep every thread busy. Two
@@ -138,9 +138,8 @@ impl LogBuilder<'_> {
         }
         let parsed: Vec<ParsedChunk> = batch
             .par_iter()
-            .map(|chunk| self.parse_chunk(chunk, chunk.seq))
+            .map(|chunk| self.parse_chunk(chunk))
             .collect();
-        self.next_seq = batch.iter().map(|c| c.seq + 1).max().unwrap_or(0);
         let mut rows = Vec::with_capacity(parsed.len());
         for p in parsed {
             if let Some(e) = p.error {
@@ -149,13 +148,13 @@ impl LogBuilder<'_> {
             self.stats.merge(&p.stats);
             rows.push(p.rows);
         }
-        add_chunks(&mut self.shards, &rows);
+        self.shards.add_chunks(&rows);
         Ok(())
     }
 
     /// Parses one chunk, up to its first bad line.
-    fn parse_chunk(&self, chunk: &Chunk, seq: u64) -> ParsedChunk {
-        let mut rows = ChunkRows::with_capacity(seq, row_hint(chunk.lines));
+    fn parse_chunk(&self, chunk: &Chunk) -> ParsedChunk {
+        let mut rows = ChunkRows::with_capacity(row_hint(chunk.lines));
         let mut stats = Stats::default();
         let mut fields = Vec::with_capacity(8);
         let mut records = Records::new(&chunk.bytes, chunk.first_line, self.layout);

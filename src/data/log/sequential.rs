@@ -8,7 +8,7 @@ use std::path::Path;
 use super::builder::LogBuilder;
 use super::chunks::{split_whitespace, Layout, BUFFER};
 use super::lines::LineCounter;
-use super::shards::{add_chunks, ChunkRows};
+use super::shards::ChunkRows;
 use super::types::Delimiter;
 use crate::error::{Error, Location, Result};
 
@@ -35,26 +35,24 @@ impl LogBuilder<'_> {
             )?;
             self.set_header(Some(header), line)?;
         }
-        let mut rows = ChunkRows::new(self.next_seq);
+        let mut rows = ChunkRows::new();
         while records.next()? {
             let line = records.line();
             let (id, date, amount) = self.parse_row(line, records.len(), |i| records.field(i))?;
             rows.push(id, date, amount);
             self.stats.add(date, line);
             if rows.len() >= SEQUENTIAL_BATCH {
-                self.next_seq += 1;
-                let full = std::mem::replace(&mut rows, ChunkRows::new(self.next_seq));
+                let full = std::mem::replace(&mut rows, ChunkRows::new());
                 self.add_rows(full);
             }
         }
-        self.next_seq += 1;
         self.add_rows(rows);
         Ok(())
     }
 
     fn add_rows(&mut self, mut rows: ChunkRows) {
         rows.group();
-        add_chunks(&mut self.shards, std::slice::from_ref(&rows));
+        self.shards.add_chunks(std::slice::from_ref(&rows));
     }
 }
 

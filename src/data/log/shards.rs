@@ -12,8 +12,9 @@
 //!   compacted runs (one entry per purchase day, amounts summed in file order, as a
 //!   sequential reader would). A shard thus holds about one entry per purchase day however
 //!   many rows repeat it, in flat arrays: no per-customer allocation, no hash table of days.
-//! - [`finish`] compacts each shard a last time and freezes it into a
-//!   [`ShardLog`], and orders all customers by their first appearance in the file.
+//! - The customers new in a batch of chunks are appended to the order of first appearance
+//!   ([`Shards::order`]) as the batch is added.
+//! - [`Shards::finish`] compacts each shard a last time and freezes it into a [`ShardLog`].
 
 use crate::data::packed_id::{is_long, key_bytes, long_index, long_key, short_key, PackedId};
 use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
@@ -23,7 +24,7 @@ use std::hash::{Hash, Hasher};
 use chrono::NaiveDate;
 use rayon::prelude::*;
 
-use super::arena::{day_of, Customers, IdBytes, ShardLog, LONG_ID};
+use super::arena::{day_of, Customers, DayNumber, DayVec, IdBytes, ShardLog, LONG_ID};
 
 /// Number of shards (a power of two, at most 256 so that a shard number fits a byte).
 pub(super) const SHARDS: usize = 256;
@@ -43,8 +44,6 @@ struct KeyedRow {
 
 /// The rows of one chunk (or of a batch of rows read sequentially), grouped by shard.
 pub(super) struct ChunkRows {
-    /// Order of the chunk in the input.
-    seq: u64,
     rows: Vec<KeyedRow>,
     shards: Vec<u8>,
     /// `rows[ends[s - 1]..ends[s]]` are the rows of shard `s` once [`ChunkRows::group`] ran.
@@ -53,14 +52,13 @@ pub(super) struct ChunkRows {
 }
 
 impl ChunkRows {
-    pub(super) fn new(seq: u64) -> Self {
-        Self::with_capacity(seq, 0)
+    pub(super) fn new() -> Self {
+        Self::with_capacity(0)
     }
 
     /// No rows yet, with room for `n`.
-    pub(super) fn with_capacity(seq: u64, n: usize) -> Self {
+    pub(super) fn with_capacity(n: usize) -> Self {
         ChunkRows {
-            seq,
             rows: Vec::with_capacity(n),
             shards: Vec::with_capacity(n),
             ends: Vec::new(),
@@ -75,11 +73,15 @@ impl ChunkRows {
 
     /// Adds a row (in file order).
     pub(super) fn push(&mut self, id: &str, date: NaiveDate, amount: f64) {
-        let (key, hash) = match short_key(id) {
-            Some(key) => (key, fx_hash(&key)),
-            None => {
-                self.long_ids.push(id.into());
-                (long_key(self.long_ids.len() - 1), fx_hash(id))
+        let (key, hash) = if let Some(small) = SmallKey::of(id.as_bytes()) {
+            ([small.word(), SMALL], small.mixed())
+        } else {
+            match short_key(id) {
+                Some(key) => (key, fx_hash(&key)),
+                None => {
+                    self.long_ids.push(id.into());
+                    (long_key(self.long_ids.len() - 1), fx_hash(id))
+                }
             }
         };
         // More than 4 Gi rows cannot come from one chunk (its index would wrap, only
@@ -130,6 +132,87 @@ impl Hash for IdKey {
     }
 }
 
+/// An id of 1 to 15 decimal digits without a leading zero, or of up to 7 bytes, in one word
+/// (the ids of most logs): a table slot of 12 bytes, where an [`IdKey`]'s is 20. A number is
+/// its value (below 2^50); other ids are their bytes with `0x80 | length` in the top byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct SmallKey([u32; 2]);
+
+/// Top bit of a [`SmallKey`] holding bytes rather than a number.
+const TEXT: u64 = 1 << 63;
+
+/// Second word of a row's [`Key`] holding a [`SmallKey`] in its first (a short key's top byte
+/// is its length, at most 15; a long key's is [`LONG_ID`]).
+const SMALL: u64 = 0xFE << 56;
+
+impl SmallKey {
+    /// The key of an id's bytes, if it has one.
+    fn of(id: &[u8]) -> Option<SmallKey> {
+        let digits = (1..=15).contains(&id.len())
+            && id.iter().all(u8::is_ascii_digit)
+            && (id[0] != b'0' || id.len() == 1);
+        let word = if digits {
+            id.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'))
+        } else if id.len() <= 7 {
+            let mut bytes = [0u8; 8];
+            bytes[..id.len()].copy_from_slice(id);
+            u64::from_le_bytes(bytes) | TEXT | ((id.len() as u64) << 56)
+        } else {
+            return None;
+        };
+        Some(SmallKey::from_word(word))
+    }
+
+    fn word(self) -> u64 {
+        u64::from(self.0[0]) | (u64::from(self.0[1]) << 32)
+    }
+
+    fn from_word(word: u64) -> SmallKey {
+        SmallKey([word as u32, (word >> 32) as u32])
+    }
+
+    /// The word's bits folded by a wide multiplication, so that low bits depend on all of
+    /// them (text ids share their low bytes when they share a prefix): the row's hash for its
+    /// shard, and what the shard's table hashes.
+    #[inline]
+    fn mixed(self) -> u64 {
+        let wide = u128::from(self.word()) * 0x9E37_79B9_7F4A_7C15;
+        (wide as u64) ^ ((wide >> 64) as u64)
+    }
+
+    /// The id as stored in a [`ShardLog`] (bytes, then the length in the last byte).
+    fn id_bytes(self) -> IdBytes {
+        let word = self.word();
+        let mut id = [0u8; 16];
+        if word & TEXT != 0 {
+            let len = ((word >> 56) & 0x7F) as usize;
+            id[..len].copy_from_slice(&word.to_le_bytes()[..len]);
+            id[15] = len as u8;
+        } else {
+            let mut digits = [0u8; 15];
+            let (mut n, mut at) = (word, digits.len());
+            loop {
+                at -= 1;
+                digits[at] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            let len = digits.len() - at;
+            id[..len].copy_from_slice(&digits[at..]);
+            id[15] = len as u8;
+        }
+        id
+    }
+}
+
+impl Hash for SmallKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.mixed());
+    }
+}
+
 /// Rows a shard gathers before its first compaction.
 const MIN_PENDING: usize = 1 << 12;
 
@@ -145,50 +228,110 @@ const PENDING_FRACTION: usize = 8;
 /// Rows are appended to `pending` as they come; a compaction sorts them by (customer, day),
 /// stably, and merges them into the compacted runs, summing the amounts of a (customer, day)
 /// in file order (the compacted sum first, then the pending rows in the order they came). The
-/// shard thus holds 12 bytes per distinct purchase day plus at most a quarter of that in
+/// shard thus holds 10 bytes per distinct purchase day plus at most an eighth of its days in
 /// pending rows, however many rows repeat a day.
 #[derive(Default)]
 pub(super) struct Shard {
+    small: HashMap<SmallKey, u32, FxBuildHasher>,
     short: HashMap<IdKey, u32, FxBuildHasher>,
     long: HashMap<Box<str>, u32, FxBuildHasher>,
-    /// Per customer: `(chunk seq << 32) | row index` of its first row.
-    first_seen: Vec<u64>,
+    /// Number of customers (local indices `0..customers`).
+    customers: u32,
+    /// The customers first seen in the batch being added: their row's position in the batch
+    /// and their local index.
+    fresh: Vec<(usize, u32)>,
     /// Per customer (in local order): the number of its compacted days; customers seen after
-    /// the last compaction have none yet (`lens` may be shorter than `first_seen`).
+    /// the last compaction have none yet (`lens` may be shorter).
     lens: Vec<u32>,
     /// The compacted days: each customer's run of days in increasing order, runs in customer
-    /// order.
-    dates: Vec<i32>,
+    /// order (two bytes a day, see [`DayVec`]).
+    dates: DayVec,
     /// The merged amount of each compacted day.
     amounts: Vec<f64>,
     /// Rows added since the last compaction, in file order.
     pending: Vec<Pending>,
 }
 
-/// An empty shard per shard number.
-pub(super) fn new_shards() -> Vec<Shard> {
-    (0..SHARDS).map(|_| Shard::default()).collect()
+/// The shards, and every customer so far in order of first appearance.
+pub(super) struct Shards {
+    shards: Vec<Shard>,
+    /// `(shard << 32) | customer` of each customer, in order of first appearance.
+    order: Vec<u64>,
+    /// Per row of the batch being added: the packed customer it introduces, or `u64::MAX`.
+    slots: Vec<u64>,
 }
 
-/// Adds the rows of grouped chunks (in file order) to the shards, in parallel over shards.
-pub(super) fn add_chunks(shards: &mut [Shard], chunks: &[ChunkRows]) {
-    shards.par_iter_mut().enumerate().for_each(|(s, shard)| {
+impl Shards {
+    /// No customers yet.
+    pub(super) fn new() -> Self {
+        Shards {
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            order: Vec::new(),
+            slots: Vec::new(),
+        }
+    }
+
+    /// Adds the rows of grouped chunks (in file order) to the shards, in parallel over
+    /// shards, and appends the batch's new customers to the order of first appearance.
+    pub(super) fn add_chunks(&mut self, chunks: &[ChunkRows]) {
+        // Position of each chunk's first row in the batch.
+        let mut offsets = Vec::with_capacity(chunks.len());
+        let mut rows = 0;
         for chunk in chunks {
-            shard.add(chunk, s);
+            offsets.push(rows);
+            rows += chunk.len();
         }
-        if shard.pending.len() >= MIN_PENDING.max(shard.dates.len() / PENDING_FRACTION) {
-            shard.compact();
+        self.shards
+            .par_iter_mut()
+            .enumerate()
+            .for_each(|(s, shard)| {
+                shard.fresh.clear();
+                for (chunk, &offset) in chunks.iter().zip(&offsets) {
+                    shard.add(chunk, s, offset);
+                }
+                if shard.pending.len() >= MIN_PENDING.max(shard.dates.len() / PENDING_FRACTION) {
+                    shard.compact();
+                }
+            });
+        // The new customers by the position of their first row: placed in a slot per row of
+        // the batch, then read in row order (linear, as rows within a shard are in order
+        // already but shards interleave).
+        self.slots.clear();
+        self.slots.resize(rows, u64::MAX);
+        for (s, shard) in self.shards.iter().enumerate() {
+            for &(row, c) in &shard.fresh {
+                self.slots[row] = ((s as u64) << 32) | u64::from(c);
+            }
         }
-    });
+        self.order
+            .extend(self.slots.iter().copied().filter(|&v| v != u64::MAX));
+    }
+
+    /// All customers, in order of first appearance in the input; each shard is compacted a
+    /// last time and frozen, in parallel.
+    pub(super) fn finish(self) -> Customers {
+        let mut order = self.order;
+        order.shrink_to_fit();
+        Customers {
+            shards: self.shards.into_par_iter().map(Shard::into_log).collect(),
+            order,
+        }
+    }
 }
 
 impl Shard {
-    /// Adds the rows of shard number `s` of a chunk.
-    fn add(&mut self, chunk: &ChunkRows, s: usize) {
+    /// Adds the rows of shard number `s` of a chunk whose first row is row `offset` of its
+    /// batch.
+    fn add(&mut self, chunk: &ChunkRows, s: usize, offset: usize) {
         self.pending.reserve(chunk.shard_rows(s).len());
         for row in chunk.shard_rows(s) {
-            let next = self.first_seen.len() as u32;
-            let customer = if is_long(row.key) {
+            let next = self.customers;
+            let customer = if row.key[1] == SMALL {
+                *self
+                    .small
+                    .entry(SmallKey::from_word(row.key[0]))
+                    .or_insert(next)
+            } else if is_long(row.key) {
                 let id = &chunk.long_ids[long_index(row.key)];
                 match self.long.get(id) {
                     Some(&c) => c,
@@ -201,8 +344,8 @@ impl Shard {
                 *self.short.entry(IdKey(key_bytes(row.key))).or_insert(next)
             };
             if customer == next {
-                self.first_seen
-                    .push((chunk.seq << 32) | u64::from(row.index));
+                self.customers += 1;
+                self.fresh.push((offset + row.index as usize, customer));
             }
             self.pending.push(Pending {
                 customer,
@@ -217,7 +360,7 @@ impl Shard {
         if self.pending.is_empty() {
             return;
         }
-        let n = self.first_seen.len();
+        let n = self.customers as usize;
         // Stable counting sort of the pending rows by customer.
         let mut group = vec![0usize; n + 1];
         for p in &self.pending {
@@ -228,43 +371,43 @@ impl Shard {
         }
         let mut next = group.clone();
         let mut sorted = vec![(0i32, 0.0f64); self.pending.len()];
+        let (mut min, mut max) = (i32::MAX, i32::MIN);
         for p in &self.pending {
             let slot = &mut next[p.customer as usize];
             sorted[*slot] = (p.day, p.amount);
             *slot += 1;
+            min = min.min(p.day);
+            max = max.max(p.day);
         }
         drop(next);
         // Room for the rows up to the next compaction, and no more: a buffer kept at its
         // largest size (or doubled past it) would hold memory for nothing.
         let next_compaction = MIN_PENDING.max((self.dates.len() + sorted.len()) / PENDING_FRACTION);
         self.pending = Vec::with_capacity(next_compaction + next_compaction / 4);
-
-        // Merged in place, from the last customer back, into arrays grown by the pending
-        // rows (grown in place by the allocator, not copied into new ones); the merged
-        // days end at the arrays' end and are moved to the front at the end.
-        let old_len = self.dates.len();
-        let total = old_len + sorted.len();
-        self.dates.reserve_exact(sorted.len());
-        self.amounts.reserve_exact(sorted.len());
-        self.dates.resize(total, 0);
-        self.amounts.resize(total, 0.0);
         self.lens.resize(n, 0);
-        let (mut read, mut write) = (old_len, total);
-        for c in (0..n).rev() {
-            let run = read.saturating_sub(self.lens[c] as usize)..read;
-            read = run.start;
-            let new = &mut sorted[group[c]..group[c + 1]];
-            // Stable: rows of one day stay in file order.
-            new.sort_by_key(|&(day, _)| day);
-            let end = write;
-            merge_back(&mut self.dates, &mut self.amounts, run, new, &mut write);
-            // A customer has fewer distinct days than there are dates (< 2^28).
-            self.lens[c] = u32::try_from(end - write).unwrap_or(u32::MAX);
+        self.dates.fit(min, max);
+        match &mut self.dates {
+            DayVec::Narrow { base, days } => {
+                merge_runs(
+                    days,
+                    *base,
+                    &mut self.amounts,
+                    &mut self.lens,
+                    &mut sorted,
+                    &group,
+                );
+            }
+            DayVec::Wide(days) => {
+                merge_runs(
+                    days,
+                    0,
+                    &mut self.amounts,
+                    &mut self.lens,
+                    &mut sorted,
+                    &group,
+                );
+            }
         }
-        self.dates.copy_within(write.., 0);
-        self.amounts.copy_within(write.., 0);
-        self.dates.truncate(total - write);
-        self.amounts.truncate(total - write);
     }
 
     /// Number of (customer, day) entries held (compacted or pending).
@@ -273,13 +416,15 @@ impl Shard {
         self.dates.len() + self.pending.len()
     }
 
-    /// The shard's customers and days once every row is compacted, with the first
-    /// appearances of its customers (in local order, hence increasing).
-    fn into_log(mut self) -> (ShardLog, Vec<u64>) {
+    /// The shard's customers and days once every row is compacted.
+    fn into_log(mut self) -> ShardLog {
         self.compact();
         self.pending = Vec::new();
-        let n = self.first_seen.len();
+        let n = self.customers as usize;
         let mut ids = vec![[0u8; 16]; n];
+        for (key, c) in self.small {
+            ids[c as usize] = key.id_bytes();
+        }
         for (key, c) in self.short {
             ids[c as usize] = key.0;
         }
@@ -299,15 +444,52 @@ impl Shard {
             starts.push(start);
         }
         starts.resize(n + 1, start);
-        let log = ShardLog {
+        ShardLog {
             ids,
             long_ids,
             starts,
             dates: self.dates,
             amounts: self.amounts,
-        };
-        (log, self.first_seen)
+        }
     }
+}
+
+/// Merges pending rows, sorted by customer (`sorted[group[c]..group[c + 1]]` are customer
+/// `c`'s), into the compacted runs (`lens[c]` days each, stored relative to `base`).
+///
+/// Merged in place, from the last customer back, into arrays grown by the pending rows (grown
+/// in place by the allocator, not copied into new ones); the merged days end at the arrays'
+/// end and are moved to the front at the end.
+fn merge_runs<T: DayNumber>(
+    dates: &mut Vec<T>,
+    base: i32,
+    amounts: &mut Vec<f64>,
+    lens: &mut [u32],
+    sorted: &mut [(i32, f64)],
+    group: &[usize],
+) {
+    let old_len = dates.len();
+    let total = old_len + sorted.len();
+    dates.reserve_exact(sorted.len());
+    amounts.reserve_exact(sorted.len());
+    dates.resize(total, T::default());
+    amounts.resize(total, 0.0);
+    let (mut read, mut write) = (old_len, total);
+    for c in (0..lens.len()).rev() {
+        let run = read.saturating_sub(lens[c] as usize)..read;
+        read = run.start;
+        let new = &mut sorted[group[c]..group[c + 1]];
+        // Stable: rows of one day stay in file order.
+        new.sort_by_key(|&(day, _)| day);
+        let end = write;
+        merge_back(dates, base, amounts, run, new, &mut write);
+        // A customer has fewer distinct days than there are dates (< 2^28).
+        lens[c] = u32::try_from(end - write).unwrap_or(u32::MAX);
+    }
+    dates.copy_within(write.., 0);
+    amounts.copy_within(write.., 0);
+    dates.truncate(total - write);
+    amounts.truncate(total - write);
 }
 
 /// Merges a customer's compacted days (`dates[run]`, `amounts[run]`: increasing, distinct)
@@ -318,8 +500,9 @@ impl Shard {
 /// to right; a new day starts from its first row's amount. Writing never overtakes reading:
 /// every day written consumes at least one compacted day or pending row, and `*write` starts
 /// at or after the end of the unread ones.
-fn merge_back(
-    dates: &mut [i32],
+fn merge_back<T: DayNumber>(
+    dates: &mut [T],
+    base: i32,
     amounts: &mut [f64],
     run: std::ops::Range<usize>,
     new: &[(i32, f64)],
@@ -327,7 +510,7 @@ fn merge_back(
 ) {
     let (mut i, mut j) = (run.end, new.len());
     loop {
-        let old_day = (i > run.start).then(|| dates[i - 1]);
+        let old_day = (i > run.start).then(|| dates[i - 1].day(base));
         let new_day = j.checked_sub(1).map(|k| new[k].0);
         let day = match (old_day, new_day) {
             (Some(a), Some(b)) => a.max(b),
@@ -350,82 +533,8 @@ fn merge_back(
             amount += a;
         }
         *write -= 1;
-        dates[*write] = day;
+        dates[*write] = T::stored(day, base);
         amounts[*write] = amount;
-    }
-}
-
-/// Parts of the merge of the shards' customers into their order of first appearance.
-const ORDER_PARTS: usize = 64;
-
-/// All customers, in order of first appearance in the input.
-///
-/// Each shard is compacted and frozen in parallel. A shard's customers are already in order
-/// of first appearance, so the global order is a merge of sorted lists: it is cut into ranges
-/// of first appearance, merged in parallel.
-pub(super) fn finish(shards: Vec<Shard>) -> Customers {
-    let (logs, seen): (Vec<ShardLog>, Vec<Vec<u64>>) =
-        shards.into_par_iter().map(Shard::into_log).unzip();
-    let total: usize = seen.iter().map(Vec::len).sum();
-    // Cut points: quantiles of the largest shard's first appearances (shards are alike).
-    let largest = seen
-        .iter()
-        .max_by_key(|s| s.len())
-        .map_or(&[][..], |s| &s[..]);
-    let mut cuts: Vec<u64> = (1..ORDER_PARTS)
-        .filter_map(|k| largest.get(k * largest.len() / ORDER_PARTS).copied())
-        .collect();
-    cuts.dedup();
-    let bounds: Vec<(u64, u64)> = std::iter::once(0)
-        .chain(cuts.iter().copied())
-        .zip(cuts.iter().copied().map(Some).chain(std::iter::once(None)))
-        .map(|(lo, hi)| (lo, hi.unwrap_or(u64::MAX)))
-        .collect();
-    let ranges: Vec<Vec<std::ops::Range<usize>>> = bounds
-        .iter()
-        .enumerate()
-        .map(|(p, &(lo, hi))| {
-            let last = p + 1 == bounds.len();
-            seen.iter()
-                .map(|s| {
-                    let from = s.partition_point(|&v| v < lo);
-                    let to = if last {
-                        s.len()
-                    } else {
-                        s.partition_point(|&v| v < hi)
-                    };
-                    from..to
-                })
-                .collect()
-        })
-        .collect();
-    let mut order = vec![0u64; total];
-    let mut rest = &mut order[..];
-    let mut outputs = Vec::with_capacity(ranges.len());
-    for part in &ranges {
-        let len = part.iter().map(|r| r.len()).sum();
-        let (head, tail) = rest.split_at_mut(len);
-        outputs.push(head);
-        rest = tail;
-    }
-    outputs
-        .into_par_iter()
-        .zip(ranges.par_iter())
-        .for_each(|(out, part)| {
-            let mut keyed: Vec<(u64, u64)> = Vec::with_capacity(out.len());
-            for (s, range) in part.iter().enumerate() {
-                for c in range.clone() {
-                    keyed.push((seen[s][c], ((s as u64) << 32) | c as u64));
-                }
-            }
-            keyed.sort_unstable_by_key(|k| k.0);
-            for (slot, (_, packed)) in out.iter_mut().zip(keyed) {
-                *slot = packed;
-            }
-        });
-    Customers {
-        shards: logs,
-        order,
     }
 }
 
@@ -439,27 +548,27 @@ mod tests {
     #[test]
     fn holds_one_entry_per_customer_and_day() {
         let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
-        let mut shards = new_shards();
+        let mut shards = Shards::new();
         // 2 customers × 10 days, each day in 2,500 rows, days in a scrambled order; 50 chunks.
         for seq in 0..50 {
-            let mut rows = ChunkRows::new(seq);
+            let mut rows = ChunkRows::new();
             for i in 0..1000u64 {
                 let day = (i * 7 + seq) % 10;
                 let date = day0 + chrono::Days::new(day);
                 rows.push(if i % 2 == 0 { "a" } else { "b" }, date, 0.5);
             }
             rows.group();
-            add_chunks(&mut shards, std::slice::from_ref(&rows));
+            shards.add_chunks(std::slice::from_ref(&rows));
             // Pending rows stay bounded: at most one compaction threshold and a chunk.
-            let entries: usize = shards.iter().map(Shard::entries).sum();
+            let entries: usize = shards.shards.iter().map(Shard::entries).sum();
             assert!(entries <= 20 + 2 * MIN_PENDING + 1000, "{entries} entries");
         }
-        for shard in &mut shards {
+        for shard in &mut shards.shards {
             shard.compact();
         }
-        let entries: usize = shards.iter().map(Shard::entries).sum();
+        let entries: usize = shards.shards.iter().map(Shard::entries).sum();
         assert_eq!(entries, 20);
-        let customers = finish(shards);
+        let customers = shards.finish();
         assert_eq!(customers.len(), 2);
         for c in (0..2).filter_map(|i| customers.get(i)) {
             let dates: Vec<NaiveDate> = c.days.iter().map(|d| d.date).collect();
@@ -494,7 +603,7 @@ mod tests {
             0.0,
         ];
         let mut write = 11;
-        merge_back(&mut dates, &mut amounts, 4..6, &new, &mut write);
+        merge_back(&mut dates, 0, &mut amounts, 4..6, &new, &mut write);
         assert_eq!(write, 7);
         assert_eq!(dates[7..], [0, 1, 3, 4]);
         assert_eq!(
@@ -510,8 +619,8 @@ mod tests {
     /// The first and last dates chrono represents survive the shards, in order.
     #[test]
     fn keeps_extreme_dates() {
-        let mut shards = new_shards();
-        let mut rows = ChunkRows::new(0);
+        let mut shards = Shards::new();
+        let mut rows = ChunkRows::new();
         let dates = [
             NaiveDate::MAX,
             NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
@@ -522,8 +631,8 @@ mod tests {
             rows.push("x", date, 1.0);
         }
         rows.group();
-        add_chunks(&mut shards, std::slice::from_ref(&rows));
-        let customers = finish(shards);
+        shards.add_chunks(std::slice::from_ref(&rows));
+        let customers = shards.finish();
         let x = customers.get(0).unwrap();
         let got: Vec<(NaiveDate, f64)> = x.days.iter().map(|d| (d.date, d.amount)).collect();
         assert_eq!(
@@ -532,16 +641,107 @@ mod tests {
         );
     }
 
+    /// Ids of every kind come back as written: numbers (with and without leading zeros, up to
+    /// 15 digits and past), short text, text of 8 to 15 bytes, long ids, non-ASCII; distinct
+    /// ids stay distinct customers.
+    #[test]
+    fn ids_of_every_kind_round_trip() {
+        let ids = [
+            "0",
+            "7",
+            "007",
+            "00",
+            "10",
+            "999999999999999",
+            "1000000000000000",
+            "123456789012345678901",
+            "abc",
+            "",
+            "é",
+            "ab\u{0}",
+            "1234567",
+            "abcdefg",
+            "abcdefgh",
+            "customer-000001",
+            "a-much-longer-customer-identifier",
+            "-1",
+            "1e3",
+            "１２",
+            "9",
+        ];
+        for id in ids {
+            if let Some(key) = SmallKey::of(id.as_bytes()) {
+                let bytes = key.id_bytes();
+                assert_eq!(&bytes[..usize::from(bytes[15])], id.as_bytes(), "{id:?}");
+            }
+        }
+        let mut shards = Shards::new();
+        let mut rows = ChunkRows::new();
+        let day = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        for (k, id) in ids.iter().chain(ids.iter().rev()).enumerate() {
+            rows.push(id, day + chrono::Days::new(k as u64), 1.0);
+        }
+        rows.group();
+        shards.add_chunks(std::slice::from_ref(&rows));
+        let customers = shards.finish();
+        let got: Vec<(&str, usize)> = (0..customers.len())
+            .filter_map(|i| customers.get(i))
+            .map(|c| (c.id, c.days.len()))
+            .collect();
+        let want: Vec<(&str, usize)> = ids.iter().map(|&id| (id, 2)).collect();
+        assert_eq!(got, want);
+    }
+
+    /// Days are kept in two bytes while they fit within 65,536 days of the shard's base, and
+    /// the shard widens to four bytes, keeping its days, when later rows fall outside.
+    #[test]
+    fn widens_days_when_later_rows_fall_outside_the_narrow_range() {
+        let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
+        let mut shards = Shards::new();
+        let shard = shard_of(SmallKey::of(b"x").unwrap().mixed()) as usize;
+        let mut rows = ChunkRows::new();
+        for i in 0..5_000u64 {
+            rows.push("x", day0 + chrono::Days::new(i % 700), 1.0);
+        }
+        rows.group();
+        shards.add_chunks(std::slice::from_ref(&rows));
+        assert!(matches!(shards.shards[shard].dates, DayVec::Narrow { .. }));
+        let mut later = ChunkRows::new();
+        let early = NaiveDate::from_ymd_opt(1900, 6, 1).unwrap();
+        let late = NaiveDate::from_ymd_opt(2200, 6, 1).unwrap();
+        // 44 years back still fits the first base (16,384 days before the earliest day).
+        let recent = NaiveDate::from_ymd_opt(1976, 1, 2).unwrap();
+        later.push("x", recent, 1.0);
+        later.group();
+        shards.add_chunks(std::slice::from_ref(&later));
+        shards.shards[shard].compact();
+        assert!(matches!(shards.shards[shard].dates, DayVec::Narrow { .. }));
+        let mut last = ChunkRows::new();
+        last.push("x", late, 2.0);
+        last.push("x", early, 3.0);
+        last.group();
+        shards.add_chunks(std::slice::from_ref(&last));
+        shards.shards[shard].compact();
+        assert!(matches!(shards.shards[shard].dates, DayVec::Wide(_)));
+        let customers = shards.finish();
+        let x = customers.get(0).unwrap();
+        assert_eq!(x.days.len(), 703);
+        let got: Vec<(NaiveDate, f64)> = x.days.iter().map(|d| (d.date, d.amount)).collect();
+        assert_eq!(got[..3], [(early, 3.0), (recent, 1.0), (day0, 8.0)]);
+        assert_eq!(got[702], (late, 2.0));
+        assert_eq!(got[701], (day0 + chrono::Days::new(699), 7.0));
+    }
+
     /// Many customers over many chunks and shards, compacted several times: every customer
     /// in order of first appearance, with all its days.
     #[test]
     fn orders_many_customers_by_first_appearance() {
         let day0 = NaiveDate::from_ymd_opt(2020, 1, 1).unwrap();
-        let mut shards = new_shards();
+        let mut shards = Shards::new();
         let mut first = Vec::new();
         let mut seen = std::collections::HashSet::new();
         for seq in 0..40u64 {
-            let mut rows = ChunkRows::new(seq);
+            let mut rows = ChunkRows::new();
             for i in 0..5_000u64 {
                 let n = seq * 5_000 + i;
                 let id = format!("customer-number-{}", (n * 2_654_435_761) % 50_000);
@@ -551,9 +751,9 @@ mod tests {
                 rows.push(&id, day0 + chrono::Days::new(n % 97), 1.0);
             }
             rows.group();
-            add_chunks(&mut shards, std::slice::from_ref(&rows));
+            shards.add_chunks(std::slice::from_ref(&rows));
         }
-        let customers = finish(shards);
+        let customers = shards.finish();
         let ids: Vec<&str> = (0..customers.len())
             .filter_map(|i| customers.get(i))
             .map(|c| c.id)
