@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use rayon::prelude::*;
 
-use crate::data::packed_id::{is_long, long_index, long_key, short_id, short_key, PackedId};
-use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
+use crate::data::packed_id::{is_long, long_index, pack, short_id, small_key, PackedId, SmallKey};
+use crate::hash::{group_by_shard, shard_of, FxBuildHasher};
 
 /// Number of shards (at most 256, so that a shard number fits a byte).
 const SHARDS: usize = 256;
@@ -42,13 +42,7 @@ impl ChunkIds {
     /// Adds the id of row `row` (its index in the chunk), on line `line`, in file order.
     #[inline]
     pub(super) fn push(&mut self, id: &str, row: u32, line: u64) {
-        let (key, hash) = match short_key(id) {
-            Some(key) => (key, fx_hash(&key)),
-            None => {
-                self.long.push(id.into());
-                (long_key(self.long.len() - 1), fx_hash(id))
-            }
-        };
+        let (key, hash) = pack(id, &mut self.long);
         self.ids.push(IdRow { key, row, line });
         self.shards.push(shard_of(hash));
     }
@@ -116,6 +110,7 @@ pub(super) struct IdShards {
 
 #[derive(Default)]
 struct IdShard {
+    small: HashMap<SmallKey, u64, FxBuildHasher>,
     short: HashMap<Key, u64, FxBuildHasher>,
     long: HashMap<Box<str>, u64, FxBuildHasher>,
 }
@@ -129,13 +124,26 @@ impl IdShards {
     }
 
     /// Makes room for about `ids` ids in all (spread evenly over the shards), so that the
-    /// tables do not grow by rehashing as they fill.
-    pub(super) fn reserve(&mut self, ids: usize) {
+    /// tables do not grow by rehashing as they fill: in the table of one-word keys or of
+    /// two-word keys, whichever most ids of `sample` (the first chunks) go to.
+    pub(super) fn reserve(&mut self, ids: usize, sample: &[&ChunkIds]) {
         let per_shard = ids / SHARDS + ids / SHARDS / 32 + 1;
+        let (small, all) = sample
+            .iter()
+            .flat_map(|c| &c.ids)
+            .fold((0, 0), |(s, a), id| {
+                (s + usize::from(small_key(id.key).is_some()), a + 1)
+            });
         self.shards.par_iter_mut().for_each(|shard| {
-            shard
-                .short
-                .reserve(per_shard.saturating_sub(shard.short.len()))
+            if 2 * small >= all {
+                shard
+                    .small
+                    .reserve(per_shard.saturating_sub(shard.small.len()));
+            } else {
+                shard
+                    .short
+                    .reserve(per_shard.saturating_sub(shard.short.len()));
+            }
         });
     }
 
@@ -159,14 +167,10 @@ impl IdShards {
                                     None
                                 }
                             }
+                        } else if let Some(small) = small_key(id.key) {
+                            first_of(&mut shard.small, small, id.line)
                         } else {
-                            match shard.short.entry(id.key) {
-                                std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
-                                std::collections::hash_map::Entry::Vacant(e) => {
-                                    e.insert(id.line);
-                                    None
-                                }
-                            }
+                            first_of(&mut shard.short, id.key, id.line)
                         };
                         if let Some(first) = first {
                             dups.push(Duplicate {
@@ -184,6 +188,22 @@ impl IdShards {
             .collect();
         dups.sort_unstable_by_key(|d| (d.chunk, d.row));
         dups
+    }
+}
+
+/// The line of the first row of `key` in `table`, or `None` after recording `line` as its
+/// first.
+fn first_of<K: std::hash::Hash + Eq>(
+    table: &mut HashMap<K, u64, FxBuildHasher>,
+    key: K,
+    line: u64,
+) -> Option<u64> {
+    match table.entry(key) {
+        std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+        std::collections::hash_map::Entry::Vacant(e) => {
+            e.insert(line);
+            None
+        }
     }
 }
 

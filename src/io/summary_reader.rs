@@ -391,7 +391,8 @@ impl<R: Read> SummaryReader<R> {
             let records: u64 = parsed.iter().map(|p| p.records).sum();
             if bytes > 0 && records > 0 {
                 let rows = (total as f64 * records as f64 / bytes as f64).min(total as f64 / 2.0);
-                self.ids.reserve(rows as usize);
+                let sample: Vec<&ChunkIds> = parsed.iter().map(|p| &p.ids).collect();
+                self.ids.reserve(rows as usize, &sample);
             }
         }
         let rows = self.check(parsed);

@@ -16,8 +16,8 @@
 //!   ([`Shards::order`]) as the batch is added.
 //! - [`Shards::finish`] compacts each shard a last time and freezes it into a [`ShardLog`].
 
-use crate::data::packed_id::{is_long, key_bytes, long_index, long_key, short_key, PackedId};
-use crate::hash::{fx_hash, group_by_shard, shard_of, FxBuildHasher};
+use crate::data::packed_id::{is_long, key_bytes, long_index, pack, small_key, PackedId, SmallKey};
+use crate::hash::{group_by_shard, shard_of, FxBuildHasher};
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -73,17 +73,7 @@ impl ChunkRows {
 
     /// Adds a row (in file order).
     pub(super) fn push(&mut self, id: &str, date: NaiveDate, amount: f64) {
-        let (key, hash) = if let Some(small) = SmallKey::of(id.as_bytes()) {
-            ([small.word(), SMALL], small.mixed())
-        } else {
-            match short_key(id) {
-                Some(key) => (key, fx_hash(&key)),
-                None => {
-                    self.long_ids.push(id.into());
-                    (long_key(self.long_ids.len() - 1), fx_hash(id))
-                }
-            }
-        };
+        let (key, hash) = pack(id, &mut self.long_ids);
         // More than 4 Gi rows cannot come from one chunk (its index would wrap, only
         // affecting the order of customers); saturate rather than panic.
         let index = u32::try_from(self.rows.len()).unwrap_or(u32::MAX);
@@ -129,87 +119,6 @@ impl Hash for IdKey {
         let word = |b: &[u8]| b.iter().rev().fold(0u64, |w, &x| (w << 8) | u64::from(x));
         state.write_u64(word(lo));
         state.write_u64(word(hi));
-    }
-}
-
-/// An id of 1 to 15 decimal digits without a leading zero, or of up to 7 bytes, in one word
-/// (the ids of most logs): a table slot of 12 bytes, where an [`IdKey`]'s is 20. A number is
-/// its value (below 2^50); other ids are their bytes with `0x80 | length` in the top byte.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct SmallKey([u32; 2]);
-
-/// Top bit of a [`SmallKey`] holding bytes rather than a number.
-const TEXT: u64 = 1 << 63;
-
-/// Second word of a row's [`Key`] holding a [`SmallKey`] in its first (a short key's top byte
-/// is its length, at most 15; a long key's is [`LONG_ID`]).
-const SMALL: u64 = 0xFE << 56;
-
-impl SmallKey {
-    /// The key of an id's bytes, if it has one.
-    fn of(id: &[u8]) -> Option<SmallKey> {
-        let digits = (1..=15).contains(&id.len())
-            && id.iter().all(u8::is_ascii_digit)
-            && (id[0] != b'0' || id.len() == 1);
-        let word = if digits {
-            id.iter().fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'))
-        } else if id.len() <= 7 {
-            let mut bytes = [0u8; 8];
-            bytes[..id.len()].copy_from_slice(id);
-            u64::from_le_bytes(bytes) | TEXT | ((id.len() as u64) << 56)
-        } else {
-            return None;
-        };
-        Some(SmallKey::from_word(word))
-    }
-
-    fn word(self) -> u64 {
-        u64::from(self.0[0]) | (u64::from(self.0[1]) << 32)
-    }
-
-    fn from_word(word: u64) -> SmallKey {
-        SmallKey([word as u32, (word >> 32) as u32])
-    }
-
-    /// The word's bits folded by a wide multiplication, so that low bits depend on all of
-    /// them (text ids share their low bytes when they share a prefix): the row's hash for its
-    /// shard, and what the shard's table hashes.
-    #[inline]
-    fn mixed(self) -> u64 {
-        let wide = u128::from(self.word()) * 0x9E37_79B9_7F4A_7C15;
-        (wide as u64) ^ ((wide >> 64) as u64)
-    }
-
-    /// The id as stored in a [`ShardLog`] (bytes, then the length in the last byte).
-    fn id_bytes(self) -> IdBytes {
-        let word = self.word();
-        let mut id = [0u8; 16];
-        if word & TEXT != 0 {
-            let len = ((word >> 56) & 0x7F) as usize;
-            id[..len].copy_from_slice(&word.to_le_bytes()[..len]);
-            id[15] = len as u8;
-        } else {
-            let mut digits = [0u8; 15];
-            let (mut n, mut at) = (word, digits.len());
-            loop {
-                at -= 1;
-                digits[at] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            let len = digits.len() - at;
-            id[..len].copy_from_slice(&digits[at..]);
-            id[15] = len as u8;
-        }
-        id
-    }
-}
-
-impl Hash for SmallKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_u64(self.mixed());
     }
 }
 
@@ -326,11 +235,8 @@ impl Shard {
         self.pending.reserve(chunk.shard_rows(s).len());
         for row in chunk.shard_rows(s) {
             let next = self.customers;
-            let customer = if row.key[1] == SMALL {
-                *self
-                    .small
-                    .entry(SmallKey::from_word(row.key[0]))
-                    .or_insert(next)
+            let customer = if let Some(small) = small_key(row.key) {
+                *self.small.entry(small).or_insert(next)
             } else if is_long(row.key) {
                 let id = &chunk.long_ids[long_index(row.key)];
                 match self.long.get(id) {
