@@ -69,6 +69,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod data;
+pub mod decide;
 pub mod error;
 pub mod fit;
 mod hash;
