@@ -405,9 +405,8 @@ pub fn compute_kpis(tx: &Transactions, opts: &KpiOptions) -> Result<Kpis> {
     let lifespan_years = (churn_rate > 0.0).then(|| period.years() / churn_rate);
     let average_purchase_value = revenue / purchases as f64;
     let purchase_frequency_rate = purchases as f64 / customers as f64 / years;
-    let simple_clv = lifespan_years.map(|l| {
-        average_purchase_value * purchase_frequency_rate * l * opts.margin - opts.cac
-    });
+    let simple_clv = lifespan_years
+        .map(|l| average_purchase_value * purchase_frequency_rate * l * opts.margin - opts.cac);
     Ok(Kpis {
         period,
         first_date: tx.first_date,
@@ -454,8 +453,14 @@ mod tests {
             NaiveDate::from_ymd_opt(1997, 6, 30)
         );
         let m = Period::Month.index(NaiveDate::from_ymd_opt(1996, 12, 3).unwrap());
-        assert_eq!(Period::Month.last_day(m), NaiveDate::from_ymd_opt(1996, 12, 31));
-        assert_eq!(Period::Month.index(NaiveDate::from_ymd_opt(1997, 1, 1).unwrap()), m + 1);
+        assert_eq!(
+            Period::Month.last_day(m),
+            NaiveDate::from_ymd_opt(1996, 12, 31)
+        );
+        assert_eq!(
+            Period::Month.index(NaiveDate::from_ymd_opt(1997, 1, 1).unwrap()),
+            m + 1
+        );
     }
 
     /// A hand-computed example: three customers over three complete months.
@@ -488,7 +493,11 @@ mod tests {
         assert!((k.simple_clv.unwrap() - expected).abs() < 1e-9);
         assert!(k.last_period_complete);
         // Cohort January (a, b): sizes and retention.
-        let jan: Vec<_> = k.cohorts.iter().filter(|c| c.cohort == Some(k.cohorts[0].period)).collect();
+        let jan: Vec<_> = k
+            .cohorts
+            .iter()
+            .filter(|c| c.cohort == Some(k.cohorts[0].period))
+            .collect();
         assert_eq!(jan.len(), 3);
         assert_eq!((jan[0].active, jan[0].retained), (2, Some(1)));
         assert_eq!((jan[1].active, jan[1].retained), (1, Some(1)));
@@ -501,7 +510,10 @@ mod tests {
     fn a_partial_next_period_is_not_counted_and_none_is_an_error() {
         let tx = log("customer_id,date,amount\na,2020-01-05,10\na,2020-02-10,20\n");
         let err = compute_kpis(&tx, &KpiOptions::default()).unwrap_err();
-        assert!(err.to_string().contains("choose a shorter --period"), "{err}");
+        assert!(
+            err.to_string().contains("choose a shorter --period"),
+            "{err}"
+        );
         let k = compute_kpis(
             &tx,
             &KpiOptions {
@@ -519,7 +531,12 @@ mod tests {
     #[test]
     fn rejects_bad_options_and_logs_without_amounts() {
         let tx = log("customer_id,date,amount\na,2020-01-05,10\n");
-        for (margin, cac) in [(-0.1, 0.0), (f64::NAN, 0.0), (1.0, -1.0), (1.0, f64::INFINITY)] {
+        for (margin, cac) in [
+            (-0.1, 0.0),
+            (f64::NAN, 0.0),
+            (1.0, -1.0),
+            (1.0, f64::INFINITY),
+        ] {
             let o = KpiOptions {
                 margin,
                 cac,

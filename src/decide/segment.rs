@@ -148,7 +148,11 @@ pub enum ChurnRisk {
 
 impl ChurnRisk {
     /// Every value, in order.
-    pub const ALL: [ChurnRisk; 3] = [ChurnRisk::Low, ChurnRisk::AtRisk, ChurnRisk::AtRiskHighValue];
+    pub const ALL: [ChurnRisk; 3] = [
+        ChurnRisk::Low,
+        ChurnRisk::AtRisk,
+        ChurnRisk::AtRiskHighValue,
+    ];
 
     /// The label written in the CSV files.
     pub fn as_str(self) -> &'static str {
