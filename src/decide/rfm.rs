@@ -13,8 +13,9 @@
 //! Ties share a score (the one of their lowest position), so the score never depends on the
 //! order of the file and equal values never score differently. Without ties each score holds
 //! n/5 customers (±1); with ties a score can hold more, and the scores a large tie jumps over
-//! stay empty (60% of CDNOW's customers never buy again: they all get F = 1, and the next
-//! frequency gets F = 4).
+//! stay empty (1,411 of the 2,357 customers of the CDNOW sample, 59.9%, make no repeat purchase
+//! in the calibration period: they all get F = 1, and one repeat purchase gets
+//! F = 1 + ⌊5 · 0.599⌋ = 3, so nobody has F = 2).
 //!
 //! What "better" means, from the columns of `btyd clv`:
 //! - R: the time since the last purchase, T − recency (in the summary's time unit): shorter is
