@@ -131,10 +131,9 @@ pub fn quintile_scores(values: &[f64], higher_is_better: bool) -> Vec<u8> {
     let n = values.len();
     // Worst first.
     let key = |v: f64| {
-        let v = if v.is_finite() { v } else { f64::NEG_INFINITY };
-        if higher_is_better {
-            v
-        } else if v == f64::NEG_INFINITY {
+        if !v.is_finite() {
+            f64::NEG_INFINITY
+        } else if higher_is_better {
             v
         } else {
             -v
