@@ -33,7 +33,7 @@
 //! The simple CLV is the textbook managerial formula: an average customer's yearly value times
 //! an expected lifetime from the average churn, with no discounting and no heterogeneity. It
 //! values a *new* customer over a whole lifetime, whereas the model-based CLV of
-//! [`crate::predict::clv`] values each *existing* customer's remaining purchases over a horizon
+//! [`mod@crate::predict::clv`] values each *existing* customer's remaining purchases over a horizon
 //! given the history (P(alive)), discounted: the two answer different questions.
 
 use std::collections::BTreeMap;
