@@ -116,6 +116,16 @@ fn report_of_the_cdnow_sample() {
             assert!(html.contains(&format!("<li>{f}</li>")), "{f} not listed");
         }
     }
+    // Each chart once: the CLV histogram is not taken for a comparison chart.
+    assert_eq!(
+        html.matches("(clv_distribution.svg)</figcaption>").count(),
+        1
+    );
+    assert_eq!(
+        html.matches("(tracking_cumulative.svg)</figcaption>")
+            .count(),
+        1
+    );
     // A second run replaces the folder (it holds only btyd's outputs, the report included).
     w.succeeds(&report_args(log, &["--out", "rep"]));
     assert!(!w.read("rep/segments.csv").contains("net_clv"));
@@ -143,6 +153,11 @@ fn demo_writes_the_report_and_decision_files() {
     let html = w.read("demo/report.html");
     check_self_contained(&html);
     assert!(html.contains("<li>comparison/comparison.csv</li>"));
+    assert!(html.contains("<li>summary.csv</li>") && html.contains("<li>clv.csv</li>"));
+    assert_eq!(
+        html.matches("(clv_distribution.svg)</figcaption>").count(),
+        1
+    );
     // The demo's segments are those of its clv.csv.
     let ids = |name: &str| -> Vec<String> {
         w.read(name)

@@ -357,12 +357,19 @@ fn decisions_step(demo: &mut Demo) -> anyhow::Result<()> {
             DEMO_MARGIN * 100.0
         ),
     };
+    let others: Vec<PathBuf> = demo
+        .files
+        .iter()
+        .filter(|f| !comparison_files.contains(f))
+        .cloned()
+        .collect();
     let written = write_decisions(
         &demo.out,
         "CDNOW sample (2,357 customers, embedded)",
         summary,
         comparison,
         comparison_files,
+        &others,
         &kpis,
         &basis,
         &opts,

@@ -122,7 +122,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     // The KPIs first: their errors (no amounts, too short a log) come before any fit.
     let kpis = kpi_of(&tx, &calibration, &decisions)?;
 
-    let (comparison, mut files) = run_comparison(
+    let (comparison, comparison_files) = run_comparison(
         &tx,
         &calibration,
         &CompareOptions::all_models(),
@@ -158,6 +158,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         describe_discount(discount),
         args.margin
     );
+    let mut files = Vec::new();
     for (model, name) in [
         (&fitted, "clv_purchase_model.json"),
         (&spend, "clv_spend_model.json"),
@@ -185,11 +186,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         &source,
         &calibration,
         &comparison,
+        &comparison_files,
         &files,
         &kpis,
         &basis,
         &decisions,
     )?;
+    files.extend(comparison_files);
     files.extend(written);
     fresh.commit()?;
     print_kpis(&kpis);
@@ -275,8 +278,9 @@ pub fn customer_values(summary: &Summary, rows: &[CustomerClv]) -> Vec<CustomerV
 
 /// Segments the CLV of `basis`, writes the KPI files, the segment files and `report.html` into
 /// `out`, and returns the files written (the report shows the CLV histogram, which the caller
-/// writes as `clv_distribution.svg` if it wants the file). `files` lists what is already in
-/// `out` (for the report's list of files; paths are shown relative to `out`).
+/// writes as `clv_distribution.svg` if it wants the file). `comparison_files` are the files of
+/// the comparison (its charts are inlined), `other_files` what else is already in `out`; both
+/// are listed in the report, relative to `out`.
 ///
 /// Everything is computed before the first file is written.
 #[allow(clippy::too_many_arguments)]
@@ -285,7 +289,8 @@ pub fn write_decisions(
     source: &str,
     calibration: &Summary,
     comparison: &Comparison,
-    files: &[PathBuf],
+    comparison_files: &[PathBuf],
+    other_files: &[PathBuf],
     kpis: &Kpis,
     basis: &ClvBasis<'_>,
     opts: &DecisionOptions,
@@ -294,7 +299,7 @@ pub fn write_decisions(
     let cac = opts.cac.map(|c| vec![c; values.len()]);
     let seg = segment_customers(&values, &opts.segments, cac.as_deref())?;
     let histogram = clv_histogram(basis.rows)?;
-    let comparison_svgs: Vec<(String, String)> = files
+    let comparison_svgs: Vec<(String, String)> = comparison_files
         .iter()
         .filter(|f| f.extension().is_some_and(|e| e == "svg"))
         .map(|f| {
@@ -317,8 +322,9 @@ pub fn write_decisions(
         opts.segments.churn_threshold,
     )?);
     let report_path = out.join("report.html");
-    let mut listed: Vec<String> = files
+    let mut listed: Vec<String> = other_files
         .iter()
+        .chain(comparison_files)
         .chain(&written)
         .map(|f| {
             f.strip_prefix(out)

@@ -43,8 +43,8 @@ fn number<R: Read>(t: &CsvTable<R>, col: usize) -> Result<f64> {
 ///
 /// # Errors
 /// [`Error::InvalidData`] naming the file, line and field for a missing column, a value that
-/// is not a finite number, a P(alive) outside [0, 1], a negative frequency, recency, T or
-/// monetary value, a duplicate customer, or no rows (every bad row up to ten is listed);
+/// is not a finite number, a P(alive) outside [0, 1], a negative frequency, recency or T, a
+/// duplicate customer, an empty id, or no rows (every bad row up to ten is listed);
 /// [`Error::Io`] / [`Error::Csv`] for unreadable files.
 pub fn read_clv_values(
     path: &Path,
@@ -81,7 +81,8 @@ pub fn read_clv_values(
             for (slot, &c) in v.iter_mut().zip(&cols) {
                 *slot = number(&t, c)?;
             }
-            for (k, &c) in cols.iter().enumerate().take(4) {
+            // Frequency, recency and T; a mean spend may be negative with returns.
+            for (k, &c) in cols.iter().enumerate().take(3) {
                 if v[k] < 0.0 {
                     return Err(Error::InvalidData {
                         location: t.at(c),
