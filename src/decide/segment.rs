@@ -534,3 +534,85 @@ pub fn assign_cac(
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(id: &str, clv: f64, p_alive: f64) -> CustomerValue {
+        CustomerValue {
+            customer_id: id.into(),
+            frequency: 0.0,
+            recency: 0.0,
+            age: 1.0,
+            monetary_value: 0.0,
+            p_alive,
+            expected_purchases: None,
+            clv,
+        }
+    }
+
+    #[test]
+    fn rejects_bad_inputs() {
+        let opts = SegmentOptions::default();
+        assert!(matches!(
+            segment_customers(&[], &opts, None),
+            Err(Error::NoData { .. })
+        ));
+        let v = [value("a", 1.0, 0.5)];
+        let bad = SegmentOptions {
+            churn_threshold: 1.5,
+            ..SegmentOptions::default()
+        };
+        assert!(matches!(
+            segment_customers(&v, &bad, None),
+            Err(Error::InvalidOption { .. })
+        ));
+        assert!(matches!(
+            segment_customers(&v, &opts, Some(&[1.0, 2.0])),
+            Err(Error::InvalidOption { .. })
+        ));
+        let err = segment_customers(&[value("a", 1.0, 1.5)], &opts, None).unwrap_err();
+        assert!(err.to_string().contains("customer 'a'"), "{err}");
+        let err = segment_customers(&[value("a", f64::NAN, 0.5)], &opts, None).unwrap_err();
+        assert!(err.to_string().contains("clv NaN"), "{err}");
+    }
+
+    #[test]
+    fn a_key_given_twice_is_an_error_and_a_zero_cac_has_no_ratio() {
+        let v = [value("a", 1.0, 0.5), value("b", 2.0, 0.5)];
+        let table = CacTable {
+            source: "cac.csv".into(),
+            key: CacKey::Customer,
+            rows: vec![
+                ("a".into(), 1.0, 2),
+                ("a".into(), 2.0, 3),
+                ("b".into(), 0.0, 4),
+            ],
+        };
+        let err = assign_cac(&v, None, &table).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("cac.csv, line 3, field 'customer_id': 'a' has a CAC already"),
+            "{err}"
+        );
+        let seg = segment_customers(&v, &SegmentOptions::default(), Some(&[1.0, 0.0])).unwrap();
+        assert_eq!(seg.customers[0].clv_to_cac, Some(1.0));
+        assert_eq!(seg.customers[1].clv_to_cac, None);
+        assert_eq!(seg.customers[1].net_clv, Some(2.0));
+        // Without a positive total CLV there is no concentration curve.
+        let zero = [value("a", 0.0, 0.5)];
+        let seg = segment_customers(&zero, &SegmentOptions::default(), None).unwrap();
+        assert!(seg.concentration.is_empty());
+        assert_eq!(seg.summary[0].share_clv, None);
+    }
+
+    #[test]
+    fn tier_labels_follow_the_cut_points() {
+        let t = Tiers::new(vec![0.125, 0.5, 0.9]).unwrap();
+        assert_eq!(
+            t.labels(),
+            ["top 12.5%", "next 37.5%", "next 40%", "rest 10%"]
+        );
+    }
+}
