@@ -7,8 +7,9 @@
 //! [`fit::fit_model`] fits any [`models::ModelKind`] on it and returns a
 //! [`fit::FittedModel`] (parameters, standard errors, log-likelihood, convergence); the
 //! fitted [`models::AnyModel`] hands out its purchase or spend model for [`predict`] and
-//! [`validate`]; [`io`] reads and writes the files. `use btyd::prelude::*` brings the usual
-//! names.
+//! [`validate`]; [`decide`] turns a log and per-customer values into decisions (descriptive
+//! KPIs and simple CLV, value tiers, RFM segments, churn risk, CAC); [`io`] reads and writes the
+//! files (CSV, SVG, JSON, the HTML report). `use btyd::prelude::*` brings the usual names.
 //!
 //! From the CDNOW sample log to CLV, checking the published E[Y(39) | x = 2, t_x = 30.43,
 //! T = 38.86] = 1.226 of Fader, Hardie & Lee (2005a):
@@ -69,6 +70,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
 pub mod data;
+pub mod decide;
 pub mod error;
 pub mod fit;
 mod hash;

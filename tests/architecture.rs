@@ -18,6 +18,7 @@
 //! | `predict`  | models, data, special (not fit)                   |
 //! | `simulate` | models, data, special (predict's level)           |
 //! | `validate` | fit, predict, simulate, models, data, special     |
+//! | `decide`   | validate and every layer below it                 |
 //! | `io`       | every library layer (never cli, never the prelude)|
 //! | `cli`      | anything (the binary: `src/main.rs`, `src/cli/`)  |
 //!
@@ -93,9 +94,15 @@ const LAYERS: &[(&str, &[&str])] = &[
         &["fit", "predict", "simulate", "models", "data", "special"],
     ),
     (
-        "io",
+        "decide",
         &[
             "validate", "fit", "predict", "simulate", "models", "data", "special",
+        ],
+    ),
+    (
+        "io",
+        &[
+            "decide", "validate", "fit", "predict", "simulate", "models", "data", "special",
         ],
     ),
 ];

@@ -17,11 +17,12 @@ use btyd::io::{write_clv, write_predictions, ModelFile};
 use btyd::models::ModelKind;
 use btyd::predict::clv::{clv, ClvOptions, CustomerClv, DiscountRate};
 use btyd::predict::predict_purchases;
-use btyd::validate::CompareOptions;
+use btyd::validate::{CompareOptions, Comparison};
 
 use super::clv::print_clv_report;
 use super::compare::run_comparison;
 use super::fit::print_fit;
+use super::report::{kpi_of, write_decisions, ClvBasis, DecisionOptions};
 use super::summary::{print_report, save};
 
 /// The CDNOW 1/10 sample (Fader, Hardie & Lee 2005): 2,357 customers, no header, whitespace
@@ -44,6 +45,8 @@ struct Demo {
     bg_nbd: Option<FittedModel>,
     gamma_gamma: Option<FittedModel>,
     clv: Option<Vec<CustomerClv>>,
+    /// The model comparison and its files.
+    comparison: Option<(Comparison, Vec<PathBuf>)>,
     /// Every file written, in order, for the closing report.
     files: Vec<PathBuf>,
     /// One line per finding, for the closing report.
@@ -76,6 +79,7 @@ const STEPS: &[(&str, Step)] = &[
         compare_step,
     ),
     ("plot the CLV distribution", clv_plot_step),
+    ("KPIs, segments and the HTML report", decisions_step),
 ];
 
 pub fn run(args: DemoArgs) -> anyhow::Result<()> {
@@ -88,6 +92,7 @@ pub fn run(args: DemoArgs) -> anyhow::Result<()> {
         bg_nbd: None,
         gamma_gamma: None,
         clv: None,
+        comparison: None,
         files: Vec::new(),
         findings: Vec::new(),
     };
@@ -280,7 +285,8 @@ fn compare_step(demo: &mut Demo) -> anyhow::Result<()> {
             demo.findings.push(format!("{} failed: {err}", e.kind));
         }
     }
-    demo.files.extend(files);
+    demo.files.extend(files.iter().cloned());
+    demo.comparison = Some((comparison, files));
     Ok(())
 }
 
@@ -307,5 +313,83 @@ fn clv_plot_step(demo: &mut Demo) -> anyhow::Result<()> {
     plot::write_svg(&path, &svg)?;
     eprintln!("wrote {}", path.display());
     demo.files.push(path);
+    Ok(())
+}
+
+/// Descriptive KPIs of the sample (quarterly retention, the CLV's margin), segments of the
+/// one-year CLV, and `report.html` with them, the comparison and the BG/NBD parameters.
+fn decisions_step(demo: &mut Demo) -> anyhow::Result<()> {
+    let summary = demo.summary()?;
+    let tx = demo
+        .transactions
+        .as_ref()
+        .context("the summary step has not run")?;
+    let (comparison, comparison_files) = demo
+        .comparison
+        .as_ref()
+        .context("the comparison step has not run")?;
+    let rows = demo.clv.as_ref().context("the CLV step has not run")?;
+    let purchase = demo
+        .bg_nbd
+        .as_ref()
+        .context("the BG/NBD step has not run")?;
+    let spend = demo
+        .gamma_gamma
+        .as_ref()
+        .context("the Gamma-Gamma step has not run")?;
+    let opts = DecisionOptions {
+        period: btyd::decide::Period::Quarter,
+        margin: DEMO_MARGIN,
+        cac: None,
+        segments: btyd::decide::SegmentOptions::default(),
+    };
+    let kpis = kpi_of(tx, summary, &opts)?;
+    let basis = ClvBasis {
+        purchase,
+        spend,
+        summary,
+        rows,
+        description: format!(
+            "BG/NBD and Gamma-Gamma fitted on the calibration period (to 1997-09-30); CLV over \
+             one year from the calibration end in monthly steps, discounted at {:.0}% a year, \
+             margin {:.0}%",
+            DEMO_ANNUAL_DISCOUNT * 100.0,
+            DEMO_MARGIN * 100.0
+        ),
+    };
+    let others: Vec<PathBuf> = demo
+        .files
+        .iter()
+        .filter(|f| !comparison_files.contains(f))
+        .cloned()
+        .collect();
+    let written = write_decisions(
+        &demo.out,
+        "CDNOW sample (2,357 customers, embedded)",
+        summary,
+        comparison,
+        comparison_files,
+        &others,
+        &kpis,
+        &basis,
+        &opts,
+    )?;
+    let simple = kpis
+        .simple_clv
+        .map_or_else(|| "-".to_string(), |v| format!("{v:.2}"));
+    let finding = format!(
+        "KPIs: APV {:.2}, {:.2} purchases per customer a year, quarterly retention {:.3}, \
+         simple CLV {simple} (margin {:.0}%)",
+        kpis.average_purchase_value,
+        kpis.purchase_frequency_rate,
+        kpis.retention_rate,
+        DEMO_MARGIN * 100.0
+    );
+    eprintln!("{finding}");
+    demo.findings.push(finding);
+    for f in &written {
+        eprintln!("wrote {}", f.display());
+    }
+    demo.files.extend(written);
     Ok(())
 }

@@ -4,8 +4,11 @@ mod clv;
 mod compare;
 mod demo;
 mod fit;
+mod kpi;
 mod predict;
 mod progress;
+mod report;
+mod segment;
 mod summary;
 
 use clap::{Parser, Subcommand};
@@ -30,6 +33,12 @@ enum Command {
     Clv(clv::ClvArgs),
     /// Fit every purchase model on a log's calibration period and compare them on its holdout.
     Compare(compare::CompareArgs),
+    /// Descriptive KPIs of a log: APV, purchase frequency, retention by cohort, simple CLV.
+    Kpi(kpi::KpiArgs),
+    /// Value tiers, RFM segments, churn risk and CAC per customer from a CLV table.
+    Segment(segment::SegmentArgs),
+    /// From a log to a self-contained HTML report with every CSV beside it.
+    Report(report::ReportArgs),
     /// Run the whole pipeline on the CDNOW sample shipped inside the binary.
     Demo(demo::DemoArgs),
 }
@@ -182,6 +191,9 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Predict(args) => predict::run(args),
         Command::Clv(args) => clv::run(args),
         Command::Compare(args) => compare::run(args),
+        Command::Kpi(args) => kpi::run(args),
+        Command::Segment(args) => segment::run(args),
+        Command::Report(args) => report::run(args),
         Command::Demo(args) => demo::run(args),
     }
 }

@@ -1,16 +1,20 @@
-//! Input and output files: summary and pattern CSVs, model files, output tables, plots, and the
+//! Input and output files: summary and pattern CSVs, model files, output tables, plots, the
+//! decision files (KPIs, segments, the HTML report), and the
 //! writer every output goes through ([`output`]: atomic replacement of regular files, devices
 //! and FIFOs written in place, temporary files removed on errors and signals). This module converts values to and from
 //! files; it never fits or decides anything.
 
 pub mod comparison;
 pub(crate) mod csv_table;
+pub mod kpi_csv;
 pub mod model_file;
 mod opportunity_csv;
 pub mod output;
 pub mod outputs;
 pub mod plot;
+pub mod report;
 pub mod schema;
+pub mod segments_csv;
 pub mod sidecar;
 pub mod stream;
 mod summary_csv;

@@ -157,7 +157,7 @@ fn sibling(target: &Path, suffix: &str) -> std::io::Result<PathBuf> {
 /// target only on [`FreshDir::commit`], so no file of an earlier run remains beside the new ones
 /// and a failed run leaves the old folder as it was. The temporary folder is removed on drop
 /// and by the signal handler. An existing target is replaced only when it holds nothing but
-/// outputs of the kind btyd writes there (CSV, SVG and JSON files), never a folder with other
+/// outputs of the kind btyd writes there (CSV, SVG, JSON and HTML files), never a folder with other
 /// content.
 #[derive(Debug)]
 pub struct FreshDir {
@@ -228,7 +228,7 @@ impl Drop for FreshDir {
     }
 }
 
-/// Ok when `target` is missing, or a folder (not a link) of CSV, SVG and JSON files only.
+/// Ok when `target` is missing, or a folder (not a link) of CSV, SVG, JSON and HTML files only.
 fn check_replaceable(target: &Path) -> std::io::Result<()> {
     let meta = match fs::symlink_metadata(target) {
         Ok(m) => m,
@@ -248,11 +248,13 @@ fn check_replaceable(target: &Path) -> std::io::Result<()> {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let ours = entry.file_type()?.is_file()
-            && [".csv", ".svg", ".json"].iter().any(|e| name.ends_with(e));
+            && [".csv", ".svg", ".json", ".html"]
+                .iter()
+                .any(|e| name.ends_with(e));
         if !ours {
             return refuse(format!(
                 "holds '{name}', which btyd did not write; it replaces only a folder of its own \
-                 outputs (CSV, SVG, JSON)"
+                 outputs (CSV, SVG, JSON, HTML)"
             ));
         }
     }
