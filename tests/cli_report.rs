@@ -131,6 +131,44 @@ fn report_of_the_cdnow_sample() {
     assert!(!w.read("rep/segments.csv").contains("net_clv"));
 }
 
+/// The full CDNOW log has one repeat customer (10244) whose repeat purchase was free: the
+/// report leaves it out of the spend model and the CLV table, says so, and succeeds.
+#[test]
+fn report_of_the_full_cdnow_log_leaves_out_free_repeat_customers() {
+    let w = Workdir::new();
+    let log = common::dataset("CDNOW_master.txt");
+    let args = [
+        "report",
+        log.to_str().unwrap(),
+        "--amount-col",
+        "dollar_value",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "--out",
+        "rep",
+    ];
+    let out = w.run(&args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 repeat customer(s) with a mean repeat spend of 0 left out")
+            && stderr.contains("10244"),
+        "{stderr}"
+    );
+    let clv = w.read("rep/clv.csv");
+    assert_eq!(clv.lines().count(), 1 + 23_570 - 1);
+    assert!(!clv.lines().any(|l| l.starts_with("10244,")));
+    let html = w.read("rep/report.html");
+    check_self_contained(&html);
+    assert!(html.contains("repeat purchases were all free (mean spend 0) are left out"));
+}
+
 #[test]
 fn demo_writes_the_report_and_decision_files() {
     let w = Workdir::new();

@@ -136,7 +136,28 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         calibration_end: None,
         ..split
     };
-    let (full, _) = build_summary(&tx, &full_opts)?;
+    let (mut full, _) = build_summary(&tx, &full_opts)?;
+    // Gamma-Gamma needs a positive mean spend of every repeat customer: repeat customers whose
+    // repeat purchases were all free are left out of the spend fit and the CLV table (named
+    // here and in the report), rather than failing the whole report.
+    let free: Vec<String> = full
+        .customers
+        .iter()
+        .filter(|c| c.history.frequency >= 1.0 && c.monetary_value.is_some_and(|m| m == 0.0))
+        .map(|c| c.customer_id.clone())
+        .collect();
+    if !free.is_empty() {
+        full.customers.retain(|c| {
+            !(c.history.frequency >= 1.0 && c.monetary_value.is_some_and(|m| m == 0.0))
+        });
+        eprintln!(
+            "{} repeat customer(s) with a mean repeat spend of 0 left out of the spend model and \
+             the CLV table: {}{}",
+            free.len(),
+            free.iter().take(10).cloned().collect::<Vec<_>>().join(", "),
+            if free.len() > 10 { ", ..." } else { "" }
+        );
+    }
     let fitted = fit_model(kind, &full, unit, &FitOptions::default())
         .with_context(|| format!("refitting {kind} up to {}", args.observation_end))?;
     let spend = fit_model(ModelKind::GammaGamma, &full, unit, &FitOptions::default())
@@ -149,7 +170,7 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
     };
     let opts = ClvOptions::monthly(horizon, unit, discount).with_margin(args.margin);
     let rows = clv(fitted.model.purchase()?, spend.model.spend()?, &full, &opts)?;
-    let description = format!(
+    let mut description = format!(
         "{kind} (ranked {rank} by holdout MAE) and Gamma-Gamma, both refitted on the whole log \
          up to {}; CLV over the next {horizon:.2} {} in monthly steps, discounted at {}, \
          margin {}",
@@ -158,6 +179,13 @@ pub fn run(args: ReportArgs) -> anyhow::Result<()> {
         describe_discount(discount),
         args.margin
     );
+    if !free.is_empty() {
+        description.push_str(&format!(
+            "; {} repeat customer(s) whose repeat purchases were all free (mean spend 0) are \
+             left out, as Gamma-Gamma needs a positive mean spend",
+            free.len()
+        ));
+    }
     let mut files = Vec::new();
     for (model, name) in [
         (&fitted, "clv_purchase_model.json"),
