@@ -49,25 +49,24 @@ fn check_self_contained(html: &str) {
     assert!(html.contains("lower 95%"));
 }
 
-const SAMPLE_ARGS: [&str; 12] = [
-    "--no-header",
-    "--customer-col",
-    "2",
-    "--date-col",
-    "3",
-    "--amount-col",
-    "5",
-    "--calibration-end",
-    "1997-09-30",
-    "--observation-end",
-    "1998-06-30",
-    "--margin",
-];
-
-fn report_args<'a>(log: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+/// `btyd report` on `log` read with `columns`, calibration to 1997-09-30 and observation to
+/// 1998-06-30, then `extra`.
+fn report_with<'a>(log: &'a str, columns: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
     let mut a = vec!["report", log];
-    a.extend(SAMPLE_ARGS);
-    a.push("0.3");
+    a.extend(columns);
+    a.extend([
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+    ]);
+    a.extend(extra);
+    a
+}
+
+/// [`report_with`] on the CDNOW sample's columns at a 30% margin.
+fn report_args<'a>(log: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = report_with(log, &common::CDNOW_SAMPLE_COLUMNS, &["--margin", "0.3"]);
     a.extend(extra);
     a
 }
@@ -137,18 +136,11 @@ fn report_of_the_cdnow_sample() {
 fn report_of_the_full_cdnow_log_leaves_out_free_repeat_customers() {
     let w = Workdir::new();
     let log = common::dataset("CDNOW_master.txt");
-    let args = [
-        "report",
+    let args = report_with(
         log.to_str().unwrap(),
-        "--amount-col",
-        "dollar_value",
-        "--calibration-end",
-        "1997-09-30",
-        "--observation-end",
-        "1998-06-30",
-        "--out",
-        "rep",
-    ];
+        &["--amount-col", "dollar_value"],
+        &["--out", "rep"],
+    );
     let out = w.run(&args);
     assert!(
         out.status.success(),
@@ -212,43 +204,13 @@ fn report_errors_leave_nothing() {
     let w = Workdir::new();
     let log = common::dataset("CDNOW_sample.txt");
     let log = log.to_str().unwrap();
-    w.fails(
-        &[
-            "report",
-            log,
-            "--no-header",
-            "--customer-col",
-            "2",
-            "--date-col",
-            "3",
-            "--amount-col",
-            "5",
-            "--calibration-end",
-            "1998-09-30",
-            "--observation-end",
-            "1998-06-30",
-            "--out",
-            "rep",
-        ],
-        &["must be before --observation-end"],
-    );
+    let mut late = report_args(log, &["--out", "rep"]);
+    let at = late.iter().position(|&a| a == "1997-09-30").unwrap();
+    late[at] = "1998-09-30";
+    w.fails(&late, &["must be before --observation-end"]);
     // No amounts: the KPIs fail before any fit, and no folder is made.
     w.fails(
-        &[
-            "report",
-            log,
-            "--no-header",
-            "--customer-col",
-            "2",
-            "--date-col",
-            "3",
-            "--calibration-end",
-            "1997-09-30",
-            "--observation-end",
-            "1998-06-30",
-            "--out",
-            "rep",
-        ],
+        &report_with(log, &common::CDNOW_SAMPLE_COLUMNS[..5], &["--out", "rep"]),
         &["no amount column"],
     );
     // A folder with other files is not replaced.

@@ -292,27 +292,15 @@ impl Shard {
         self.pending = Vec::with_capacity(next_compaction + next_compaction / 4);
         self.lens.resize(n, 0);
         self.dates.fit(min, max);
+        let runs = Runs {
+            amounts: &mut self.amounts,
+            lens: &mut self.lens,
+            sorted: &mut sorted,
+            group: &group,
+        };
         match &mut self.dates {
-            DayVec::Narrow { base, days } => {
-                merge_runs(
-                    days,
-                    *base,
-                    &mut self.amounts,
-                    &mut self.lens,
-                    &mut sorted,
-                    &group,
-                );
-            }
-            DayVec::Wide(days) => {
-                merge_runs(
-                    days,
-                    0,
-                    &mut self.amounts,
-                    &mut self.lens,
-                    &mut sorted,
-                    &group,
-                );
-            }
+            DayVec::Narrow { base, days } => runs.merge(days, *base),
+            DayVec::Wide(days) => runs.merge(days, 0),
         }
     }
 
@@ -360,42 +348,52 @@ impl Shard {
     }
 }
 
-/// Merges pending rows, sorted by customer (`sorted[group[c]..group[c + 1]]` are customer
-/// `c`'s), into the compacted runs (`lens[c]` days each, stored relative to `base`).
-///
-/// Merged in place, from the last customer back, into arrays grown by the pending rows (grown
-/// in place by the allocator, not copied into new ones); the merged days end at the arrays'
-/// end and are moved to the front at the end.
-fn merge_runs<T: DayNumber>(
-    dates: &mut Vec<T>,
-    base: i32,
-    amounts: &mut Vec<f64>,
-    lens: &mut [u32],
-    sorted: &mut [(i32, f64)],
-    group: &[usize],
-) {
-    let old_len = dates.len();
-    let total = old_len + sorted.len();
-    dates.reserve_exact(sorted.len());
-    amounts.reserve_exact(sorted.len());
-    dates.resize(total, T::default());
-    amounts.resize(total, 0.0);
-    let (mut read, mut write) = (old_len, total);
-    for c in (0..lens.len()).rev() {
-        let run = read.saturating_sub(lens[c] as usize)..read;
-        read = run.start;
-        let new = &mut sorted[group[c]..group[c + 1]];
-        // Stable: rows of one day stay in file order.
-        new.sort_by_key(|&(day, _)| day);
-        let end = write;
-        merge_back(dates, base, amounts, run, new, &mut write);
-        // A customer has fewer distinct days than there are dates (< 2^28).
-        lens[c] = u32::try_from(end - write).unwrap_or(u32::MAX);
+/// A shard's compacted runs (all but their days) and its pending rows sorted by customer
+/// (`sorted[group[c]..group[c + 1]]` are customer `c`'s), to be merged.
+struct Runs<'a> {
+    amounts: &'a mut Vec<f64>,
+    lens: &'a mut [u32],
+    sorted: &'a mut [(i32, f64)],
+    group: &'a [usize],
+}
+
+impl Runs<'_> {
+    /// Merges the pending rows into the compacted runs (`lens[c]` days each, stored relative
+    /// to `base` in `dates`).
+    ///
+    /// Merged in place, from the last customer back, into arrays grown by the pending rows
+    /// (grown in place by the allocator, not copied into new ones); the merged days end at
+    /// the arrays' end and are moved to the front at the end.
+    fn merge<T: DayNumber>(self, dates: &mut Vec<T>, base: i32) {
+        let Runs {
+            amounts,
+            lens,
+            sorted,
+            group,
+        } = self;
+        let old_len = dates.len();
+        let total = old_len + sorted.len();
+        dates.reserve_exact(sorted.len());
+        amounts.reserve_exact(sorted.len());
+        dates.resize(total, T::default());
+        amounts.resize(total, 0.0);
+        let (mut read, mut write) = (old_len, total);
+        for c in (0..lens.len()).rev() {
+            let run = read.saturating_sub(lens[c] as usize)..read;
+            read = run.start;
+            let new = &mut sorted[group[c]..group[c + 1]];
+            // Stable: rows of one day stay in file order.
+            new.sort_by_key(|&(day, _)| day);
+            let end = write;
+            merge_back(dates, base, amounts, run, new, &mut write);
+            // A customer has fewer distinct days than there are dates (< 2^28).
+            lens[c] = u32::try_from(end - write).unwrap_or(u32::MAX);
+        }
+        dates.copy_within(write.., 0);
+        amounts.copy_within(write.., 0);
+        dates.truncate(total - write);
+        amounts.truncate(total - write);
     }
-    dates.copy_within(write.., 0);
-    amounts.copy_within(write.., 0);
-    dates.truncate(total - write);
-    amounts.truncate(total - write);
 }
 
 /// Merges a customer's compacted days (`dates[run]`, `amounts[run]`: increasing, distinct)
