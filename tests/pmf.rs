@@ -111,7 +111,11 @@ fn sums_to_one_with_mean_e_y_for_extreme_customers() {
     let mut checked = 0;
     for m in models() {
         for &(x, t_x, big_t) in &histories {
-            let (x, t_x, big_t) = (f64::from_bits(x), f64::from_bits(t_x), f64::from_bits(big_t));
+            let (x, t_x, big_t) = (
+                f64::from_bits(x),
+                f64::from_bits(t_x),
+                f64::from_bits(big_t),
+            );
             // Up to x = 1e4: beyond, r + x ≥ 1e5 and the negative binomial terms of
             // P(X(t) = n) (`special::ln_neg_binomial_pmf`, which subtracts ln Γ(r+x) ≈ 1e6)
             // carry ~1e-10 relative error, so their sum misses 1 by about that much.
