@@ -153,10 +153,7 @@ fn bootstrap_and_normal_draws_agree_on_cdnow() {
     let (summary, patterns) = cdnow();
     let level = Level::new(0.9).unwrap();
     let rows: Vec<(History, f64)> = summary.histories().map(|h| (h, HOLDOUT)).collect();
-    for kind in [
-        btyd::models::ModelKind::BgNbd,
-        btyd::models::ModelKind::ParetoNbd,
-    ] {
+    for kind in [btyd::models::ModelKind::BgNbd] {
         let fitted =
             btyd::fit::fit_model_on_patterns(kind, &patterns, &FitOptions::default()).unwrap();
         let model = fitted.fit.model;
