@@ -7,6 +7,7 @@ mod fit;
 mod predict;
 mod progress;
 mod summary;
+mod uncertainty;
 
 use clap::{Parser, Subcommand};
 

@@ -5,6 +5,7 @@
 
 pub mod comparison;
 pub(crate) mod csv_table;
+pub mod intervals;
 pub mod model_file;
 mod opportunity_csv;
 pub mod output;
