@@ -9,6 +9,9 @@ use btyd::data::time::parse_date_arg;
 use btyd::data::{build_summary, Summary, SummaryOptions, TimeUnit, Transactions};
 use btyd::io::comparison::{units, write_comparison};
 use btyd::io::output::FreshDir;
+use btyd::io::{write_table, Cell};
+use btyd::predict::Level;
+use btyd::validate::intervals::holdout_intervals;
 use btyd::models::{ModelKind, Role};
 use btyd::validate::{
     compare, CompareOptions, Comparison, FrequencyClasses, ModelEvaluation, RankBy, Stage,
@@ -47,6 +50,17 @@ pub struct CompareArgs {
     /// Model whose P(alive) matrix is plotted [default: the best-ranked one].
     #[arg(long, value_parser = parse_purchase_model)]
     p_alive_model: Option<ModelKind>,
+    /// Interval level in (0, 1), e.g. 0.9: adds the interval of each model's predicted
+    /// holdout total and class means (normal draws of the log-parameters), printed and written
+    /// to holdout_intervals.csv.
+    #[arg(long, value_parser = super::uncertainty::level)]
+    interval: Option<f64>,
+    /// Parameter draws for --interval.
+    #[arg(long, default_value_t = 1000, requires = "interval", value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+    draws: u32,
+    /// Seed of the draws for --interval.
+    #[arg(long, default_value_t = 1, requires = "interval")]
+    seed: u64,
     /// MODEL=N: at most N optimiser iterations for MODEL (for testing the failure path).
     #[arg(long, hide = true, value_parser = parse_max_iters)]
     max_iters: Vec<(ModelKind, u64)>,
@@ -151,7 +165,17 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
         p_alive_model: args.p_alive_model,
         max_iters: args.max_iters,
     };
-    let (comparison, files) = run_comparison(&tx, &summary, &options, fresh.path())?;
+    let (comparison, mut files) = run_comparison(&tx, &summary, &options, fresh.path())?;
+    if let Some(level) = args.interval {
+        let level = Level::new(level)?;
+        files.push(holdout_intervals_file(
+            &comparison,
+            &summary,
+            &options,
+            (level, args.draws as usize, args.seed),
+            fresh.path(),
+        )?);
+    }
     fresh.commit()?;
     for f in &files {
         let name = f.file_name().unwrap_or_default();
@@ -201,6 +225,76 @@ pub fn run_comparison(
     print_by_frequency(&comparison, options.classes);
     let files = write_comparison(&comparison, summary, &tracking, options, out)?;
     Ok((comparison, files))
+}
+
+/// `--interval`: the interval of each fitted model's holdout total and class means, printed
+/// on stdout and written to `holdout_intervals.csv` in `out`; a model without covariance
+/// (a fit at an edge) gets a warning and no rows.
+fn holdout_intervals_file(
+    comparison: &Comparison,
+    summary: &Summary,
+    options: &CompareOptions,
+    (level, draws, seed): (Level, usize, u64),
+    out: &std::path::Path,
+) -> anyhow::Result<PathBuf> {
+    let labels = options.classes.labels();
+    println!(
+        "\n{:.0}% intervals of the predicted holdout purchases ({draws} normal draws of the \
+         log-parameters, seed {seed})",
+        100.0 * level.value()
+    );
+    println!(
+        "{:<12} {:>8} {:>12} {:>12} {:>12} {:>12}",
+        "model", "class", "predicted", "lower", "upper", "actual"
+    );
+    let mut rows = Vec::new();
+    for e in order_of(comparison) {
+        let Ok(ev) = &e.outcome else { continue };
+        let iv = match holdout_intervals(&ev.fitted, summary, options.classes, level, draws, seed)
+        {
+            Ok(iv) => iv,
+            Err(err) => {
+                eprintln!("warning: {}: no holdout interval: {err}", e.kind);
+                continue;
+            }
+        };
+        let actual = std::iter::once(Some(ev.holdout.actual_total))
+            .chain(ev.by_frequency.actual.iter().copied());
+        let intervals = std::iter::once(Some(iv.total)).chain(iv.by_class.iter().copied());
+        let names = std::iter::once("total".to_string()).chain(labels.iter().cloned());
+        for ((name, i), a) in names.zip(intervals).zip(actual) {
+            let Some(i) = i else { continue };
+            println!(
+                "{:<12} {:>8} {:>12.2} {:>12.2} {:>12.2} {:>12.2}",
+                e.kind.as_str(),
+                name,
+                i.point,
+                i.lower,
+                i.upper,
+                a.unwrap_or(f64::NAN)
+            );
+            rows.push(vec![
+                Cell::from(e.kind.as_str()),
+                Cell::from(name),
+                Cell::Num(i.point),
+                Cell::Num(i.lower),
+                Cell::Num(i.upper),
+                a.into(),
+            ]);
+        }
+    }
+    let path = out.join("holdout_intervals.csv");
+    write_table(
+        &path,
+        &["model", "class", "predicted", "lower", "upper", "actual"],
+        rows,
+    )?;
+    Ok(path)
+}
+
+/// The evaluations, best first.
+fn order_of(comparison: &Comparison) -> impl Iterator<Item = &ModelEvaluation> {
+    comparison.order.iter().map(|&i| &comparison.evaluations[i])
 }
 
 fn print_table(evaluations: &[ModelEvaluation], order: &[usize], by: RankBy, unit: TimeUnit) {

@@ -113,7 +113,7 @@ impl IntervalArgs {
 }
 
 /// Parses an interval level in (0, 1).
-fn level(s: &str) -> Result<f64, String> {
+pub(super) fn level(s: &str) -> Result<f64, String> {
     let v = super::finite(s)?;
     if v > 0.0 && v < 1.0 {
         Ok(v)
