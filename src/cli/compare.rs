@@ -10,9 +10,9 @@ use btyd::data::{build_summary, Summary, SummaryOptions, TimeUnit, Transactions}
 use btyd::io::comparison::{units, write_comparison};
 use btyd::io::output::FreshDir;
 use btyd::io::{write_table, Cell};
+use btyd::models::{ModelKind, Role};
 use btyd::predict::Level;
 use btyd::validate::intervals::holdout_intervals;
-use btyd::models::{ModelKind, Role};
 use btyd::validate::{
     compare, CompareOptions, Comparison, FrequencyClasses, ModelEvaluation, RankBy, Stage,
     Tracking, DEFAULT_FREQUENCY_CUT,
@@ -250,8 +250,7 @@ fn holdout_intervals_file(
     let mut rows = Vec::new();
     for e in order_of(comparison) {
         let Ok(ev) = &e.outcome else { continue };
-        let iv = match holdout_intervals(&ev.fitted, summary, options.classes, level, draws, seed)
-        {
+        let iv = match holdout_intervals(&ev.fitted, summary, options.classes, level, draws, seed) {
             Ok(iv) => iv,
             Err(err) => {
                 eprintln!("warning: {}: no holdout interval: {err}", e.kind);

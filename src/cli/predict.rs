@@ -11,11 +11,9 @@ use btyd::io::{
 };
 use btyd::models::{AnyModel, PurchaseModel, Role};
 use btyd::predict::uncertainty::purchase_draws;
-use btyd::predict::{
-    count_quantiles, predict_purchases, prediction_intervals, PatternIndex,
-};
-use rayon::prelude::*;
+use btyd::predict::{count_quantiles, predict_purchases, prediction_intervals, PatternIndex};
 use btyd::predict::{expected_total, predict_rows};
+use rayon::prelude::*;
 
 use super::uncertainty::IntervalArgs;
 
