@@ -42,7 +42,7 @@ const COVERAGE: (f64, f64) = (0.84, 0.96);
 
 /// Ages as in CDNOW's first quarter: first purchases on days 189..=273 before the end,
 /// in weeks; recency rounded to days as a summary would have it (so patterns repeat).
-fn population<M: PurchaseModel>(
+fn population(
     simulate: impl Fn(&[f64], &mut StdRng) -> Vec<History>,
     rng: &mut StdRng,
 ) -> Vec<History> {
@@ -74,7 +74,7 @@ where
         .into_par_iter()
         .map(|k| {
             let mut rng = StdRng::seed_from_u64(seed + k as u64);
-            let sim = population::<M>(|a, r| simulate(truth, a, r), &mut rng);
+            let sim = population(|a, r| simulate(truth, a, r), &mut rng);
             // A population whose maximum lies at an edge of the parameter space has no
             // covariance, so no normal-draw interval: counted as not covering.
             let Ok(fitted) = fit::<M>(&common::patterns(&sim), &FitOptions::default()) else {
@@ -153,7 +153,8 @@ fn bootstrap_and_normal_draws_agree_on_cdnow() {
     let (summary, patterns) = cdnow();
     let level = Level::new(0.9).unwrap();
     let rows: Vec<(History, f64)> = summary.histories().map(|h| (h, HOLDOUT)).collect();
-    for kind in [btyd::models::ModelKind::BgNbd] {
+    {
+        let kind = btyd::models::ModelKind::BgNbd;
         let fitted =
             btyd::fit::fit_model_on_patterns(kind, &patterns, &FitOptions::default()).unwrap();
         let model = fitted.fit.model;

@@ -47,7 +47,7 @@ pub fn multinomial_weights<R: rand::Rng + ?Sized>(
     rng: &mut R,
 ) -> Result<Vec<f64>> {
     let total: f64 = weights.iter().sum();
-    if !(total.is_finite() && total > 0.0) || weights.iter().any(|w| !(*w >= 0.0)) {
+    if !(total.is_finite() && total > 0.0) || weights.iter().any(|w| w.is_nan() || *w < 0.0) {
         return Err(Error::InvalidOption {
             name: "bootstrap weights",
             value: format!("total {total}"),

@@ -723,35 +723,6 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The series and the transformed ₂F₁ (`bracket_near_one`, used where the series would be
-    /// too long) agree where both apply: a < 1 and a > 1, BG/NBD-sized and large x.
-    #[test]
-    fn bracket_series_and_near_one_form_agree() {
-        for (r, a, b) in [(0.243, 0.793, 2.426), (2.5, 3.2, 0.45), (0.525, 1.3, 1.614)] {
-            for x in [0.0, 2.0, 100.0, 1e6] {
-                let (rp, bp) = (r + x, b + x);
-                let c = a + bp - 1.0;
-                for z in [0.3f64, 0.6, 0.9, 0.99] {
-                    let ell = (-z).ln_1p();
-                    let h = bracket_series(a, c - rp, c, z).unwrap();
-                    let u = (a - 1.0) * ell;
-                    let series = c * (-ell * u.exp_m1() / u - u.exp() * h);
-                    let near_one = bracket_near_one(a, rp, bp, z, ell).unwrap();
-                    let rel = (series - near_one).abs() / near_one;
-                    assert!(
-                        rel < 1e-12,
-                        "r {r} a {a} b {b} x {x} z {z}: {series} vs {near_one}"
-                    );
-                }
-            }
-        }
-    }
-}
-
 /// P(Y(t) = n | x, t_x, T), the conditional distribution of the number of purchases in
 /// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
 impl<V: DropoutVariant> BetaGeometricNbd<V> {
@@ -789,5 +760,34 @@ impl<V: DropoutVariant> BetaGeometricNbd<V> {
             self.b + x + self.shift(),
         )?;
         super::conditional_pmf_from(self.p_alive(h), max_n, |n| active.p_purchases(n, t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The series and the transformed ₂F₁ (`bracket_near_one`, used where the series would be
+    /// too long) agree where both apply: a < 1 and a > 1, BG/NBD-sized and large x.
+    #[test]
+    fn bracket_series_and_near_one_form_agree() {
+        for (r, a, b) in [(0.243, 0.793, 2.426), (2.5, 3.2, 0.45), (0.525, 1.3, 1.614)] {
+            for x in [0.0, 2.0, 100.0, 1e6] {
+                let (rp, bp) = (r + x, b + x);
+                let c = a + bp - 1.0;
+                for z in [0.3f64, 0.6, 0.9, 0.99] {
+                    let ell = (-z).ln_1p();
+                    let h = bracket_series(a, c - rp, c, z).unwrap();
+                    let u = (a - 1.0) * ell;
+                    let series = c * (-ell * u.exp_m1() / u - u.exp() * h);
+                    let near_one = bracket_near_one(a, rp, bp, z, ell).unwrap();
+                    let rel = (series - near_one).abs() / near_one;
+                    assert!(
+                        rel < 1e-12,
+                        "r {r} a {a} b {b} x {x} z {z}: {series} vs {near_one}"
+                    );
+                }
+            }
+        }
     }
 }

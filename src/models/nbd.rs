@@ -270,6 +270,34 @@ impl PurchaseModel for Nbd {
     }
 }
 
+/// P(Y(t) = n | x, T), the conditional distribution of the number of purchases in
+/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
+impl Nbd {
+    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
+    ///
+    /// # Errors
+    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
+    ///
+    /// # Formula
+    /// The posterior of λ is Gamma(r+x, α+T) and nobody drops out, so Y(t) is negative
+    /// binomial (Morrison & Schmittlein 1988):
+    /// ```text
+    /// P(Y(t)=n | x, T) = Γ(r+x+n)/(Γ(r+x) n!)·((α+T)/(α+T+t))^{r+x}·(t/(α+T+t))^n
+    /// ```
+    /// # Numerics
+    /// [`PurchaseModel::p_purchases`] of NBD(r+x, α+T), in logs.
+    pub fn conditional_pmf_values(
+        &self,
+        h: &History,
+        horizon: f64,
+        max_n: u64,
+    ) -> Result<Vec<f64>> {
+        let t = check_horizon(horizon)?;
+        let active = Nbd::new(self.r + h.frequency, self.alpha + h.age)?;
+        super::conditional_pmf_from(1.0, max_n, |n| active.p_purchases(n, t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -333,33 +361,5 @@ mod tests {
             m.expected_purchases(&new, 5.0).unwrap(),
             m.expected_purchases_new(5.0).unwrap()
         );
-    }
-}
-
-/// P(Y(t) = n | x, T), the conditional distribution of the number of purchases in
-/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
-impl Nbd {
-    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
-    ///
-    /// # Errors
-    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
-    ///
-    /// # Formula
-    /// The posterior of λ is Gamma(r+x, α+T) and nobody drops out, so Y(t) is negative
-    /// binomial (Morrison & Schmittlein 1988):
-    /// ```text
-    /// P(Y(t)=n | x, T) = Γ(r+x+n)/(Γ(r+x) n!)·((α+T)/(α+T+t))^{r+x}·(t/(α+T+t))^n
-    /// ```
-    /// # Numerics
-    /// [`PurchaseModel::p_purchases`] of NBD(r+x, α+T), in logs.
-    pub fn conditional_pmf_values(
-        &self,
-        h: &History,
-        horizon: f64,
-        max_n: u64,
-    ) -> Result<Vec<f64>> {
-        let t = check_horizon(horizon)?;
-        let active = Nbd::new(self.r + h.frequency, self.alpha + h.age)?;
-        super::conditional_pmf_from(1.0, max_n, |n| active.p_purchases(n, t))
     }
 }

@@ -369,6 +369,48 @@ impl PurchaseModel for ParetoNbd {
     }
 }
 
+/// P(Y(t) = n | x, t_x, T), the conditional distribution of the number of purchases in
+/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
+impl ParetoNbd {
+    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
+    ///
+    /// # Errors
+    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
+    ///
+    /// # Formula
+    /// Fader & Hardie, "Deriving the Conditional PMF of the Pareto/NBD Model" (note 028,
+    /// eq. 6): active at T, λ and μ are a posteriori independent, Gamma(r+x, α+T) and
+    /// Gamma(s, β+T), and the future is a new customer's, so
+    /// ```text
+    /// P(Y(t)=n | x, t_x, T) = δ_{n=0}(1 − P(alive)) + P(alive)·P_{Pareto/NBD(r+x, α+T, s, β+T)}(X(t)=n)
+    /// ```
+    /// with P(X(t) = n) of note 012 (see [`PurchaseModel::p_purchases`]) and P(alive) of
+    /// note 009, eqs. 36–37.
+    /// # Numerics
+    /// Note 028 expands the second term into n + 2 Gauss functions; here it is
+    /// [`PurchaseModel::p_purchases`] at the posterior parameters, whose quadrature in the
+    /// logit keeps full accuracy for any n (see there).
+    pub fn conditional_pmf_values(
+        &self,
+        h: &History,
+        horizon: f64,
+        max_n: u64,
+    ) -> Result<Vec<f64>> {
+        let t = check_horizon(horizon)?;
+        let active = ParetoNbd::new(
+            self.r + h.frequency,
+            self.alpha + h.age,
+            self.s,
+            self.beta + h.age,
+        )?;
+        let p_alive = self.p_alive(h);
+        if p_alive.is_nan() {
+            return Err(self.numerical("P(alive)", h));
+        }
+        crate::models::conditional_pmf_from(p_alive, max_n, |n| active.p_purchases(n, t))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -432,47 +474,5 @@ mod tests {
         let s = 0.606;
         let closed = (1.0 - (b / (b + t)).powf(s - 1.0)) / (s - 1.0);
         assert!((dropout_bracket(s, b, t) - closed).abs() < 1e-14 * closed);
-    }
-}
-
-/// P(Y(t) = n | x, t_x, T), the conditional distribution of the number of purchases in
-/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
-impl ParetoNbd {
-    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
-    ///
-    /// # Errors
-    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
-    ///
-    /// # Formula
-    /// Fader & Hardie, "Deriving the Conditional PMF of the Pareto/NBD Model" (note 028,
-    /// eq. 6): active at T, λ and μ are a posteriori independent, Gamma(r+x, α+T) and
-    /// Gamma(s, β+T), and the future is a new customer's, so
-    /// ```text
-    /// P(Y(t)=n | x, t_x, T) = δ_{n=0}(1 − P(alive)) + P(alive)·P_{Pareto/NBD(r+x, α+T, s, β+T)}(X(t)=n)
-    /// ```
-    /// with P(X(t) = n) of note 012 (see [`PurchaseModel::p_purchases`]) and P(alive) of
-    /// note 009, eqs. 36–37.
-    /// # Numerics
-    /// Note 028 expands the second term into n + 2 Gauss functions; here it is
-    /// [`PurchaseModel::p_purchases`] at the posterior parameters, whose quadrature in the
-    /// logit keeps full accuracy for any n (see there).
-    pub fn conditional_pmf_values(
-        &self,
-        h: &History,
-        horizon: f64,
-        max_n: u64,
-    ) -> Result<Vec<f64>> {
-        let t = check_horizon(horizon)?;
-        let active = ParetoNbd::new(
-            self.r + h.frequency,
-            self.alpha + h.age,
-            self.s,
-            self.beta + h.age,
-        )?;
-        let p_alive = self.p_alive(h);
-        if p_alive.is_nan() {
-            return Err(self.numerical("P(alive)", h));
-        }
-        crate::models::conditional_pmf_from(p_alive, max_n, |n| active.p_purchases(n, t))
     }
 }
