@@ -207,6 +207,8 @@ fn compare_intervals_of_the_holdout() {
     let v = |i: usize| total[i].parse::<f64>().unwrap();
     assert!(v(3) <= v(2) && v(2) <= v(4));
     assert!((v(2) - 1653.4).abs() < 0.1, "{total:?}");
+    let svg = w.read("cmp/holdout_intervals.svg");
+    assert!(svg.contains("with 90% intervals"), "{svg}");
 }
 
 #[test]

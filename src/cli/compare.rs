@@ -9,6 +9,7 @@ use btyd::data::time::parse_date_arg;
 use btyd::data::{build_summary, Summary, SummaryOptions, TimeUnit, Transactions};
 use btyd::io::comparison::{units, write_comparison};
 use btyd::io::output::FreshDir;
+use btyd::io::plot::{category_lines_with_bars_svg, write_svg, Labels, Series};
 use btyd::io::{write_table, Cell};
 use btyd::models::{ModelKind, Role};
 use btyd::predict::Level;
@@ -168,7 +169,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
     let (comparison, mut files) = run_comparison(&tx, &summary, &options, fresh.path())?;
     if let Some(level) = args.interval {
         let level = Level::new(level)?;
-        files.push(holdout_intervals_file(
+        files.extend(holdout_intervals_file(
             &comparison,
             &summary,
             &options,
@@ -228,7 +229,8 @@ pub fn run_comparison(
 }
 
 /// `--interval`: the interval of each fitted model's holdout total and class means, printed
-/// on stdout and written to `holdout_intervals.csv` in `out`; a model without covariance
+/// on stdout and written to `holdout_intervals.csv` in `out`, with the class means drawn with
+/// error bars in `holdout_intervals.svg`; a model without covariance
 /// (a fit at an edge) gets a warning and no rows.
 fn holdout_intervals_file(
     comparison: &Comparison,
@@ -236,7 +238,7 @@ fn holdout_intervals_file(
     options: &CompareOptions,
     (level, draws, seed): (Level, usize, u64),
     out: &std::path::Path,
-) -> anyhow::Result<PathBuf> {
+) -> anyhow::Result<Vec<PathBuf>> {
     let labels = options.classes.labels();
     println!(
         "\n{:.0}% intervals of the predicted holdout purchases ({draws} normal draws of the \
@@ -248,6 +250,8 @@ fn holdout_intervals_file(
         "model", "class", "predicted", "lower", "upper", "actual"
     );
     let mut rows = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
+    let mut bars: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
     for e in order_of(comparison) {
         let Ok(ev) = &e.outcome else { continue };
         let iv = match holdout_intervals(&ev.fitted, summary, options.classes, level, draws, seed) {
@@ -257,6 +261,20 @@ fn holdout_intervals_file(
                 continue;
             }
         };
+        if series.is_empty() {
+            series.push(Series::partial("actual", ev.by_frequency.actual.clone()));
+            bars.push(Vec::new());
+        }
+        series.push(Series::partial(
+            e.kind.as_str(),
+            iv.by_class.iter().map(|i| i.map(|i| i.point)).collect(),
+        ));
+        bars.push(
+            iv.by_class
+                .iter()
+                .map(|i| i.map(|i| (i.lower, i.upper)))
+                .collect(),
+        );
         let actual = std::iter::once(Some(ev.holdout.actual_total))
             .chain(ev.by_frequency.actual.iter().copied());
         let intervals = std::iter::once(Some(iv.total)).chain(iv.by_class.iter().copied());
@@ -288,7 +306,23 @@ fn holdout_intervals_file(
         &["model", "class", "predicted", "lower", "upper", "actual"],
         rows,
     )?;
-    Ok(path)
+    let title = format!(
+        "Holdout purchases by calibration frequency, with {:.0}% intervals",
+        100.0 * level.value()
+    );
+    let svg = category_lines_with_bars_svg(
+        Labels {
+            title: &title,
+            x: "repeat purchases in the calibration period (x)",
+            y: "mean repeat purchases in the holdout period (per customer)",
+        },
+        &labels,
+        &series,
+        &bars,
+    )?;
+    let svg_path = out.join("holdout_intervals.svg");
+    write_svg(&svg_path, &svg)?;
+    Ok(vec![path, svg_path])
 }
 
 /// The evaluations, best first.
