@@ -191,7 +191,7 @@ pub fn category_lines_with_bars_svg(
     labels: Labels<'_>,
     categories: &[String],
     series: &[Series],
-    bars: &[Vec<Option<(f64, f64)>>],
+    bars: &[Bars],
 ) -> Result<String> {
     check_lengths(labels.title, categories.len(), series)?;
     let x: Vec<f64> = (0..categories.len()).map(|i| i as f64).collect();
@@ -216,13 +216,16 @@ pub fn time_lines_svg(
 
 type Formatter<'a> = &'a dyn Fn(&f64) -> String;
 
+/// The (lower, upper) error bar of each point of a series, `None` for no bar.
+pub type Bars = Vec<Option<(f64, f64)>>;
+
 fn lines(
     labels: Labels<'_>,
     x: &[f64],
     series: &[Series],
     marker: Option<(f64, &str)>,
     x_fmt: Option<Formatter<'_>>,
-    (points, bars): (bool, &[Vec<Option<(f64, f64)>>]),
+    (points, bars): (bool, &[Bars]),
 ) -> Result<String> {
     let (x0, x1) = match (x.first(), x.last()) {
         (Some(&a), Some(&b)) if b > a => (a, b),
