@@ -574,11 +574,12 @@ mod tests {
 
     #[test]
     fn type7_matches_r() {
-        // R: quantile(c(1, 2, 4, 8, 16), c(0.05, 0.5, 0.95), type = 7) = 1.2, 4, 13.6
+        // R: quantile(c(1, 2, 4, 8, 16), c(0.05, 0.5, 0.95), type = 7) = 1.2, 4, 14.4
+        // (h = 4p: 0.2, 2, 3.8)
         let x = [1.0, 2.0, 4.0, 8.0, 16.0];
         assert!((quantile_type7(&x, 0.05) - 1.2).abs() < 1e-12);
         assert_eq!(quantile_type7(&x, 0.5), 4.0);
-        assert!((quantile_type7(&x, 0.95) - 13.6).abs() < 1e-12);
+        assert!((quantile_type7(&x, 0.95) - 14.4).abs() < 1e-12);
         assert_eq!(quantile_type7(&x, 1.0), 16.0);
         assert_eq!(quantile_type7(&x, 0.0), 1.0);
     }
