@@ -3,8 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use btyd::data::TimeUnit;
+use btyd::data::{CustomerData, TimeUnit};
+use btyd::io::intervals::{write_clv_with, ExtraColumns};
 use btyd::io::{read_customer_data, stream_clv, summary_blocks, write_clv, ModelFile};
+use btyd::predict::uncertainty::{purchase_draws, spend_draws};
+use btyd::predict::{clv, clv_intervals, Level};
+
+use super::uncertainty::IntervalArgs;
 use btyd::models::{AnyModel, Role};
 use btyd::predict::clv::{ClvOptions, Convention, CustomerClv, DiscountRate, Horizon};
 use btyd::predict::customer_values;
@@ -53,6 +58,8 @@ pub struct ClvArgs {
     /// How many top customers to print.
     #[arg(long, default_value_t = 10)]
     top: usize,
+    #[command(flatten)]
+    uncertainty: IntervalArgs,
 }
 
 pub fn run(args: ClvArgs) -> anyhow::Result<()> {
@@ -94,6 +101,16 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
         print_clv_report(&rows, args.top);
         return Ok(());
     }
+    if let Some(level) = args.uncertainty.level()? {
+        return run_with_intervals(
+            &args,
+            (&purchase_file, &purchases),
+            (&spend_file, &spend),
+            unit,
+            &opts,
+            level,
+        );
+    }
     // A continuous-time summary: streamed through the pipeline of btyd::io::stream.
     let (reader, bar) = super::progress::open_input(&args.summary)?;
     let source = summary_blocks(reader, &args.summary)?;
@@ -103,6 +120,59 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
     let totals = stream_clv(&args.output, source, model, spend, &schedule, args.top)?;
     bar.finish_and_clear();
     print_clv_totals(totals.rows as usize, totals.clv, args.top, &totals.top);
+    Ok(())
+}
+
+/// `--interval`: the summary read whole, the CLV table with `<column>_lower`/`_upper` of
+/// P(alive), expected purchases (finite horizons), expected spend and CLV appended; the
+/// purchase and spend models drawn independently.
+fn run_with_intervals(
+    args: &ClvArgs,
+    (purchase_file, purchases): (&ModelFile, &AnyModel),
+    (spend_file, spend): (&ModelFile, &AnyModel),
+    unit: TimeUnit,
+    opts: &ClvOptions,
+    level: Level,
+) -> anyhow::Result<()> {
+    let Ok(model) = purchases.purchase() else {
+        bail!(
+            "--interval needs a continuous-time purchase model, not {}",
+            purchases.kind()
+        );
+    };
+    let spend_model = spend.spend()?;
+    let data = read_customer_data(Role::Purchase, &args.summary, unit)?;
+    let CustomerData::Summary(summary) = &data else {
+        bail!("--interval needs a customer summary");
+    };
+    let rows = clv(model, spend_model, summary, opts)?;
+    let u = &args.uncertainty;
+    let p_draws = u.draws(purchase_file, &args.purchase_model, &args.summary, unit, 0)?;
+    let s_draws = u.draws(spend_file, &args.spend_model, &args.summary, unit, 1)?;
+    let n = p_draws.len().min(s_draws.len());
+    let intervals = clv_intervals(
+        model,
+        spend_model,
+        &purchase_draws(&p_draws[..n])?,
+        &spend_draws(&s_draws[..n])?,
+        &summary.customers,
+        &opts.schedule(unit)?,
+        level,
+    )?;
+    write_clv_with(
+        &args.output,
+        summary,
+        &rows,
+        &ExtraColumns::intervals(&intervals),
+    )?;
+    print_clv_report(&rows, args.top);
+    eprintln!(
+        "{:.0}% interval of the total CLV: [{:.2}, {:.2}] ({})",
+        100.0 * level.value(),
+        intervals.total.lower,
+        intervals.total.upper,
+        u.describe()
+    );
     Ok(())
 }
 

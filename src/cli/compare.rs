@@ -9,7 +9,11 @@ use btyd::data::time::parse_date_arg;
 use btyd::data::{build_summary, Summary, SummaryOptions, TimeUnit, Transactions};
 use btyd::io::comparison::{units, write_comparison};
 use btyd::io::output::FreshDir;
+use btyd::io::plot::{category_lines_with_bars_svg, write_svg, Labels, Series};
+use btyd::io::{write_table, Cell};
 use btyd::models::{ModelKind, Role};
+use btyd::predict::Level;
+use btyd::validate::intervals::holdout_intervals;
 use btyd::validate::{
     compare, CompareOptions, Comparison, FrequencyClasses, ModelEvaluation, RankBy, Stage,
     Tracking, DEFAULT_FREQUENCY_CUT,
@@ -47,6 +51,17 @@ pub struct CompareArgs {
     /// Model whose P(alive) matrix is plotted [default: the best-ranked one].
     #[arg(long, value_parser = parse_purchase_model)]
     p_alive_model: Option<ModelKind>,
+    /// Interval level in (0, 1), e.g. 0.9: adds the interval of each model's predicted
+    /// holdout total and class means (normal draws of the log-parameters), printed and written
+    /// to holdout_intervals.csv.
+    #[arg(long, value_parser = super::uncertainty::level)]
+    interval: Option<f64>,
+    /// Parameter draws for --interval.
+    #[arg(long, default_value_t = 1000, requires = "interval", value_parser = clap::value_parser!(u32).range(2..=1_000_000))]
+    draws: u32,
+    /// Seed of the draws for --interval.
+    #[arg(long, default_value_t = 1, requires = "interval")]
+    seed: u64,
     /// MODEL=N: at most N optimiser iterations for MODEL (for testing the failure path).
     #[arg(long, hide = true, value_parser = parse_max_iters)]
     max_iters: Vec<(ModelKind, u64)>,
@@ -151,7 +166,17 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
         p_alive_model: args.p_alive_model,
         max_iters: args.max_iters,
     };
-    let (comparison, files) = run_comparison(&tx, &summary, &options, fresh.path())?;
+    let (comparison, mut files) = run_comparison(&tx, &summary, &options, fresh.path())?;
+    if let Some(level) = args.interval {
+        let level = Level::new(level)?;
+        files.extend(holdout_intervals_file(
+            &comparison,
+            &summary,
+            &options,
+            (level, args.draws as usize, args.seed),
+            fresh.path(),
+        )?);
+    }
     fresh.commit()?;
     for f in &files {
         let name = f.file_name().unwrap_or_default();
@@ -201,6 +226,108 @@ pub fn run_comparison(
     print_by_frequency(&comparison, options.classes);
     let files = write_comparison(&comparison, summary, &tracking, options, out)?;
     Ok((comparison, files))
+}
+
+/// `--interval`: the interval of each fitted model's holdout total and class means, printed
+/// on stdout and written to `holdout_intervals.csv` in `out`, with the class means drawn with
+/// error bars in `holdout_intervals.svg`; a model without covariance
+/// (a fit at an edge) gets a warning and no rows.
+fn holdout_intervals_file(
+    comparison: &Comparison,
+    summary: &Summary,
+    options: &CompareOptions,
+    (level, draws, seed): (Level, usize, u64),
+    out: &std::path::Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let labels = options.classes.labels();
+    println!(
+        "\n{:.0}% intervals of the predicted holdout purchases ({draws} normal draws of the \
+         log-parameters, seed {seed})",
+        100.0 * level.value()
+    );
+    println!(
+        "{:<12} {:>8} {:>12} {:>12} {:>12} {:>12}",
+        "model", "class", "predicted", "lower", "upper", "actual"
+    );
+    let mut rows = Vec::new();
+    let mut series: Vec<Series> = Vec::new();
+    let mut bars: Vec<Vec<Option<(f64, f64)>>> = Vec::new();
+    for e in order_of(comparison) {
+        let Ok(ev) = &e.outcome else { continue };
+        let iv = match holdout_intervals(&ev.fitted, summary, options.classes, level, draws, seed) {
+            Ok(iv) => iv,
+            Err(err) => {
+                eprintln!("warning: {}: no holdout interval: {err}", e.kind);
+                continue;
+            }
+        };
+        if series.is_empty() {
+            series.push(Series::partial("actual", ev.by_frequency.actual.clone()));
+            bars.push(Vec::new());
+        }
+        series.push(Series::partial(
+            e.kind.as_str(),
+            iv.by_class.iter().map(|i| i.map(|i| i.point)).collect(),
+        ));
+        bars.push(
+            iv.by_class
+                .iter()
+                .map(|i| i.map(|i| (i.lower, i.upper)))
+                .collect(),
+        );
+        let actual = std::iter::once(Some(ev.holdout.actual_total))
+            .chain(ev.by_frequency.actual.iter().copied());
+        let intervals = std::iter::once(Some(iv.total)).chain(iv.by_class.iter().copied());
+        let names = std::iter::once("total".to_string()).chain(labels.iter().cloned());
+        for ((name, i), a) in names.zip(intervals).zip(actual) {
+            let Some(i) = i else { continue };
+            println!(
+                "{:<12} {:>8} {:>12.2} {:>12.2} {:>12.2} {:>12.2}",
+                e.kind.as_str(),
+                name,
+                i.point,
+                i.lower,
+                i.upper,
+                a.unwrap_or(f64::NAN)
+            );
+            rows.push(vec![
+                Cell::from(e.kind.as_str()),
+                Cell::from(name),
+                Cell::Num(i.point),
+                Cell::Num(i.lower),
+                Cell::Num(i.upper),
+                a.into(),
+            ]);
+        }
+    }
+    let path = out.join("holdout_intervals.csv");
+    write_table(
+        &path,
+        &["model", "class", "predicted", "lower", "upper", "actual"],
+        rows,
+    )?;
+    let title = format!(
+        "Holdout purchases by calibration frequency, with {:.0}% intervals",
+        100.0 * level.value()
+    );
+    let svg = category_lines_with_bars_svg(
+        Labels {
+            title: &title,
+            x: "repeat purchases in the calibration period (x)",
+            y: "mean repeat purchases in the holdout period (per customer)",
+        },
+        &labels,
+        &series,
+        &bars,
+    )?;
+    let svg_path = out.join("holdout_intervals.svg");
+    write_svg(&svg_path, &svg)?;
+    Ok(vec![path, svg_path])
+}
+
+/// The evaluations, best first.
+fn order_of(comparison: &Comparison) -> impl Iterator<Item = &ModelEvaluation> {
+    comparison.order.iter().map(|&i| &comparison.evaluations[i])
 }
 
 fn print_table(evaluations: &[ModelEvaluation], order: &[usize], by: RankBy, unit: TimeUnit) {

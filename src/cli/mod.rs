@@ -10,6 +10,7 @@ mod progress;
 mod report;
 mod segment;
 mod summary;
+mod uncertainty;
 
 use clap::{Parser, Subcommand};
 

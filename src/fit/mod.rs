@@ -29,6 +29,7 @@
 //! at the optimum (central differences of the analytic gradient), inverted, and mapped to the
 //! natural scale by the delta method with the full matrix.
 
+pub mod bootstrap;
 pub mod boundary;
 pub mod covariance;
 mod fitted;

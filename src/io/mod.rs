@@ -7,6 +7,7 @@
 pub mod comparison;
 pub(crate) mod csv_table;
 pub mod kpi_csv;
+pub mod intervals;
 pub mod model_file;
 mod opportunity_csv;
 pub mod output;

@@ -179,10 +179,24 @@ pub fn category_lines_svg(
     categories: &[String],
     series: &[Series],
 ) -> Result<String> {
+    category_lines_with_bars_svg(labels, categories, series, &[])
+}
+
+/// [`category_lines_svg`] with vertical error bars: `bars[s][i]` is the (lower, upper) interval
+/// of series s at category i (`btyd compare --interval`); series without bars have none.
+///
+/// # Errors
+/// [`Error::Plot`] when a series does not have one value per category.
+pub fn category_lines_with_bars_svg(
+    labels: Labels<'_>,
+    categories: &[String],
+    series: &[Series],
+    bars: &[Bars],
+) -> Result<String> {
     check_lengths(labels.title, categories.len(), series)?;
     let x: Vec<f64> = (0..categories.len()).map(|i| i as f64).collect();
     let fmt = |v: &f64| category_label(categories, *v);
-    lines(labels, &x, series, None, Some(&fmt), true)
+    lines(labels, &x, series, None, Some(&fmt), (true, bars))
 }
 
 /// Lines over time (e.g. cumulative repeat transactions), with an optional dashed vertical
@@ -197,10 +211,13 @@ pub fn time_lines_svg(
     marker: Option<(f64, &str)>,
 ) -> Result<String> {
     check_lengths(labels.title, times.len(), series)?;
-    lines(labels, times, series, marker, None, false)
+    lines(labels, times, series, marker, None, (false, &[]))
 }
 
 type Formatter<'a> = &'a dyn Fn(&f64) -> String;
+
+/// The (lower, upper) error bar of each point of a series, `None` for no bar.
+pub type Bars = Vec<Option<(f64, f64)>>;
 
 fn lines(
     labels: Labels<'_>,
@@ -208,7 +225,7 @@ fn lines(
     series: &[Series],
     marker: Option<(f64, &str)>,
     x_fmt: Option<Formatter<'_>>,
-    points: bool,
+    (points, bars): (bool, &[Bars]),
 ) -> Result<String> {
     let (x0, x1) = match (x.first(), x.last()) {
         (Some(&a), Some(&b)) if b > a => (a, b),
@@ -220,7 +237,14 @@ fn lines(
     } else {
         (x0.min(0.0), x1)
     };
-    let y_max = top(series, 0.0);
+    let bar_top = bars
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|b| b.1)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let y_max = top(series, 0.0).max(bar_top * 1.05);
     svg(labels.title, |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(labels.title, ("sans-serif", 22))
@@ -248,6 +272,27 @@ fn lines(
             if points {
                 chart
                     .draw_series(pts.into_iter().map(|p| Circle::new(p, 4, c.filled())))
+                    .map_err(|e| e.to_string())?;
+            }
+            if let Some(b) = bars.get(s) {
+                // A vertical segment with caps (plotters' ErrorBar needs a feature we do not
+                // build with).
+                let errs = ser.finite().filter_map(|(i, _)| {
+                    let (lo, hi) = b.get(i).copied().flatten()?;
+                    let (x, w) = (x[i], 0.08);
+                    (lo.is_finite() && hi.is_finite()).then(|| {
+                        [
+                            vec![(x, lo), (x, hi)],
+                            vec![(x - w, lo), (x + w, lo)],
+                            vec![(x - w, hi), (x + w, hi)],
+                        ]
+                    })
+                });
+                chart
+                    .draw_series(
+                        errs.flatten()
+                            .map(|p| PathElement::new(p, c.stroke_width(1))),
+                    )
                     .map_err(|e| e.to_string())?;
             }
         }

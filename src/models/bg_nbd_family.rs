@@ -597,6 +597,12 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
         V::NAME
     }
 
+    /// P(Y(t) = n | x, t_x, T): see the inherent `conditional_pmf_values` (at the end of this
+    /// file).
+    fn conditional_pmf(&self, h: &History, horizon: f64, max_n: u64) -> Option<Result<Vec<f64>>> {
+        Some(self.conditional_pmf_values(h, horizon, max_n))
+    }
+
     /// E[X(t)]: expected purchases in (0, t] of a customer who just made a first purchase.
     ///
     /// # Formula
@@ -714,6 +720,46 @@ impl<V: DropoutVariant> PurchaseModel for BetaGeometricNbd<V> {
         // B(a+1, b+m−1)/B(a, b) = a·Γ(a+b)/Γ(b) · Γ(b+m−1)/Γ(a+b+m)
         let coef = (a.ln() + ln_gab - ln_gamma_ratio(b + m - 1.0, a + 1.0)).exp();
         Ok(first + coef * tail)
+    }
+}
+
+/// P(Y(t) = n | x, t_x, T), the conditional distribution of the number of purchases in
+/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
+impl<V: DropoutVariant> BetaGeometricNbd<V> {
+    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
+    ///
+    /// # Errors
+    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
+    ///
+    /// # Formula
+    /// Active at T, the posterior of (λ, p) is Gamma(r+x, α+T) × Beta(a, b+k), with k = x for
+    /// BG/NBD and x + 1 for MBG/NBD (the factor (1−p)^k λ^x e^{−λT} of the likelihood's
+    /// "active" term: Fader, Hardie & Lee 2005a, eq. (3); Batislam et al. 2007), and the
+    /// future is a new BG/NBD customer's (dropout only after a purchase, as for a customer who
+    /// has just bought; for MBG/NBD the dropout at time 0 has been survived):
+    /// ```text
+    /// P(Y(t)=n | x, t_x, T) = δ_{n=0}(1 − P(alive)) + P(alive)·P_{BG/NBD(r+x, α+T, a, b+k)}(X(t)=n)
+    /// ```
+    /// with P(X(t) = n) of Fader, Hardie & Lee (2005a), eq. (8) and P(alive) as in
+    /// [`PurchaseModel::p_alive`]. Its mean is eq. (10) (MBG/NBD: Wagner & Hoppe 2008).
+    /// # Numerics
+    /// Eq. (8) as [`PurchaseModel::p_purchases`] evaluates it (log space, the negative binomial
+    /// tail as a regularised incomplete beta, no cancellation for large n).
+    pub fn conditional_pmf_values(
+        &self,
+        h: &History,
+        horizon: f64,
+        max_n: u64,
+    ) -> Result<Vec<f64>> {
+        let t = check_horizon(horizon)?;
+        let x = h.frequency;
+        let active = super::BgNbd::new(
+            self.r + x,
+            self.alpha + h.age,
+            self.a,
+            self.b + x + self.shift(),
+        )?;
+        super::conditional_pmf_from(self.p_alive(h), max_n, |n| active.p_purchases(n, t))
     }
 }
 

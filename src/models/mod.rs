@@ -203,6 +203,70 @@ pub trait PurchaseModel: std::fmt::Debug + Send + Sync {
     fn dert_closed_form(&self, _history: &History, _delta: f64) -> Option<Result<f64>> {
         None
     }
+
+    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n`: the conditional distribution of the number
+    /// of purchases in (T, T + t] (process uncertainty, not only the mean E[Y(t) | x, t_x, T]);
+    /// P(Y(t) > `max_n`) is 1 minus the sum. `None` (the default) when the model has no closed
+    /// form.
+    ///
+    /// For the models here the distribution has one shape (Fader & Hardie, note 028, for
+    /// Pareto/NBD; the same argument for the BG/NBD family and the NBD): a customer no longer
+    /// active at T makes no purchase, and a customer active at T is, by the memorylessness of
+    /// the Poisson purchases and of the dropout process, a new customer of the same model with
+    /// the posterior parameters of the history:
+    /// ```text
+    /// P(Y(t) = n | x, t_x, T) = δ_{n=0}·(1 − P(alive)) + P(alive)·P*(X(t) = n)
+    /// ```
+    /// where P* is the model's P(X(t) = n) at the posterior parameters ([`conditional_pmf_from`]).
+    /// Each model implements it in a separate `impl` block at the end of its file.
+    ///
+    /// # Errors
+    /// An invalid horizon; numerical failures of the model's P(X(t) = n) or P(alive).
+    fn conditional_pmf(
+        &self,
+        _history: &History,
+        _horizon: f64,
+        _max_n: u64,
+    ) -> Option<Result<Vec<f64>>> {
+        None
+    }
+}
+
+/// δ_{n=0}·(1 − `p_alive`) + `p_alive`·`p_alive_model`(n) for n = 0..=`max_n` (see
+/// [`PurchaseModel::conditional_pmf`]): the mixture of "inactive at T" (no purchase) and "active at T" (a new
+/// customer of the model with the posterior parameters, whose P(X(t) = n) is `p_alive_model`).
+///
+/// # Numerics
+/// With P(alive) = 0 (underflow for a customer long gone), the result is exactly [1, 0, …]
+/// and `p_alive_model` is not called.
+///
+/// # Errors
+/// [`Error::Numerical`] when P(alive) is not a probability (NaN); errors of `p_alive_model`.
+pub fn conditional_pmf_from(
+    p_alive: f64,
+    max_n: u64,
+    mut p_alive_model: impl FnMut(u64) -> Result<f64>,
+) -> Result<Vec<f64>> {
+    if !(0.0..=1.0).contains(&p_alive) {
+        return Err(Error::Numerical {
+            what: "conditional P(Y(t) = n): P(alive)",
+            inputs: format!("P(alive) = {p_alive}"),
+        });
+    }
+    let mut pmf = Vec::with_capacity(max_n as usize + 1);
+    for n in 0..=max_n {
+        let alive = if p_alive == 0.0 {
+            0.0
+        } else {
+            p_alive * p_alive_model(n)?
+        };
+        pmf.push(if n == 0 {
+            (1.0 - p_alive) + alive
+        } else {
+            alive
+        });
+    }
+    Ok(pmf)
 }
 
 /// What a model describes, which decides the data it is fitted on and what it predicts.

@@ -212,6 +212,12 @@ impl PurchaseModel for Nbd {
         Self::NAME
     }
 
+    /// P(Y(t) = n | x, t_x, T): see the inherent `conditional_pmf_values` (at the end of this
+    /// file).
+    fn conditional_pmf(&self, h: &History, horizon: f64, max_n: u64) -> Option<Result<Vec<f64>>> {
+        Some(self.conditional_pmf_values(h, horizon, max_n))
+    }
+
     /// E[X(t)] = r t / α: the mean of the negative binomial count.
     #[doc(alias = "expected_number_of_purchases_up_to_time")]
     #[doc(alias = "expected_purchases_new_customer")]
@@ -261,6 +267,34 @@ impl PurchaseModel for Nbd {
             }));
         }
         Some(Ok((self.r + h.frequency) / ((self.alpha + h.age) * delta)))
+    }
+}
+
+/// P(Y(t) = n | x, T), the conditional distribution of the number of purchases in
+/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
+impl Nbd {
+    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
+    ///
+    /// # Errors
+    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
+    ///
+    /// # Formula
+    /// The posterior of λ is Gamma(r+x, α+T) and nobody drops out, so Y(t) is negative
+    /// binomial (Morrison & Schmittlein 1988):
+    /// ```text
+    /// P(Y(t)=n | x, T) = Γ(r+x+n)/(Γ(r+x) n!)·((α+T)/(α+T+t))^{r+x}·(t/(α+T+t))^n
+    /// ```
+    /// # Numerics
+    /// [`PurchaseModel::p_purchases`] of NBD(r+x, α+T), in logs.
+    pub fn conditional_pmf_values(
+        &self,
+        h: &History,
+        horizon: f64,
+        max_n: u64,
+    ) -> Result<Vec<f64>> {
+        let t = check_horizon(horizon)?;
+        let active = Nbd::new(self.r + h.frequency, self.alpha + h.age)?;
+        super::conditional_pmf_from(1.0, max_n, |n| active.p_purchases(n, t))
     }
 }
 

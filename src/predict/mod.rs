@@ -6,7 +6,8 @@
 //! purchases by a spend model's expected spend and a margin, with the time unit and discounting
 //! explicit, and [`clv_opportunities`](mod@clv_opportunities) does the same per opportunity for
 //! a discrete-time model; [`patterns`] computes such values once per distinct history
-//! (x, t_x, T) of a batch of customers; [`tables`] computes grids such as the P(alive) matrix; [`quadrature`]
+//! (x, t_x, T) of a batch of customers; [`tables`] computes grids such as the P(alive) matrix; [`uncertainty`] gives intervals of
+//! all of these from parameter draws (normal or bootstrap); [`quadrature`]
 //! is the small adaptive integrator of continuous discounting (it lives in
 //! [`crate::special::quadrature`], where the Pareto/NBD P(X(t) = n) also uses it).
 
@@ -16,6 +17,7 @@ pub mod customers;
 pub mod patterns;
 pub mod purchases;
 pub mod tables;
+pub mod uncertainty;
 
 pub use crate::special::quadrature;
 
@@ -32,3 +34,7 @@ pub use purchases::{
     CustomerPrediction,
 };
 pub use tables::{p_alive_matrix, PAliveMatrix};
+pub use uncertainty::{
+    clv_intervals, count_quantiles, expected_purchases_intervals, normal_draws,
+    prediction_intervals, quantile_type7, Interval, Level, RowIntervals,
+};

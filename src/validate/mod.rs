@@ -19,6 +19,7 @@
 mod calibration;
 mod compare;
 mod holdout;
+pub mod intervals;
 mod tracking;
 
 pub use calibration::{calibration_fit, CalibrationFit};

@@ -221,6 +221,12 @@ impl PurchaseModel for ParetoNbd {
         Self::NAME
     }
 
+    /// P(Y(t) = n | x, t_x, T): see the inherent `conditional_pmf_values` (at the end of this
+    /// file).
+    fn conditional_pmf(&self, h: &History, horizon: f64, max_n: u64) -> Option<Result<Vec<f64>>> {
+        Some(self.conditional_pmf_values(h, horizon, max_n))
+    }
+
     /// E[X(t)] = rβ/(α(s−1))·[1 − (β/(β+t))^(s−1)] (note 009, eq. 27), and
     /// (rβ/α)·ln(1 + t/β) at s = 1.
     ///
@@ -360,6 +366,48 @@ impl PurchaseModel for ParetoNbd {
     /// The closed form of [`ParetoNbd::dert`] (JMR 2005b, eq. 2).
     fn dert_closed_form(&self, history: &History, delta: f64) -> Option<Result<f64>> {
         Some(self.dert(history, delta))
+    }
+}
+
+/// P(Y(t) = n | x, t_x, T), the conditional distribution of the number of purchases in
+/// (T, T + t] (see [`PurchaseModel::conditional_pmf`]).
+impl ParetoNbd {
+    /// P(Y(t) = n | x, t_x, T) for n = 0..=`max_n` (see [`PurchaseModel::conditional_pmf`]).
+    ///
+    /// # Errors
+    /// An invalid horizon; numerical failures of P(X(t) = n) or P(alive).
+    ///
+    /// # Formula
+    /// Fader & Hardie, "Deriving the Conditional PMF of the Pareto/NBD Model" (note 028,
+    /// eq. 6): active at T, λ and μ are a posteriori independent, Gamma(r+x, α+T) and
+    /// Gamma(s, β+T), and the future is a new customer's, so
+    /// ```text
+    /// P(Y(t)=n | x, t_x, T) = δ_{n=0}(1 − P(alive)) + P(alive)·P_{Pareto/NBD(r+x, α+T, s, β+T)}(X(t)=n)
+    /// ```
+    /// with P(X(t) = n) of note 012 (see [`PurchaseModel::p_purchases`]) and P(alive) of
+    /// note 009, eqs. 36–37.
+    /// # Numerics
+    /// Note 028 expands the second term into n + 2 Gauss functions; here it is
+    /// [`PurchaseModel::p_purchases`] at the posterior parameters, whose quadrature in the
+    /// logit keeps full accuracy for any n (see there).
+    pub fn conditional_pmf_values(
+        &self,
+        h: &History,
+        horizon: f64,
+        max_n: u64,
+    ) -> Result<Vec<f64>> {
+        let t = check_horizon(horizon)?;
+        let active = ParetoNbd::new(
+            self.r + h.frequency,
+            self.alpha + h.age,
+            self.s,
+            self.beta + h.age,
+        )?;
+        let p_alive = self.p_alive(h);
+        if p_alive.is_nan() {
+            return Err(self.numerical("P(alive)", h));
+        }
+        crate::models::conditional_pmf_from(p_alive, max_n, |n| active.p_purchases(n, t))
     }
 }
 
