@@ -18,9 +18,7 @@ use std::time::Instant;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd, Z_95};
-use super::{
-    best_run, default_starts, fit, FitOptions, Fitted, FittedModel, Problem, Start,
-};
+use super::{best_run, default_starts, fit, FitOptions, Fitted, FittedModel, Problem, Start};
 use crate::data::{CustomerDataRef, Observation, Summary, TimeUnit};
 use crate::error::{Error, Result};
 use crate::models::covariates::covariate_ln_likelihood;
@@ -275,9 +273,8 @@ where
         ));
     }
     if !unpenalised {
-        warnings.push(
-            "penalised fit: the LR test and standard errors ignore the penalty".to_string(),
-        );
+        warnings
+            .push("penalised fit: the LR test and standard errors ignore the penalty".to_string());
     }
     let lr_test = LrTest::new(log_likelihood, without.log_likelihood, m);
     let effects = CovariateEffects::new(base.clone().into(), design.clone(), params[k..].to_vec())?;
@@ -423,7 +420,8 @@ impl ModelVisitor for FitCovariates<'_> {
         if M::COVARIATE_PARAMS.is_empty() {
             return Err(Error::WrongModel {
                 found: M::NAME.to_string(),
-                expected: "a model that takes covariates (bg-nbd, mbg-nbd, pareto-nbd, nbd, gamma-gamma)",
+                expected:
+                    "a model that takes covariates (bg-nbd, mbg-nbd, pareto-nbd, nbd, gamma-gamma)",
             });
         }
         let data = group_summary::<M>(self.summary, self.covariates)?;

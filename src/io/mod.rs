@@ -4,6 +4,7 @@
 //! files; it never fits or decides anything.
 
 pub mod comparison;
+pub mod covariates_csv;
 pub(crate) mod csv_table;
 pub mod model_file;
 mod opportunity_csv;
@@ -19,7 +20,8 @@ mod summary_reader;
 mod summary_rows;
 pub mod table;
 
-pub use model_file::ModelFile;
+pub use covariates_csv::{CovariateCoding, CovariateTable};
+pub use model_file::{CovariateSets, ModelFile};
 pub use opportunity_csv::{
     read_customer_data, read_opportunity_patterns, read_opportunity_patterns_from,
 };

@@ -293,11 +293,13 @@ impl<O: PatternKey + Send + Sync> CovariatePatterns<O> {
 
     /// All patterns with the covariates ignored: the data of the model without covariates.
     pub fn pooled(&self) -> Patterns<O> {
-        compress(
-            self.groups
+        compress(self.groups.iter().flat_map(|g| {
+            g.patterns
+                .obs
                 .iter()
-                .flat_map(|g| g.patterns.obs.iter().copied().zip(g.patterns.weights.clone())),
-        )
+                .copied()
+                .zip(g.patterns.weights.clone())
+        }))
     }
 }
 

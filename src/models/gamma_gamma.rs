@@ -29,8 +29,8 @@ use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
 use super::{
-    check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole, Process, Role, ScaledParam,
-    SpendModel,
+    check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole, Process, Role,
+    ScaledParam, SpendModel,
 };
 use crate::data::{Patterns, Spend};
 use crate::error::{Error, Result};
