@@ -210,3 +210,141 @@ pub fn customer_models(
         .collect::<btyd::Result<Vec<AnyModel>>>()?;
     Ok(Some(models))
 }
+
+/// Per-customer predictions of a purchase model fitted with covariates: each customer's own
+/// model from its row of `covariates`.
+///
+/// # Errors
+/// A model without covariates given a covariate file (or the reverse); a customer missing from
+/// the file; a model that is not a purchase model; prediction errors.
+pub fn predict_rows(
+    model_path: &Path,
+    file: &ModelFile,
+    covariates: Option<&Path>,
+    data: &btyd::data::CustomerData,
+    horizon: f64,
+) -> anyhow::Result<Vec<btyd::predict::CustomerPrediction>> {
+    use rayon::prelude::*;
+    let btyd::data::CustomerData::Summary(summary) = data else {
+        bail!("predictions with covariates need a customer summary with customer_id");
+    };
+    let table = read_table(file, model_path, covariates)?;
+    let models = customer_models(file, model_path, table.as_ref(), summary)?
+        .context("the model has no covariates")?;
+    let preds = summary
+        .customers
+        .par_iter()
+        .zip(&models)
+        .map(|(c, m)| btyd::predict::predict_customer(m.purchase()?, c, horizon))
+        .collect::<btyd::Result<Vec<_>>>()?;
+    Ok(preds)
+}
+
+/// The covariate table for a model file: read when given; an error when given for a model
+/// fitted without covariates.
+pub fn read_table(
+    file: &ModelFile,
+    model_path: &Path,
+    covariates: Option<&Path>,
+) -> anyhow::Result<Option<CovariateTable>> {
+    let Some(path) = covariates else {
+        return Ok(None);
+    };
+    if file.covariates.is_none() {
+        bail!(
+            "--covariates {}: {} was fitted without covariates",
+            path.display(),
+            model_path.display()
+        );
+    }
+    Ok(Some(
+        CovariateTable::read(path).with_context(|| format!("reading {}", path.display()))?,
+    ))
+}
+
+/// `btyd predict --new-customer`: E[X(t)] of a new customer per covariate profile.
+pub fn predict_new(
+    model_path: &Path,
+    file: &ModelFile,
+    profiles: &Path,
+    horizon: f64,
+    output: &Path,
+) -> anyhow::Result<()> {
+    let table = read_table(file, model_path, Some(profiles))?.context("no profiles")?;
+    let effects = file
+        .covariate_effects()?
+        .context("the model has no covariates")?;
+    let coding = &file
+        .covariates
+        .as_ref()
+        .context("model file without covariate coding")?
+        .coding;
+    let mut rows = Vec::with_capacity(table.ids.len());
+    for id in &table.ids {
+        let x = coding.encode(&table, id)?;
+        let model = effects.individual(&x)?;
+        let e = model.purchase()?.expected_purchases_new(horizon)?;
+        rows.push(vec![
+            btyd::io::Cell::from(id.as_str()),
+            btyd::io::Cell::from(horizon),
+            btyd::io::Cell::from(e),
+        ]);
+    }
+    let n = rows.len();
+    btyd::io::write_table(
+        output,
+        &["customer_id", "horizon", "expected_purchases"],
+        rows,
+    )?;
+    eprintln!(
+        "{n} profiles: E[X(t)] of a new customer over {} {}; written to {}",
+        btyd::error::Num(horizon),
+        file.time_unit.name_for(horizon),
+        output.display()
+    );
+    Ok(())
+}
+
+/// A model file given to `clv`: its path, contents and model at the baseline.
+type ModelArg<'a> = (&'a std::path::PathBuf, &'a ModelFile, &'a AnyModel);
+
+/// Per-customer CLV when the purchase model, the spend model or both were fitted with
+/// covariates: each customer's own models from its row of `covariates`.
+///
+/// # Errors
+/// A covariate file for models fitted without covariates, or none for a model fitted with
+/// them; a customer missing from the file; CLV errors naming the customer.
+pub fn clv_rows(
+    [purchase, spend]: [ModelArg<'_>; 2],
+    covariates: Option<&Path>,
+    data: &btyd::data::CustomerData,
+    schedule: &btyd::predict::Schedule,
+) -> anyhow::Result<Vec<btyd::predict::CustomerClv>> {
+    use rayon::prelude::*;
+    let btyd::data::CustomerData::Summary(summary) = data else {
+        bail!("CLV with covariates needs a customer summary with customer_id");
+    };
+    let table = match covariates {
+        Some(path) if purchase.1.covariates.is_none() && spend.1.covariates.is_none() => bail!(
+            "--covariates {}: neither {} nor {} was fitted with covariates",
+            path.display(),
+            purchase.0.display(),
+            spend.0.display()
+        ),
+        Some(path) => Some(
+            CovariateTable::read(path).with_context(|| format!("reading {}", path.display()))?,
+        ),
+        None => None,
+    };
+    let purchases = customer_models(purchase.1, purchase.0, table.as_ref(), summary)?;
+    let spends = customer_models(spend.1, spend.0, table.as_ref(), summary)?;
+    let rows = (0..summary.customers.len())
+        .into_par_iter()
+        .map(|i| {
+            let p = purchases.as_ref().map_or(purchase.2, |m| &m[i]);
+            let s = spends.as_ref().map_or(spend.2, |m| &m[i]);
+            btyd::predict::customer_clv(p.purchase()?, s.spend()?, &summary.customers[i], schedule)
+        })
+        .collect::<btyd::Result<Vec<_>>>()?;
+    Ok(rows)
+}
