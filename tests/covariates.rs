@@ -110,7 +110,13 @@ fn assert_recovered(name: &str, fit: &CovariateFit, truth: &[f64]) -> Vec<f64> {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    names.extend(fit.effects.design.coefficients.iter().map(|c| c.name.clone()));
+    names.extend(
+        fit.effects
+            .design
+            .coefficients
+            .iter()
+            .map(|c| c.name.clone()),
+    );
     let z: Vec<f64> = est
         .iter()
         .zip(truth)
@@ -145,9 +151,8 @@ where
     for (truth, seed) in sets {
         assert_eq!(truth.len(), M::PARAM_NAMES.len() + d.len());
         let data = simulate::<M>(&d, truth, N, *seed, one);
-        let fit =
-            fit_with_covariates::<M>(&data, &d, TimeUnit::Week, &FitOptions::default(), 0.0)
-                .unwrap();
+        let fit = fit_with_covariates::<M>(&data, &d, TimeUnit::Week, &FitOptions::default(), 0.0)
+            .unwrap();
         assert_recovered(&format!("{} seed {seed}", M::NAME), &fit, truth);
         assert!(fit.lr_test.p_value < 1e-3, "{}", fit.lr_test);
     }
@@ -156,49 +161,79 @@ where
 #[test]
 fn pareto_nbd_recovers_coefficients() {
     let sets = [
-        (vec![0.55, 10.5, 0.6, 11.7, 0.5, -0.3, 0.2, 0.4, -0.4, 0.3], 101),
-        (vec![1.2, 8.0, 1.0, 20.0, -0.4, 0.6, -0.2, -0.5, 0.5, 0.25], 102),
-        (vec![0.8, 4.0, 0.4, 6.0, 0.3, 0.3, 0.3, 0.6, -0.6, -0.3], 103),
+        (
+            vec![0.55, 10.5, 0.6, 11.7, 0.5, -0.3, 0.2, 0.4, -0.4, 0.3],
+            101,
+        ),
+        (
+            vec![1.2, 8.0, 1.0, 20.0, -0.4, 0.6, -0.2, -0.5, 0.5, 0.25],
+            102,
+        ),
+        (
+            vec![0.8, 4.0, 0.4, 6.0, 0.3, 0.3, 0.3, 0.6, -0.6, -0.3],
+            103,
+        ),
     ];
-    recover::<ParetoNbd>(&sets, history_of(|m: &ParetoNbd, a, r| m.simulate(a, r).unwrap()));
+    recover::<ParetoNbd>(
+        &sets,
+        history_of(|m: &ParetoNbd, a, r| m.simulate(a, r).unwrap()),
+    );
 }
 
 #[test]
 fn bg_nbd_recovers_coefficients() {
     let sets = [
         (
-            vec![0.243, 4.414, 0.793, 2.426, 0.5, -0.3, 0.2, 0.4, -0.4, 0.3, -0.3, 0.2, 0.2],
+            vec![
+                0.243, 4.414, 0.793, 2.426, 0.5, -0.3, 0.2, 0.4, -0.4, 0.3, -0.3, 0.2, 0.2,
+            ],
             201,
         ),
         (
-            vec![1.0, 8.0, 1.2, 4.0, -0.4, 0.6, -0.2, -0.5, 0.5, 0.25, 0.3, -0.4, -0.1],
+            vec![
+                1.0, 8.0, 1.2, 4.0, -0.4, 0.6, -0.2, -0.5, 0.5, 0.25, 0.3, -0.4, -0.1,
+            ],
             202,
         ),
         (
-            vec![0.6, 3.0, 0.5, 1.5, 0.3, 0.3, 0.3, 0.6, -0.6, -0.3, 0.2, 0.2, 0.3],
+            vec![
+                0.6, 3.0, 0.5, 1.5, 0.3, 0.3, 0.3, 0.6, -0.6, -0.3, 0.2, 0.2, 0.3,
+            ],
             203,
         ),
     ];
-    recover::<BgNbd>(&sets, history_of(|m: &BgNbd, a, r| m.simulate(a, r).unwrap()));
+    recover::<BgNbd>(
+        &sets,
+        history_of(|m: &BgNbd, a, r| m.simulate(a, r).unwrap()),
+    );
 }
 
 #[test]
 fn mbg_nbd_recovers_coefficients() {
     let sets = [
         (
-            vec![0.525, 6.183, 0.891, 1.614, 0.5, -0.3, 0.2, 0.4, -0.4, 0.3, -0.3, 0.2, 0.2],
+            vec![
+                0.525, 6.183, 0.891, 1.614, 0.5, -0.3, 0.2, 0.4, -0.4, 0.3, -0.3, 0.2, 0.2,
+            ],
             301,
         ),
         (
-            vec![1.0, 8.0, 1.2, 4.0, -0.4, 0.6, -0.2, -0.5, 0.5, 0.25, 0.3, -0.4, -0.1],
+            vec![
+                1.0, 8.0, 1.2, 4.0, -0.4, 0.6, -0.2, -0.5, 0.5, 0.25, 0.3, -0.4, -0.1,
+            ],
             302,
         ),
         (
-            vec![0.6, 3.0, 0.5, 1.5, 0.3, 0.3, 0.3, 0.6, -0.6, -0.3, 0.2, 0.2, 0.3],
+            vec![
+                0.6, 3.0, 0.5, 1.5, 0.3, 0.3, 0.3, 0.6, -0.6, -0.3, 0.2, 0.2, 0.3,
+            ],
             303,
         ),
     ];
-    recover::<MbgNbd>(&sets, history_of(|m: &MbgNbd, a, r| m.simulate(a, r).unwrap()));
+    recover::<MbgNbd>(
+        &sets,
+        history_of(|m: &MbgNbd, a, r| m.simulate(a, r).unwrap()),
+    );
 }
 
 #[test]
@@ -253,7 +288,8 @@ where
         );
     }
     // Predictions of every customer's own model equal the base model's.
-    let effects = CovariateEffects::new(model.clone().into(), d.clone(), truth[k..].to_vec()).unwrap();
+    let effects =
+        CovariateEffects::new(model.clone().into(), d.clone(), truth[k..].to_vec()).unwrap();
     for group in &data.groups {
         assert_eq!(effects.individual(&group.x).unwrap(), model.clone().into());
     }
@@ -277,7 +313,9 @@ where
     let gamma = 0.3;
     let (ll_c, _) = covariate_ln_likelihood::<M>(&constant, base, &[gamma], &const_data).unwrap();
     let scaled = constant.individual_params(base, &[gamma], &[1.0]);
-    let (ll_s, _) = M::from_params(&scaled).unwrap().total_ln_likelihood(&pooled);
+    let (ll_s, _) = M::from_params(&scaled)
+        .unwrap()
+        .total_ln_likelihood(&pooled);
     assert!(
         (ll_c - ll_s).abs() <= SAME_RTOL * ll_s.abs(),
         "{}: {ll_c} vs {ll_s}",
