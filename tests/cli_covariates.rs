@@ -250,3 +250,42 @@ fn model_files_without_covariates_still_load() {
         &["fitted without covariates"],
     );
 }
+
+/// `compare --covariates` fits every purchase model with covariates on the calibration period
+/// and checks it on the holdout.
+#[test]
+fn compare_with_covariates() {
+    let w = cdnow();
+    let log = common::dataset("CDNOW_sample.txt");
+    let out = w.succeeds(&[
+        "compare",
+        log.to_str().unwrap(),
+        "--no-header",
+        "--customer-col",
+        "2",
+        "--date-col",
+        "3",
+        "--amount-col",
+        "5",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "--out",
+        "cmp",
+        "--models",
+        "pareto-nbd,nbd",
+        "--covariates",
+        "cov.csv",
+        "--purchase-covariates",
+        "newsletter",
+        "--dropout-covariates",
+        "newsletter",
+    ]);
+    assert!(out.contains("with covariates"), "{out}");
+    let table = w.read("cmp/covariates.csv");
+    assert_eq!(table.lines().count(), 3, "{table}");
+    assert!(table.lines().nth(2).unwrap().starts_with("nbd,"), "{table}");
+    let json = w.read("cmp/pareto_nbd_covariates.json");
+    assert!(json.contains("dropout:newsletter=yes"));
+}

@@ -33,6 +33,20 @@ pub fn fit(
     request: &CovariateRequest<'_>,
     out: &mut dyn Write,
 ) -> anyhow::Result<ModelFile> {
+    let (table, coding) = read_coding(request)?;
+    let data = read_customer_data(kind.role(), summary_path, unit)?;
+    let btyd::data::CustomerData::Summary(summary) = data else {
+        bail!("{kind} with covariates needs a customer summary with customer_id");
+    };
+    let fit = fit_summary(kind, &summary, opts, request, &table, &coding)?;
+    print_fit(&fit, &coding, out)?;
+    Ok(ModelFile::from_covariate_fit(&fit, &coding, &request.sets))
+}
+
+/// Reads the covariate file of a request and codes the columns it uses.
+pub fn read_coding(
+    request: &CovariateRequest<'_>,
+) -> anyhow::Result<(CovariateTable, CovariateCoding)> {
     let sets = &request.sets;
     if sets.purchase.is_empty() && sets.dropout.is_empty() && sets.spend.is_empty() {
         bail!(
@@ -58,6 +72,19 @@ pub fn fit(
             );
         }
     }
+    Ok((table, coding))
+}
+
+/// Fits `kind` with the covariates of `request` on a summary.
+pub fn fit_summary(
+    kind: ModelKind,
+    summary: &Summary,
+    opts: &FitOptions,
+    request: &CovariateRequest<'_>,
+    table: &CovariateTable,
+    coding: &CovariateCoding,
+) -> anyhow::Result<CovariateFit> {
+    let sets = &request.sets;
     let columns_of = |names: &[String]| -> anyhow::Result<Vec<usize>> {
         let mut cols = Vec::new();
         for n in names {
@@ -78,19 +105,121 @@ pub fn fit(
         &constrained,
     )
     .with_context(|| format!("covariates of {kind}"))?;
-    let role = kind.role();
-    let data = read_customer_data(role, summary_path, unit)?;
-    let btyd::data::CustomerData::Summary(summary) = data else {
-        bail!("{kind} with covariates needs a customer summary with customer_id");
-    };
     let vectors = coding.encode_all(
-        &table,
+        table,
         summary.customers.iter().map(|c| c.customer_id.as_str()),
     )?;
-    let fit = fit_model_with_covariates(kind, &summary, &vectors, &design, opts, request.penalty)
-        .with_context(|| format!("fitting {kind} with covariates"))?;
-    print_fit(&fit, &coding, out)?;
-    Ok(ModelFile::from_covariate_fit(&fit, &coding, sets))
+    fit_model_with_covariates(kind, summary, &vectors, &design, opts, request.penalty)
+        .with_context(|| format!("fitting {kind} with covariates"))
+}
+
+/// `compare --covariates`: each model fitted with covariates on the calibration period and
+/// checked on the holdout (each customer's own E[Y(duration_holdout)]); prints the table and
+/// writes `covariates.csv` and a model file per model into `out`. Returns the files written.
+pub fn compare(
+    summary: &Summary,
+    requests: &[(ModelKind, CovariateRequest<'_>)],
+    out: &Path,
+) -> anyhow::Result<Vec<std::path::PathBuf>> {
+    use btyd::io::Cell;
+    println!("\nwith covariates (each customer's own parameters); holdout per customer");
+    println!(
+        "{:<12} {:>12} {:>11} {:>10} {:>8} {:>8} {:>8} {:>10} {:>10}",
+        "model", "LL", "AIC", "predicted", "actual", "MAE", "RMSE", "LR stat", "LR p"
+    );
+    let header = [
+        "model",
+        "log_likelihood",
+        "aic",
+        "bic",
+        "predicted_holdout",
+        "actual_holdout",
+        "holdout_mae",
+        "holdout_rmse",
+        "lr_statistic",
+        "lr_df",
+        "lr_p_value",
+        "note",
+    ];
+    let mut rows = Vec::new();
+    let mut files = Vec::new();
+    for (kind, request) in requests {
+        let kind = *kind;
+        let result = read_coding(request).and_then(|(table, coding)| {
+            let fit = fit_summary(
+                kind,
+                summary,
+                &FitOptions::default(),
+                request,
+                &table,
+                &coding,
+            )?;
+            let file = ModelFile::from_covariate_fit(&fit, &coding, &request.sets);
+            let effects = file.covariate_effects()?.context("no covariates")?;
+            let (mut predicted, mut actual, mut abs, mut sq) = (0.0, 0.0, 0.0, 0.0);
+            for c in &summary.customers {
+                let h = c
+                    .holdout
+                    .with_context(|| format!("customer {} has no holdout", c.customer_id))?;
+                let m = effects.individual(&coding.encode(&table, &c.customer_id)?)?;
+                let p = btyd::predict::predict_customer(m.purchase()?, c, h.duration)?;
+                let e = p.expected_purchases - h.frequency;
+                predicted += p.expected_purchases;
+                actual += h.frequency;
+                abs += e.abs();
+                sq += e * e;
+            }
+            let n = summary.customers.len() as f64;
+            Ok((fit, file, predicted, actual, abs / n, (sq / n).sqrt()))
+        });
+        match result {
+            Ok((fit, file, predicted, actual, mae, rmse)) => {
+                println!(
+                    "{:<12} {:>12.3} {:>11.3} {:>10.1} {:>8.0} {:>8.4} {:>8.4} {:>10.3} {:>10.3e}",
+                    kind.as_str(),
+                    fit.fitted.log_likelihood,
+                    fit.aic(),
+                    predicted,
+                    actual,
+                    mae,
+                    rmse,
+                    fit.lr_test.statistic,
+                    fit.lr_test.p_value
+                );
+                let path = out.join(format!(
+                    "{}_covariates.json",
+                    kind.as_str().replace('-', "_")
+                ));
+                file.write(&path)?;
+                files.push(path);
+                rows.push(vec![
+                    Cell::from(kind.as_str()),
+                    Cell::from(fit.fitted.log_likelihood),
+                    Cell::from(fit.aic()),
+                    Cell::from(fit.bic()),
+                    Cell::from(predicted),
+                    Cell::from(actual),
+                    Cell::from(mae),
+                    Cell::from(rmse),
+                    Cell::from(fit.lr_test.statistic),
+                    Cell::from(fit.lr_test.df as f64),
+                    Cell::from(fit.lr_test.p_value),
+                    Cell::Empty,
+                ]);
+            }
+            Err(e) => {
+                println!("{:<12} failed: {e:#}", kind.as_str());
+                let mut row: Vec<Cell> = vec![Cell::from(kind.as_str())];
+                row.extend((0..10).map(|_| Cell::Empty));
+                row.push(Cell::from(format!("failed: {e:#}")));
+                rows.push(row);
+            }
+        }
+    }
+    let path = out.join("covariates.csv");
+    btyd::io::write_table(&path, &header, rows)?;
+    files.push(path);
+    Ok(files)
 }
 
 /// Prints the baseline parameters, the coefficients, the fit statistics and the LR test.

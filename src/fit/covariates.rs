@@ -18,7 +18,10 @@ use std::time::Instant;
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd, Z_95};
-use super::{best_run, default_starts, fit, FitOptions, Fitted, FittedModel, Problem, Start};
+use super::{
+    best_run, default_starts, fit, subsample, FitOptions, Fitted, FittedModel, Problem, Start,
+    SUBSAMPLE_PATTERNS, WARM_START_PATTERNS,
+};
 use crate::data::{CustomerDataRef, Observation, Summary, TimeUnit};
 use crate::error::{Error, Result};
 use crate::models::covariates::covariate_ln_likelihood;
@@ -229,6 +232,41 @@ where
         n,
         penalty: covariate_penalty,
     };
+    // Large data: as in the driver without covariates, the estimate on a systematic
+    // subsample (every group subsampled alike) with its inverse Hessian is the first start.
+    let n_patterns = data.n_patterns();
+    if opts.initial.is_none() && n_patterns > WARM_START_PATTERNS {
+        let k = (n_patterns / SUBSAMPLE_PATTERNS.max(1)).max(1);
+        let sample = CovariatePatterns {
+            groups: data
+                .groups
+                .iter()
+                .map(|g| CovariateGroup {
+                    x: g.x.clone(),
+                    patterns: subsample(&g.patterns, (g.patterns.len() / k).max(1)),
+                })
+                .collect(),
+        };
+        // The subsample stands for the whole at 1/k of its weight: its penalty scales alike.
+        let sample_problem = CovariateProblem::<M> {
+            design,
+            data: &sample,
+            n: sample.total_weight(),
+            penalty: covariate_penalty * sample.total_weight() / n,
+        };
+        let sample_opts = FitOptions {
+            allow_unconverged: true,
+            ..opts.clone()
+        };
+        if let Ok((run, _)) = best_run(&sample_problem, &starts, &sample_opts) {
+            let p = sample_problem.from_theta(&run.theta);
+            let warm = match run.inverse_hessian {
+                Some(inv) => Start::Warm(p, inv),
+                None => Start::Lbfgs(p),
+            };
+            starts.insert(0, warm);
+        }
+    }
     let (run, tried) = best_run(&problem, &starts, opts)?;
     let converged = run.termination.converged();
     if !converged && !opts.allow_unconverged {
