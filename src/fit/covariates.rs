@@ -259,7 +259,7 @@ where
             ..opts.clone()
         };
         if let Ok((run, _)) = best_run(&sample_problem, &starts, &sample_opts) {
-            let p = sample_problem.from_theta(&run.theta);
+            let p = sample_problem.params_at(&run.theta);
             let warm = match run.inverse_hessian {
                 Some(inv) => Start::Warm(p, inv),
                 None => Start::Lbfgs(p),
@@ -277,7 +277,7 @@ where
             grad_norm: run.grad_norm,
         });
     }
-    let params = problem.from_theta(&run.theta);
+    let params = problem.params_at(&run.theta);
     let (log_likelihood, _) = problem.ln_likelihood(&params)?;
     let k = M::PARAM_NAMES.len();
     let base = M::from_params(&params[..k])?;
@@ -348,10 +348,10 @@ where
 /// Covariance of all parameters at `params` from the unpenalised observed information in θ,
 /// mapped to the natural scale by the delta method.
 fn problem_covariance<P: Problem>(problem: &P, params: &[f64]) -> Result<Vec<Vec<f64>>> {
-    let theta = problem.to_theta(params);
+    let theta = problem.theta_at(params);
     let k = problem.n_positive();
     let neg_hessian = hessian_from_gradient(&theta, |t| {
-        let p = problem.from_theta(t);
+        let p = problem.params_at(t);
         let (_, mut g) = problem.ln_likelihood(&p)?;
         for (gi, pi) in g.iter_mut().zip(&p).take(k) {
             *gi *= pi;

@@ -172,7 +172,7 @@ pub(crate) trait Problem: Sync {
     }
 
     /// The parameters at θ: exp for the positive ones, θ itself for the others.
-    fn from_theta(&self, theta: &[f64]) -> Vec<f64> {
+    fn params_at(&self, theta: &[f64]) -> Vec<f64> {
         let k = self.n_positive();
         let mut p = from_log(&theta[..k.min(theta.len())]);
         p.extend_from_slice(&theta[k.min(theta.len())..]);
@@ -180,7 +180,7 @@ pub(crate) trait Problem: Sync {
     }
 
     /// θ at the parameters: ln for the positive ones, the value itself for the others.
-    fn to_theta(&self, params: &[f64]) -> Vec<f64> {
+    fn theta_at(&self, params: &[f64]) -> Vec<f64> {
         let k = self.n_positive();
         let mut t = to_log(&params[..k.min(params.len())]);
         t.extend_from_slice(&params[k.min(params.len())..]);
@@ -224,10 +224,10 @@ impl<M: LogLikelihood> Problem for ModelProblem<'_, M> {
         let model = M::from_params(params)?;
         Ok(total_ln_likelihood(&model, self.data))
     }
-    fn from_theta(&self, theta: &[f64]) -> Vec<f64> {
+    fn params_at(&self, theta: &[f64]) -> Vec<f64> {
         from_log(theta)
     }
-    fn to_theta(&self, params: &[f64]) -> Vec<f64> {
+    fn theta_at(&self, params: &[f64]) -> Vec<f64> {
         to_log(params)
     }
 }
@@ -262,7 +262,7 @@ impl<'a, P: Problem> Objective<'a, P> {
                 }
             }
         }
-        let params = self.problem.from_theta(theta);
+        let params = self.problem.params_at(theta);
         let (ll, mut g) = self.problem.ln_likelihood(&params)?;
         let k = self.problem.n_positive();
         grad_to_log(&mut g[..k], &params[..k]);
@@ -391,7 +391,7 @@ fn newton_check<P: Problem>(
 
 fn run_from<P: Problem>(problem: &P, start: &[f64], opts: &FitOptions) -> Result<Run> {
     let obj = Objective::new(problem, opts);
-    let theta0 = problem.to_theta(start);
+    let theta0 = problem.theta_at(start);
     // Fails early (with the model's own message) when the start itself is invalid or non-finite.
     obj.eval(&theta0)?;
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
@@ -431,7 +431,7 @@ fn run_warm<P: Problem>(
     opts: &FitOptions,
 ) -> Result<Run> {
     let obj = Objective::new(problem, opts);
-    let mut theta = problem.to_theta(start);
+    let mut theta = problem.theta_at(start);
     let (mut cost, mut g) = obj.eval(&theta)?;
     let mut iterations = 0;
     while iterations < WARM_STEPS.min(opts.max_iters) {

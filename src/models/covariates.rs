@@ -257,6 +257,9 @@ pub struct CovariatePatterns<O> {
     pub groups: Vec<CovariateGroup<O>>,
 }
 
+/// A covariate vector and its weighted observations, while grouping.
+type Group<O> = (Vec<f64>, Vec<(O, f64)>);
+
 impl<O: PatternKey + Send + Sync> CovariatePatterns<O> {
     /// Groups weighted observations by covariate vector and compresses each group.
     ///
@@ -264,7 +267,7 @@ impl<O: PatternKey + Send + Sync> CovariatePatterns<O> {
     /// [`Error::InvalidData`] when a covariate value is not finite or the vectors differ in
     /// length.
     pub fn from_items(items: impl IntoIterator<Item = (O, Vec<f64>, f64)>) -> Result<Self> {
-        let mut by_x: HashMap<Vec<u64>, (Vec<f64>, Vec<(O, f64)>)> = HashMap::new();
+        let mut by_x: HashMap<Vec<u64>, Group<O>> = HashMap::new();
         let mut width = None;
         for (o, x, w) in items {
             if *width.get_or_insert(x.len()) != x.len() || x.iter().any(|v| !v.is_finite()) {
@@ -279,7 +282,7 @@ impl<O: PatternKey + Send + Sync> CovariatePatterns<O> {
                 .1
                 .push((o, w));
         }
-        let mut keyed: Vec<(Vec<u64>, (Vec<f64>, Vec<(O, f64)>))> = by_x.into_iter().collect();
+        let mut keyed: Vec<(Vec<u64>, Group<O>)> = by_x.into_iter().collect();
         keyed.sort_by(|a, b| a.0.cmp(&b.0));
         let groups = keyed
             .into_iter()
