@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::covariates_csv::CovariateCoding;
+use super::covariates_csv::{Coding, CovariateCoding};
 use crate::data::TimeUnit;
 use crate::error::{Error, Location, Result};
 use crate::fit::covariates::{CovariateFit, LrTest};
@@ -136,6 +136,12 @@ pub struct CovariateSection {
     /// The coefficients, in the design's order, with standard errors and symmetric 95%
     /// intervals.
     pub coefficients: Vec<ParamEntry>,
+    /// The back-transformation of `--standardize`: the coefficients of standardised numeric
+    /// covariates per unit of the original column (γ/sd, SE/sd, the interval likewise). The
+    /// baseline parameters are those of a customer at the mean of every standardised column
+    /// (and at the reference level of every categorical one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_original_unit: Vec<ParamEntry>,
     /// L2 penalty λ on the coefficients (LL − λ·Σ γ²).
     pub covariate_penalty: f64,
     /// The likelihood-ratio test against the model without covariates.
@@ -211,8 +217,30 @@ impl ModelFile {
         let mut file = ModelFile::from_fitted(&fit.fitted);
         file.aic = fit.aic();
         file.bic = fit.bic();
-        let coefficients = fit
-            .coefficient_table()
+        let table = fit.coefficient_table();
+        let per_original_unit = fit
+            .effects
+            .design
+            .coefficients
+            .iter()
+            .zip(&table)
+            .filter_map(|(coef, c)| {
+                let column = &fit.effects.design.columns[coef.column];
+                let sd = coding.variables.iter().find_map(|v| match &v.coding {
+                    Coding::Numeric { sd: Some(sd), .. } if &v.name == column => Some(*sd),
+                    _ => None,
+                })?;
+                Some(ParamEntry {
+                    name: c.name.clone(),
+                    estimate: c.estimate / sd,
+                    std_error: c.std_error.map(|s| s / sd),
+                    lower_95: c.lower_95.map(|s| s / sd),
+                    upper_95: c.upper_95.map(|s| s / sd),
+                    at_edge: false,
+                })
+            })
+            .collect();
+        let coefficients = table
             .into_iter()
             .map(|c| ParamEntry {
                 name: c.name,
@@ -232,6 +260,7 @@ impl ModelFile {
             constrained: sets.constrained.clone(),
             design: fit.effects.design.clone(),
             coefficients,
+            per_original_unit,
             covariate_penalty: fit.covariate_penalty,
             lr_test: fit.lr_test,
         });

@@ -139,28 +139,30 @@ impl CovariateDesign {
         per_process: &[(Process, Vec<usize>)],
         constrained: &[usize],
     ) -> Result<Self> {
-        let invalid = |reason: String| Error::InvalidOption {
-            name: "covariates",
-            value: String::new(),
+        let invalid = |value: String, reason: String| Error::InvalidOption {
+            name: "covariate",
+            value,
             reason,
         };
         for (process, cols) in per_process {
             if !cols.is_empty() && !scaled.iter().any(|s| s.process == *process) {
-                return Err(invalid(format!(
-                    "the model has no {} process for covariates",
-                    process.as_str()
-                )));
+                return Err(invalid(
+                    format!("'{}'", columns[cols[0]]),
+                    format!(
+                        "the model has no {} process for covariates",
+                        process.as_str()
+                    ),
+                ));
             }
             for (i, c) in cols.iter().enumerate() {
-                if *c >= columns.len() {
-                    return Err(invalid(format!("covariate column {c} out of range")));
-                }
+                let Some(name) = columns.get(*c) else {
+                    return Err(invalid(c.to_string(), "design column out of range".into()));
+                };
                 if cols[..i].contains(c) {
-                    return Err(invalid(format!(
-                        "covariate '{}' listed twice for the {} process",
-                        columns[*c],
-                        process.as_str()
-                    )));
+                    return Err(invalid(
+                        format!("'{name}'"),
+                        format!("listed twice for the {} process", process.as_str()),
+                    ));
                 }
             }
         }
@@ -194,12 +196,13 @@ impl CovariateDesign {
                 })
                 .collect();
             let Some(name) = columns.get(c) else {
-                return Err(invalid(format!("covariate column {c} out of range")));
+                return Err(invalid(c.to_string(), "design column out of range".into()));
             };
             if targets.is_empty() {
-                return Err(invalid(format!(
-                    "constrained covariate '{name}' is not used by any process"
-                )));
+                return Err(invalid(
+                    format!("'{name}'"),
+                    "constrained, but not used by any process".into(),
+                ));
             }
             coefficients.push(Coefficient {
                 name: format!("shared:{name}"),
