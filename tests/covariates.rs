@@ -124,7 +124,10 @@ fn assert_recovered(name: &str, fit: &CovariateFit, truth: &[f64]) -> Vec<f64> {
         .map(|((e, t), s)| (e - t) / s)
         .collect();
     eprintln!(
-        "{name}: errors in SE units {:?}",
+        "{name} ({} iterations, {} starts, {:?}): errors in SE units {:?}",
+        fit.fitted.iterations,
+        fit.fitted.starts_tried,
+        fit.fitted.elapsed,
         names
             .iter()
             .zip(&z)

@@ -345,7 +345,16 @@ pub fn covariate_ln_likelihood<M: LogLikelihood>(
     let group_terms = |g: &CovariateGroup<M::Obs>| -> Result<(f64, Vec<f64>)> {
         let p = design.individual_params(base, coefs, &g.x);
         let model = M::from_params(&p)?;
-        let (ll, gp) = model.total_ln_likelihood(&g.patterns);
+        // A group of one pattern (a numeric covariate makes many) skips the batch set-up some
+        // models do to share terms between patterns.
+        let (ll, gp) = if let ([obs], [w]) = (&g.patterns.obs[..], &g.patterns.weights[..]) {
+            let mut gp = vec![0.0; k];
+            let ll = model.ln_likelihood_grad(obs, &mut gp);
+            gp.iter_mut().for_each(|v| *v *= w);
+            (w * ll, gp)
+        } else {
+            model.total_ln_likelihood(&g.patterns)
+        };
         let mut grad = vec![0.0; k + design.len()];
         for j in 0..k {
             grad[j] = gp[j] * p[j] / base[j];
