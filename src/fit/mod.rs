@@ -25,6 +25,12 @@
 //! L-BFGS from scratch needs dozens. The full fit is judged by the same Newton check, so the
 //! result is the full data's maximum, not the subsample's.
 //!
+//! The driver runs on a `Problem` (crate-internal): a log-likelihood over parameters whose first ones are
+//! positive (fitted as θ = ln p) and whose others are unbounded (fitted as they are). A model
+//! type on its patterns is one (every parameter positive); a model with time-invariant
+//! covariates ([`covariates`]: baseline parameters, then unbounded coefficients) is another, so
+//! both use the same runs, starts, Newton check and covariance.
+//!
 //! Standard errors come from the observed information: the Hessian of the log-likelihood in θ
 //! at the optimum (central differences of the analytic gradient), inverted, and mapped to the
 //! natural scale by the delta method with the full matrix.
