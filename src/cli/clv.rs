@@ -60,6 +60,10 @@ pub struct ClvArgs {
     top: usize,
     #[command(flatten)]
     uncertainty: IntervalArgs,
+    /// Each customer's covariates (CSV keyed by customer_id), for models fitted with
+    /// covariates (either or both).
+    #[arg(long)]
+    covariates: Option<PathBuf>,
 }
 
 pub fn run(args: ClvArgs) -> anyhow::Result<()> {
@@ -93,6 +97,27 @@ pub fn run(args: ClvArgs) -> anyhow::Result<()> {
         discount,
         margin: args.margin,
     };
+    if purchase_file.covariates.is_some()
+        || spend_file.covariates.is_some()
+        || args.covariates.is_some()
+    {
+        if args.uncertainty.interval.is_some() {
+            anyhow::bail!("--interval is not available for models with covariates yet");
+        }
+        let data = read_customer_data(Role::Purchase, &args.summary, unit)?;
+        let rows = super::covariates::clv_rows(
+            [
+                (&args.purchase_model, &purchase_file, &purchases),
+                (&args.spend_model, &spend_file, &spend),
+            ],
+            args.covariates.as_deref(),
+            &data,
+            &opts.schedule(unit)?,
+        )?;
+        write_clv(&args.output, &data, &rows)?;
+        print_clv_report(&rows, args.top);
+        return Ok(());
+    }
     if purchases.role() != Role::Purchase {
         // An opportunity model (BG/BB) on its data, read whole.
         let data = read_customer_data(purchases.role(), &args.summary, unit)?;

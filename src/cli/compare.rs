@@ -65,6 +65,17 @@ pub struct CompareArgs {
     /// MODEL=N: at most N optimiser iterations for MODEL (for testing the failure path).
     #[arg(long, hide = true, value_parser = parse_max_iters)]
     max_iters: Vec<(ModelKind, u64)>,
+    /// Also fit every model with covariates (CSV keyed by customer_id, see `btyd fit
+    /// --covariates`) and check it on the holdout with each customer's own parameters.
+    #[arg(long, requires = "purchase_covariates")]
+    covariates: Option<PathBuf>,
+    /// Covariate columns of the purchase process (with --covariates), comma separated.
+    #[arg(long, value_delimiter = ',', requires = "covariates")]
+    purchase_covariates: Vec<String>,
+    /// Covariate columns of the dropout process (with --covariates), comma separated; the NBD
+    /// (no dropout) uses only the purchase covariates.
+    #[arg(long, value_delimiter = ',', requires = "covariates")]
+    dropout_covariates: Vec<String>,
 }
 
 /// `--rank-by` values.
@@ -164,7 +175,7 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
             RankArg::Aic => RankBy::Aic,
         },
         p_alive_model: args.p_alive_model,
-        max_iters: args.max_iters,
+        max_iters: args.max_iters.clone(),
     };
     let (comparison, mut files) = run_comparison(&tx, &summary, &options, fresh.path())?;
     if let Some(level) = args.interval {
@@ -174,6 +185,15 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
             &summary,
             &options,
             (level, args.draws as usize, args.seed),
+            fresh.path(),
+        )?);
+    }
+    if let Some(path) = &args.covariates {
+        files.extend(compare_covariates(
+            &args,
+            path,
+            &summary,
+            &options.models,
             fresh.path(),
         )?);
     }
@@ -189,6 +209,39 @@ pub fn run(args: CompareArgs) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// `--covariates`: the models fitted with covariates, checked on the holdout.
+fn compare_covariates(
+    args: &CompareArgs,
+    path: &std::path::Path,
+    summary: &Summary,
+    models: &[ModelKind],
+    out: &std::path::Path,
+) -> anyhow::Result<Vec<PathBuf>> {
+    let mut requests = Vec::new();
+    for &kind in models {
+        let has_dropout = kind
+            .covariate_params()
+            .iter()
+            .any(|p| p.process == btyd::models::Process::Dropout);
+        let request = super::covariates::CovariateRequest {
+            path,
+            sets: btyd::io::CovariateSets {
+                purchase: args.purchase_covariates.clone(),
+                dropout: if has_dropout {
+                    args.dropout_covariates.clone()
+                } else {
+                    Vec::new()
+                },
+                ..Default::default()
+            },
+            penalty: 0.0,
+            standardize: false,
+        };
+        requests.push((kind, request));
+    }
+    super::covariates::compare(summary, &requests, out)
 }
 
 /// Compares the models of `options` on a calibration/holdout summary of `tx` with a progress

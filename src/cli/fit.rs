@@ -41,6 +41,36 @@ pub struct FitArgs {
     /// Write the model even if the optimiser did not converge (flagged in the file).
     #[arg(long)]
     allow_unconverged: bool,
+    /// Time-invariant covariates: a CSV keyed by customer_id. Non-numeric columns are
+    /// categorical, one-hot coded with the first level in sorted order as the reference;
+    /// numeric columns are used as they are (see --standardize).
+    #[arg(long)]
+    covariates: Option<PathBuf>,
+    /// Covariate columns of the purchase process, comma separated: alpha_i =
+    /// alpha0*exp(-gamma_p.x_i) (a positive coefficient means more purchases).
+    #[arg(long, value_delimiter = ',', requires = "covariates")]
+    purchase_covariates: Vec<String>,
+    /// Covariate columns of the dropout process, comma separated: Pareto/NBD beta_i =
+    /// beta0*exp(-gamma_d.z_i); BG/NBD and MBG/NBD a_i = a0*exp(gamma_a.z_i), b_i =
+    /// b0*exp(gamma_b.z_i).
+    #[arg(long, value_delimiter = ',', requires = "covariates")]
+    dropout_covariates: Vec<String>,
+    /// Covariate columns of Gamma-Gamma's spend process, comma separated: v_i =
+    /// v0*exp(gamma_s.w_i), so mean spend is proportional to exp(gamma_s.w_i).
+    #[arg(long, value_delimiter = ',', requires = "covariates")]
+    spend_covariates: Vec<String>,
+    /// Covariates whose coefficient is shared by every process that uses them (CLVTools'
+    /// names.cov.constr), comma separated.
+    #[arg(long, value_delimiter = ',', requires = "covariates")]
+    constrain: Vec<String>,
+    /// L2 penalty L >= 0 on the covariate coefficients only: maximises LL - L*sum(gamma^2)
+    /// (CLVTools' reg.lambdas).
+    #[arg(long, default_value_t = 0.0, requires = "covariates", value_parser = super::non_negative)]
+    covariate_penalty: f64,
+    /// Standardise numeric covariates ((v - mean)/sd over the file's customers; the mean and sd
+    /// are kept in the model file and applied to prediction files).
+    #[arg(long, requires = "covariates")]
+    standardize: bool,
 }
 
 /// `--penalty-scale` values.
@@ -67,6 +97,9 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
         ..FitOptions::default()
     };
     let unit = super::summary_unit(&args.summary, args.time_unit, None)?;
+    if let Some(path) = &args.covariates {
+        return run_with_covariates(&args, path, unit, &opts);
+    }
     let fitted = match args.model.role() {
         // Purchase and spend models need only the summary's patterns: read as such, in
         // parallel, without keeping the customers.
@@ -90,6 +123,49 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
     }
     ModelFile::from_fitted(&fitted)
         .write(&args.output)
+        .with_context(|| format!("writing {}", args.output.display()))?;
+    eprintln!("model written to {}", args.output.display());
+    Ok(())
+}
+
+/// `btyd fit --covariates`: the fit, its table with the LR test, and the model file.
+fn run_with_covariates(
+    args: &FitArgs,
+    path: &std::path::Path,
+    unit: TimeUnit,
+    opts: &FitOptions,
+) -> anyhow::Result<()> {
+    let request = super::covariates::CovariateRequest {
+        path,
+        sets: btyd::io::CovariateSets {
+            purchase: args.purchase_covariates.clone(),
+            dropout: args.dropout_covariates.clone(),
+            spend: args.spend_covariates.clone(),
+            constrained: args.constrain.clone(),
+        },
+        penalty: args.covariate_penalty,
+        standardize: args.standardize,
+    };
+    let file = if args.output.as_os_str() == "-" {
+        super::covariates::fit(
+            args.model,
+            &args.summary,
+            unit,
+            opts,
+            &request,
+            &mut std::io::stderr().lock(),
+        )?
+    } else {
+        super::covariates::fit(
+            args.model,
+            &args.summary,
+            unit,
+            opts,
+            &request,
+            &mut std::io::stdout().lock(),
+        )?
+    };
+    file.write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
     eprintln!("model written to {}", args.output.display());
     Ok(())

@@ -2,6 +2,7 @@
 
 mod clv;
 mod compare;
+mod covariates;
 mod demo;
 mod fit;
 mod kpi;

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{bail, Context};
+
 use btyd::data::{CustomerData, History, Summary, TimeUnit};
 use btyd::io::intervals::{write_predictions_with, ExtraColumns};
 use btyd::io::{
@@ -24,7 +25,8 @@ pub struct PredictArgs {
     model: PathBuf,
     /// Customer summary CSV, in the model's time unit (for bg-bb: the discrete-time summary of
     /// `btyd summary --discrete`, or weighted patterns as in datasets/donations.csv).
-    summary: PathBuf,
+    #[arg(required_unless_present = "new_customer")]
+    summary: Option<PathBuf>,
     /// Prediction horizon t, in the model's time unit: expected purchases in (T, T + t] (for
     /// bg-bb: a whole number of future periods).
     #[arg(long, value_parser = super::non_negative)]
@@ -39,22 +41,62 @@ pub struct PredictArgs {
     /// purchases_q95.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pmf: Option<u64>,
+    /// Each customer's covariates (CSV keyed by customer_id), for a model fitted with
+    /// covariates; with --new-customer, one covariate profile per row.
+    #[arg(long)]
+    covariates: Option<PathBuf>,
+    /// E[X(t)] of a new customer per covariate profile of --covariates (column customer_id
+    /// names the profile), instead of per-customer predictions.
+    #[arg(long, requires = "covariates", conflicts_with = "summary")]
+    new_customer: bool,
 }
 
 pub fn run(args: PredictArgs) -> anyhow::Result<()> {
     let file = ModelFile::read(&args.model)?;
     super::show_model_warnings(&args.model, &file);
     let model = file.model()?;
-    let unit = super::summary_unit(&args.summary, None, Some((file.time_unit, model.role())))?;
+    if let Some(profiles) = args.covariates.as_deref().filter(|_| args.new_customer) {
+        return super::covariates::predict_new(
+            &args.model,
+            &file,
+            profiles,
+            args.horizon,
+            &args.output,
+        );
+    }
+    let summary = args.summary.as_deref().context("a summary CSV is needed")?;
+    let unit = super::summary_unit(summary, None, Some((file.time_unit, model.role())))?;
+    let covariates = file.covariates.is_some() || args.covariates.is_some();
     if args.uncertainty.interval.is_some() || args.pmf.is_some() {
-        return run_with_uncertainty(&args, &file, &model, unit);
+        if covariates {
+            bail!("--interval and --pmf are not available for models with covariates yet");
+        }
+        return run_with_uncertainty(&args, summary, &file, &model, unit);
+    }
+    if covariates {
+        let data = read_customer_data(Role::Purchase, summary, unit)?;
+        let preds = super::covariates::predict_rows(
+            &args.model,
+            &file,
+            args.covariates.as_deref(),
+            &data,
+            args.horizon,
+        )?;
+        write_predictions(&args.output, &data, &preds)?;
+        report(
+            &args,
+            preds.len(),
+            expected_total(&data, &preds),
+            file.time_unit,
+        );
+        return Ok(());
     }
     if model.role() != Role::Purchase {
-        return run_in_memory(&args, &model, unit, file.time_unit);
+        return run_in_memory(&args, summary, &model, unit, file.time_unit);
     }
     // A continuous-time summary: streamed through the pipeline of btyd::io::stream.
-    let (reader, bar) = super::progress::open_input(&args.summary)?;
-    let source = summary_blocks(reader, &args.summary)?;
+    let (reader, bar) = super::progress::open_input(summary)?;
+    let source = summary_blocks(reader, summary)?;
     let columns = source.columns();
     let totals = stream_predictions(
         &args.output,
@@ -77,11 +119,12 @@ pub fn run(args: PredictArgs) -> anyhow::Result<()> {
 /// here with the error naming the role it lacks.
 fn run_in_memory(
     args: &PredictArgs,
+    summary: &std::path::Path,
     model: &AnyModel,
     unit: TimeUnit,
     model_unit: TimeUnit,
 ) -> anyhow::Result<()> {
-    let data = read_customer_data(model.role(), &args.summary, unit)?;
+    let data = read_customer_data(model.role(), summary, unit)?;
     let preds = predict_rows(model, &data, args.horizon)?;
     write_predictions(&args.output, &data, &preds)?;
     report(args, preds.len(), expected_total(&data, &preds), model_unit);
@@ -92,6 +135,7 @@ fn run_in_memory(
 /// columns appended (see `btyd::io::intervals`).
 fn run_with_uncertainty(
     args: &PredictArgs,
+    path: &std::path::Path,
     file: &ModelFile,
     model: &AnyModel,
     unit: TimeUnit,
@@ -102,16 +146,14 @@ fn run_with_uncertainty(
             model.kind()
         );
     };
-    let data = read_customer_data(Role::Purchase, &args.summary, unit)?;
+    let data = read_customer_data(Role::Purchase, path, unit)?;
     let CustomerData::Summary(summary) = &data else {
         bail!("--interval and --pmf need a customer summary");
     };
     let preds = predict_purchases(point, summary, args.horizon)?;
     let intervals = match args.uncertainty.level()? {
         Some(level) => {
-            let draws = args
-                .uncertainty
-                .draws(file, &args.model, &args.summary, unit, 0)?;
+            let draws = args.uncertainty.draws(file, &args.model, path, unit, 0)?;
             let rows: Vec<(History, f64)> =
                 summary.histories().map(|h| (h, args.horizon)).collect();
             Some((

@@ -25,6 +25,12 @@
 //! L-BFGS from scratch needs dozens. The full fit is judged by the same Newton check, so the
 //! result is the full data's maximum, not the subsample's.
 //!
+//! The driver runs on a `Problem` (crate-internal): a log-likelihood over parameters whose first ones are
+//! positive (fitted as θ = ln p) and whose others are unbounded (fitted as they are). A model
+//! type on its patterns is one (every parameter positive); a model with time-invariant
+//! covariates ([`covariates`]: baseline parameters, then unbounded coefficients) is another, so
+//! both use the same runs, starts, Newton check and covariance.
+//!
 //! Standard errors come from the observed information: the Hessian of the log-likelihood in θ
 //! at the optimum (central differences of the analytic gradient), inverted, and mapped to the
 //! natural scale by the delta method with the full matrix.
@@ -32,6 +38,7 @@
 pub mod bootstrap;
 pub mod boundary;
 pub mod covariance;
+pub mod covariates;
 mod fitted;
 mod model;
 pub mod transform;
@@ -147,9 +154,95 @@ pub fn total_ln_likelihood<M: LogLikelihood>(
 /// A cached evaluation: (θ, cost, gradient).
 type Evaluation = (Vec<f64>, f64, Vec<f64>);
 
-/// The problem handed to argmin: mean negative log-likelihood over θ = ln p.
-struct Objective<'a, M: LogLikelihood> {
+/// What the driver maximises: a log-likelihood over a parameter vector whose first
+/// [`Problem::n_positive`] entries are strictly positive (fitted on the log scale, θ = ln p) and
+/// whose others are unbounded (fitted as they are, θ = p: covariate coefficients). A model type
+/// with its weighted patterns is one ([`ModelProblem`]); a model with covariates is another
+/// ([`covariates`]). Every run, starting point, Newton check and covariance of the driver goes
+/// through this trait, so there is one driver for both.
+pub(crate) trait Problem: Sync {
+    /// The model's name, for error messages.
+    fn name(&self) -> &'static str;
+    /// The first this many parameters are positive (log scale); the rest are unbounded.
+    fn n_positive(&self) -> usize;
+    /// Total weight (number of customers) N.
+    fn total_weight(&self) -> f64;
+    /// Σ wᵢ ln Lᵢ and its gradient with respect to the parameters (natural scale).
+    ///
+    /// # Errors
+    /// Parameters the model rejects.
+    fn ln_likelihood(&self, params: &[f64]) -> Result<(f64, Vec<f64>)>;
+    /// L2 penalty λ on the unbounded parameters: λ·Σ γ² is subtracted from the total
+    /// log-likelihood. Defaults to 0.
+    fn coefficient_penalty(&self) -> f64 {
+        0.0
+    }
+
+    /// The parameters at θ: exp for the positive ones, θ itself for the others.
+    fn params_at(&self, theta: &[f64]) -> Vec<f64> {
+        let k = self.n_positive();
+        let mut p = from_log(&theta[..k.min(theta.len())]);
+        p.extend_from_slice(&theta[k.min(theta.len())..]);
+        p
+    }
+
+    /// θ at the parameters: ln for the positive ones, the value itself for the others.
+    fn theta_at(&self, params: &[f64]) -> Vec<f64> {
+        let k = self.n_positive();
+        let mut t = to_log(&params[..k.min(params.len())]);
+        t.extend_from_slice(&params[k.min(params.len())..]);
+        t
+    }
+
+    /// dp/dθ per parameter: p for the positive ones, 1 for the others (the chain rule from the
+    /// natural scale to θ, and the diagonal of the delta method).
+    fn jacobian(&self, params: &[f64]) -> Vec<f64> {
+        let k = self.n_positive();
+        params
+            .iter()
+            .enumerate()
+            .map(|(i, &p)| if i < k { p } else { 1.0 })
+            .collect()
+    }
+}
+
+/// A model type `M` on its weighted patterns, as a [`Problem`]: every parameter positive.
+pub(crate) struct ModelProblem<'a, M: LogLikelihood> {
     data: &'a Patterns<M::Obs>,
+}
+
+impl<'a, M: LogLikelihood> ModelProblem<'a, M> {
+    fn new(data: &'a Patterns<M::Obs>) -> Self {
+        ModelProblem { data }
+    }
+}
+
+impl<M: LogLikelihood> Problem for ModelProblem<'_, M> {
+    fn name(&self) -> &'static str {
+        M::NAME
+    }
+    fn n_positive(&self) -> usize {
+        M::PARAM_NAMES.len()
+    }
+    fn total_weight(&self) -> f64 {
+        self.data.total_weight()
+    }
+    fn ln_likelihood(&self, params: &[f64]) -> Result<(f64, Vec<f64>)> {
+        let model = M::from_params(params)?;
+        Ok(total_ln_likelihood(&model, self.data))
+    }
+    fn params_at(&self, theta: &[f64]) -> Vec<f64> {
+        from_log(theta)
+    }
+    fn theta_at(&self, params: &[f64]) -> Vec<f64> {
+        to_log(params)
+    }
+}
+
+/// The problem handed to argmin: mean negative log-likelihood over θ (ln p for the positive
+/// parameters, the unbounded ones as they are).
+struct Objective<'a, P: Problem> {
+    problem: &'a P,
     n: f64,
     penalizer: f64,
     penalty_scale: PenaltyScale,
@@ -157,11 +250,11 @@ struct Objective<'a, M: LogLikelihood> {
     cache: Mutex<Option<Evaluation>>,
 }
 
-impl<'a, M: LogLikelihood> Objective<'a, M> {
-    fn new(data: &'a Patterns<M::Obs>, opts: &FitOptions) -> Self {
+impl<'a, P: Problem> Objective<'a, P> {
+    fn new(problem: &'a P, opts: &FitOptions) -> Self {
         Objective {
-            data,
-            n: data.total_weight(),
+            problem,
+            n: problem.total_weight(),
             penalizer: opts.penalizer,
             penalty_scale: opts.penalty_scale,
             cache: Mutex::new(None),
@@ -176,20 +269,25 @@ impl<'a, M: LogLikelihood> Objective<'a, M> {
                 }
             }
         }
-        let params = from_log(theta);
-        let model = M::from_params(&params)?;
-        let (ll, mut g) = total_ln_likelihood(&model, self.data);
-        grad_to_log(&mut g, &params);
+        let params = self.problem.params_at(theta);
+        let (ll, mut g) = self.problem.ln_likelihood(&params)?;
+        let k = self.problem.n_positive();
+        grad_to_log(&mut g[..k], &params[..k]);
         let mut cost = -ll / self.n;
-        for ((gi, p), t) in g.iter_mut().zip(&params).zip(theta) {
+        for ((gi, p), t) in g.iter_mut().zip(&params).zip(theta).take(k) {
             let (pen, dpen) = self.penalty_scale.term(*t, *p);
             *gi = -*gi / self.n + self.penalizer * dpen;
             cost += self.penalizer * pen;
         }
+        let lambda = self.problem.coefficient_penalty() / self.n;
+        for (gi, t) in g.iter_mut().zip(theta).skip(k) {
+            *gi = -*gi / self.n + 2.0 * lambda * t;
+            cost += lambda * t * t;
+        }
         if !cost.is_finite() || g.iter().any(|v| !v.is_finite()) {
             return Err(Error::Numerical {
                 what: "log-likelihood",
-                inputs: format!("{} parameters {params:?}", M::NAME),
+                inputs: format!("{} parameters {params:?}", self.problem.name()),
             });
         }
         if let Ok(mut guard) = self.cache.lock() {
@@ -199,7 +297,7 @@ impl<'a, M: LogLikelihood> Objective<'a, M> {
     }
 }
 
-impl<M: LogLikelihood> CostFunction for &Objective<'_, M> {
+impl<P: Problem> CostFunction for &Objective<'_, P> {
     type Param = Array1<f64>;
     type Output = f64;
     fn cost(&self, theta: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
@@ -207,7 +305,7 @@ impl<M: LogLikelihood> CostFunction for &Objective<'_, M> {
     }
 }
 
-impl<M: LogLikelihood> Gradient for &Objective<'_, M> {
+impl<P: Problem> Gradient for &Objective<'_, P> {
     type Param = Array1<f64>;
     type Gradient = Array1<f64>;
     fn gradient(
@@ -249,8 +347,8 @@ struct Checked {
 /// the log-likelihood a further Newton step would gain.
 /// At most `max_steps` Newton steps are taken, each only when it would gain more than
 /// `min_gain`.
-fn newton_check<M: LogLikelihood>(
-    obj: &Objective<'_, M>,
+fn newton_check<P: Problem>(
+    obj: &Objective<'_, P>,
     mut theta: Vec<f64>,
     max_steps: usize,
     min_gain: f64,
@@ -298,13 +396,9 @@ fn newton_check<M: LogLikelihood>(
     }
 }
 
-fn run_from<M: LogLikelihood>(
-    data: &Patterns<M::Obs>,
-    start: &[f64],
-    opts: &FitOptions,
-) -> Result<Run> {
-    let obj = Objective::<M>::new(data, opts);
-    let theta0 = to_log(start);
+fn run_from<P: Problem>(problem: &P, start: &[f64], opts: &FitOptions) -> Result<Run> {
+    let obj = Objective::new(problem, opts);
+    let theta0 = problem.theta_at(start);
     // Fails early (with the model's own message) when the start itself is invalid or non-finite.
     obj.eval(&theta0)?;
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
@@ -337,14 +431,14 @@ const WARM_STEPS: u64 = 20;
 /// step would gain exceeds a thousandth of [`FitOptions::ll_tolerance`]. The mean objectives of
 /// a subsample and of the whole have nearly the same Hessian, so each step gains digits at the
 /// cost of one evaluation; the end point then gets the Newton check like any other run.
-fn run_warm<M: LogLikelihood>(
-    data: &Patterns<M::Obs>,
+fn run_warm<P: Problem>(
+    problem: &P,
     start: &[f64],
     inverse_hessian: &[Vec<f64>],
     opts: &FitOptions,
 ) -> Result<Run> {
-    let obj = Objective::<M>::new(data, opts);
-    let mut theta = to_log(start);
+    let obj = Objective::new(problem, opts);
+    let mut theta = problem.theta_at(start);
     let (mut cost, mut g) = obj.eval(&theta)?;
     let mut iterations = 0;
     while iterations < WARM_STEPS.min(opts.max_iters) {
@@ -366,8 +460,8 @@ fn run_warm<M: LogLikelihood>(
 
 /// The Newton check of a run's end point `theta`, after `iterations` iterations that stopped
 /// for `stop`, as a [`Run`].
-fn checked_run<M: LogLikelihood>(
-    obj: &Objective<'_, M>,
+fn checked_run<P: Problem>(
+    obj: &Objective<'_, P>,
     theta: Vec<f64>,
     stop: StopReason,
     iterations: u64,
@@ -444,19 +538,15 @@ fn default_starts<M: LogLikelihood>(data: &Patterns<M::Obs>) -> Vec<Start> {
 /// Runs from each start in turn until one converges; returns the first converged run (or the
 /// best unconverged one: converged runs beat unconverged ones, then lower cost wins) and the
 /// number of starts tried.
-fn best_run<M: LogLikelihood>(
-    data: &Patterns<M::Obs>,
-    starts: &[Start],
-    opts: &FitOptions,
-) -> Result<(Run, usize)> {
+fn best_run<P: Problem>(problem: &P, starts: &[Start], opts: &FitOptions) -> Result<(Run, usize)> {
     let mut best: Option<Run> = None;
     let mut last_err = None;
     let mut tried = 0;
     for start in starts {
         tried += 1;
         let run = match start {
-            Start::Lbfgs(p) => run_from::<M>(data, p, opts),
-            Start::Warm(p, inv) => run_warm::<M>(data, p, inv, opts),
+            Start::Lbfgs(p) => run_from(problem, p, opts),
+            Start::Warm(p, inv) => run_warm(problem, p, inv, opts),
         };
         match run {
             Ok(run) => {
@@ -547,7 +637,9 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
             allow_unconverged: true,
             ..opts.clone()
         };
-        if let Ok((run, _)) = best_run::<M>(&sample, &default_starts::<M>(&sample), &sample_opts) {
+        let sample_problem = ModelProblem::<M>::new(&sample);
+        if let Ok((run, _)) = best_run(&sample_problem, &default_starts::<M>(&sample), &sample_opts)
+        {
             match run.inverse_hessian {
                 Some(inv) => starts.push(Start::Warm(from_log(&run.theta), inv)),
                 None => starts.push(Start::Lbfgs(from_log(&run.theta))),
@@ -555,7 +647,7 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
         }
     }
     starts.extend(default_starts::<M>(data));
-    let (run, tried) = best_run::<M>(data, &starts, opts)?;
+    let (run, tried) = best_run(&ModelProblem::<M>::new(data), &starts, opts)?;
     let converged = run.termination.converged();
     if !converged && !opts.allow_unconverged {
         return Err(Error::NotConverged {

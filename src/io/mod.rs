@@ -5,9 +5,10 @@
 //! files; it never fits or decides anything.
 
 pub mod comparison;
+pub mod covariates_csv;
 pub(crate) mod csv_table;
-pub mod kpi_csv;
 pub mod intervals;
+pub mod kpi_csv;
 pub mod model_file;
 mod opportunity_csv;
 pub mod output;
@@ -24,7 +25,8 @@ mod summary_reader;
 mod summary_rows;
 pub mod table;
 
-pub use model_file::ModelFile;
+pub use covariates_csv::{CovariateCoding, CovariateTable};
+pub use model_file::{CovariateSets, ModelFile};
 pub use opportunity_csv::{
     read_customer_data, read_opportunity_patterns, read_opportunity_patterns_from,
 };

@@ -20,10 +20,12 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::covariates_csv::{Coding, CovariateCoding};
 use crate::data::TimeUnit;
 use crate::error::{Error, Location, Result};
+use crate::fit::covariates::{CovariateFit, LrTest};
 use crate::fit::{AtBoundary, Fitted, FittedModel, PenaltyScale, Termination};
-use crate::models::{AnyModel, ModelKind};
+use crate::models::{AnyModel, CovariateDesign, CovariateEffects, ModelKind};
 
 /// The `format` field of every model file.
 pub const FORMAT: &str = "btyd-model";
@@ -101,7 +103,69 @@ pub struct ModelFile {
     /// which is then the `model`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub boundary: Option<AtBoundary>,
+    /// Set for a model fitted with covariates: `parameters` are then the baseline (every
+    /// design column 0), `covariance` covers the baseline parameters followed by the
+    /// coefficients, and AIC/BIC count both. Files without it are models without covariates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariates: Option<CovariateSection>,
 }
+
+/// The covariates of a model file: the covariate columns and their coding, which columns act on
+/// which process, the coefficients with their uncertainty, and the LR test.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CovariateSection {
+    /// The sign convention, stated: `alpha_i = alpha0*exp(-gamma_p.x)`, ...
+    pub parameterisation: String,
+    /// The covariate columns used and their coding (levels and reference, or the
+    /// standardisation's mean and sd).
+    pub coding: CovariateCoding,
+    /// The covariate columns of the purchase process.
+    #[serde(default)]
+    pub purchase: Vec<String>,
+    /// The covariate columns of the dropout process.
+    #[serde(default)]
+    pub dropout: Vec<String>,
+    /// The covariate columns of the spend process.
+    #[serde(default)]
+    pub spend: Vec<String>,
+    /// Columns whose coefficient is shared by the processes that use them.
+    #[serde(default)]
+    pub constrained: Vec<String>,
+    /// The design: its columns and which parameters each coefficient scales.
+    pub design: CovariateDesign,
+    /// The coefficients, in the design's order, with standard errors and symmetric 95%
+    /// intervals.
+    pub coefficients: Vec<ParamEntry>,
+    /// The back-transformation of `--standardize`: the coefficients of standardised numeric
+    /// covariates per unit of the original column (γ/sd, SE/sd, the interval likewise). The
+    /// baseline parameters are those of a customer at the mean of every standardised column
+    /// (and at the reference level of every categorical one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub per_original_unit: Vec<ParamEntry>,
+    /// L2 penalty λ on the coefficients (LL − λ·Σ γ²).
+    pub covariate_penalty: f64,
+    /// The likelihood-ratio test against the model without covariates.
+    pub lr_test: LrTest,
+}
+
+/// Which covariate columns act on which process, as given on the command line.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CovariateSets {
+    /// Columns of the purchase process.
+    pub purchase: Vec<String>,
+    /// Columns of the dropout process.
+    pub dropout: Vec<String>,
+    /// Columns of the spend process.
+    pub spend: Vec<String>,
+    /// Columns with one coefficient shared by the processes.
+    pub constrained: Vec<String>,
+}
+
+/// The parameterisation recorded in model files with covariates.
+pub const PARAMETERISATION: &str = "purchase: alpha_i = alpha0*exp(-gamma_p.x_i); \
+    dropout: Pareto/NBD beta_i = beta0*exp(-gamma_d.z_i), BG/NBD and MBG/NBD \
+    a_i = a0*exp(gamma_a.z_i), b_i = b0*exp(gamma_b.z_i); spend: Gamma-Gamma \
+    v_i = v0*exp(gamma_s.w_i) (mean spend proportional to exp(gamma_s.w_i))";
 
 impl ModelFile {
     /// The file contents for a fitted model.
@@ -139,7 +203,112 @@ impl ModelFile {
             penalty_scale: fitted.penalty_scale,
             warnings: fitted.warnings.clone(),
             boundary: fitted.boundary.clone(),
+            covariates: None,
         }
+    }
+
+    /// The file contents for a model fitted with covariates, with their coding and the sets of
+    /// columns given per process.
+    pub fn from_covariate_fit(
+        fit: &CovariateFit,
+        coding: &CovariateCoding,
+        sets: &CovariateSets,
+    ) -> Self {
+        let mut file = ModelFile::from_fitted(&fit.fitted);
+        file.aic = fit.aic();
+        file.bic = fit.bic();
+        let table = fit.coefficient_table();
+        let per_original_unit = fit
+            .effects
+            .design
+            .coefficients
+            .iter()
+            .zip(&table)
+            .filter_map(|(coef, c)| {
+                let column = &fit.effects.design.columns[coef.column];
+                let sd = coding.variables.iter().find_map(|v| match &v.coding {
+                    Coding::Numeric { sd: Some(sd), .. } if &v.name == column => Some(*sd),
+                    _ => None,
+                })?;
+                Some(ParamEntry {
+                    name: c.name.clone(),
+                    estimate: c.estimate / sd,
+                    std_error: c.std_error.map(|s| s / sd),
+                    lower_95: c.lower_95.map(|s| s / sd),
+                    upper_95: c.upper_95.map(|s| s / sd),
+                    at_edge: false,
+                })
+            })
+            .collect();
+        let coefficients = table
+            .into_iter()
+            .map(|c| ParamEntry {
+                name: c.name,
+                estimate: c.estimate,
+                std_error: c.std_error,
+                lower_95: c.lower_95,
+                upper_95: c.upper_95,
+                at_edge: false,
+            })
+            .collect();
+        file.covariates = Some(CovariateSection {
+            parameterisation: PARAMETERISATION.to_string(),
+            coding: coding.clone(),
+            purchase: sets.purchase.clone(),
+            dropout: sets.dropout.clone(),
+            spend: sets.spend.clone(),
+            constrained: sets.constrained.clone(),
+            design: fit.effects.design.clone(),
+            coefficients,
+            per_original_unit,
+            covariate_penalty: fit.covariate_penalty,
+            lr_test: fit.lr_test,
+        });
+        file
+    }
+
+    /// The model with covariates this file holds: `None` for a model without covariates.
+    ///
+    /// # Errors
+    /// Those of [`ModelFile::model`]; [`Error::InvalidData`] when the coefficients do not match
+    /// the design or the coding.
+    pub fn covariate_effects(&self) -> Result<Option<CovariateEffects>> {
+        let Some(section) = &self.covariates else {
+            return Ok(None);
+        };
+        let columns = section.coding.design_columns();
+        if columns != section.design.columns {
+            return Err(Error::InvalidData {
+                location: Location::default().at_field("covariates"),
+                reason: format!(
+                    "the coding's columns {columns:?} are not the design's {:?}",
+                    section.design.columns
+                ),
+            });
+        }
+        let names: Vec<&str> = section
+            .coefficients
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let expected: Vec<&str> = section
+            .design
+            .coefficients
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        if names != expected {
+            return Err(Error::InvalidData {
+                location: Location::default().at_field("covariates"),
+                reason: format!("coefficients {names:?}, expected {expected:?}"),
+            });
+        }
+        CovariateEffects::new(
+            self.model()?,
+            section.design.clone(),
+            section.coefficients.iter().map(|c| c.estimate).collect(),
+        )
+        .map(Some)
     }
 
     /// The fitted model this file holds: the model rebuilt from its estimates (parameters

@@ -39,7 +39,7 @@ use rand_distr::{Beta, Distribution, Exp, Gamma};
 use super::nbd::{no_dropout, same_purchase_rate};
 use super::{
     check_horizon, check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole,
-    PurchaseModel, Role,
+    Process, PurchaseModel, Role, ScaledParam,
 };
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -462,6 +462,13 @@ impl<V: DropoutVariant> LogLikelihood for BetaGeometricNbd<V> {
     const NAME: &'static str = V::NAME;
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "a", "b"];
     type Obs = History;
+    /// α_i = α₀·exp(−γ_p·x_i) (purchase), a_i = a₀·exp(γ_a·z_i), b_i = b₀·exp(γ_b·z_i)
+    /// (dropout), as CLVTools.
+    const COVARIATE_PARAMS: &'static [ScaledParam] = &[
+        ScaledParam::new(Process::Purchase, 1, -1, "purchase"),
+        ScaledParam::new(Process::Dropout, 2, 1, "dropout_a"),
+        ScaledParam::new(Process::Dropout, 3, 1, "dropout_b"),
+    ];
     /// No dropout (a → 0, or b → ∞ with a fixed: the dropout probability p ~ Beta(a, b)
     /// collapses to 0 and A2 → 1, A4 → 0 in eq. 6), the same dropout probability for everyone
     /// (a, b → ∞ with a/(a+b) fixed), the same purchase rate for everyone (r, α → ∞).

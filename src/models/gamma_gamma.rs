@@ -29,7 +29,8 @@ use rand::Rng;
 use rand_distr::{Distribution, Gamma};
 
 use super::{
-    check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole, Role, SpendModel,
+    check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelRole, Process, Role,
+    ScaledParam, SpendModel,
 };
 use crate::data::{Patterns, Spend};
 use crate::error::{Error, Result};
@@ -196,6 +197,10 @@ impl LogLikelihood for GammaGamma {
     const NAME: &'static str = "Gamma-Gamma";
     const PARAM_NAMES: &'static [&'static str] = &["p", "q", "v"];
     type Obs = Spend;
+    /// v_i = v₀·exp(γ_s·w_i): ν ~ Gamma(q, rate v), so the mean spend p·v_i/(q−1) is
+    /// proportional to exp(γ_s·w_i) and a positive γ_s means customers who spend more.
+    const COVARIATE_PARAMS: &'static [ScaledParam] =
+        &[ScaledParam::new(Process::Spend, 2, 1, "spend")];
     /// The gamma mixing of the spend scale ν ~ Gamma(q, v) collapsing (q, v → ∞ with q/v
     /// fixed: every customer has the same mean spend p·v/q), or every customer spending the
     /// same amount each time (p → ∞, v → 0 with p·v fixed: no variation around a customer's

@@ -19,6 +19,7 @@
 pub mod bg_bb;
 pub mod bg_nbd;
 pub mod bg_nbd_family;
+pub mod covariates;
 pub mod gamma_gamma;
 pub mod mbg_nbd;
 pub mod nbd;
@@ -28,6 +29,9 @@ pub use crate::data::{spend_observations, Spend};
 pub use bg_bb::BgBb;
 pub use bg_nbd::{AfterRepeat, BgNbd};
 pub use bg_nbd_family::{BetaGeometricNbd, DropoutVariant};
+pub use covariates::{
+    CovariateDesign, CovariateEffects, CovariateGroup, CovariatePatterns, Process, ScaledParam,
+};
 pub use gamma_gamma::GammaGamma;
 pub use mbg_nbd::{AlsoAtStart, MbgNbd};
 pub use nbd::Nbd;
@@ -141,6 +145,11 @@ pub trait LogLikelihood: Sized + Clone + Send + Sync {
     /// The edges of the parameter space where data can put the maximum of the likelihood, and
     /// what each means (see [`Boundary`]). Defaults to none.
     const BOUNDARIES: &'static [Boundary] = &[];
+
+    /// The parameters that time-invariant covariates scale, one per process they describe
+    /// (see [`covariates`]): e.g. BG/NBD's α (purchase, α_i = α₀·exp(−γ·x_i)) and a, b
+    /// (dropout, a_i = a₀·exp(γ_a·z_i)). Defaults to none: the model takes no covariates.
+    const COVARIATE_PARAMS: &'static [ScaledParam] = &[];
 }
 
 /// An edge of a model's parameter space where the likelihood can be highest, and what it means:
@@ -355,6 +364,14 @@ macro_rules! registry {
             pub fn param_names(self) -> &'static [&'static str] {
                 match self {
                     $(ModelKind::$variant => <$ty as LogLikelihood>::PARAM_NAMES,)*
+                }
+            }
+
+            /// The parameters covariates scale (see [`LogLikelihood::COVARIATE_PARAMS`]);
+            /// empty when the model takes no covariates.
+            pub fn covariate_params(self) -> &'static [ScaledParam] {
+                match self {
+                    $(ModelKind::$variant => <$ty as LogLikelihood>::COVARIATE_PARAMS,)*
                 }
             }
 

@@ -38,7 +38,7 @@ use rand_distr::{Distribution, Gamma, Poisson};
 
 use super::{
     check_horizon, check_positive, distr_error, Boundary, Invariant, LogLikelihood, ModelKind,
-    ModelRole, PurchaseModel, Role,
+    ModelRole, Process, PurchaseModel, Role, ScaledParam,
 };
 use crate::data::{History, Patterns};
 use crate::error::{Error, Result};
@@ -140,6 +140,9 @@ impl LogLikelihood for Nbd {
     const NAME: &'static str = "NBD";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha"];
     type Obs = History;
+    /// α_i = α₀·exp(−γ_p·x_i): mean purchase rate r/α_i rises with γ_p·x_i.
+    const COVARIATE_PARAMS: &'static [ScaledParam] =
+        &[ScaledParam::new(Process::Purchase, 1, -1, "purchase")];
     const BOUNDARIES: &'static [Boundary] = &[same_purchase_rate(&[1, 1])];
 
     fn from_params(p: &[f64]) -> Result<Self> {

@@ -627,6 +627,11 @@ impl LogLikelihood for ParetoNbd {
     const NAME: &'static str = "Pareto/NBD";
     const PARAM_NAMES: &'static [&'static str] = &["r", "alpha", "s", "beta"];
     type Obs = History;
+    /// α_i = α₀·exp(−γ_p·x_i) (purchase), β_i = β₀·exp(−γ_d·z_i) (dropout), as CLVTools.
+    const COVARIATE_PARAMS: &'static [crate::models::ScaledParam] = &[
+        crate::models::ScaledParam::new(crate::models::Process::Purchase, 1, -1, "purchase"),
+        crate::models::ScaledParam::new(crate::models::Process::Dropout, 3, -1, "dropout"),
+    ];
     const BOUNDARIES: &'static [Boundary] = super::BOUNDARIES;
 
     fn from_params(p: &[f64]) -> Result<Self> {
