@@ -19,8 +19,8 @@ use statrs::distribution::{ChiSquared, ContinuousCDF};
 
 use super::covariance::{delta_log_to_natural, hessian_from_gradient, invert_spd, Z_95};
 use super::{
-    best_run, default_starts, fit, subsample, FitOptions, Fitted, FittedModel, Problem, Start,
-    SUBSAMPLE_PATTERNS, WARM_START_PATTERNS,
+    best_run, default_starts, fit, require_converged, subsample, uncertainty_of, FitOptions,
+    Fitted, FittedModel, Problem, Start, Uncertainty, SUBSAMPLE_PATTERNS, WARM_START_PATTERNS,
 };
 use crate::data::{CustomerDataRef, Observation, Summary, TimeUnit};
 use crate::error::{Error, Result};
@@ -268,48 +268,24 @@ where
         }
     }
     let (run, tried) = best_run(&problem, &starts, opts)?;
-    let converged = run.termination.converged();
-    if !converged && !opts.allow_unconverged {
-        return Err(Error::NotConverged {
-            model: M::NAME,
-            reason: run.termination.to_string(),
-            iterations: run.iterations,
-            grad_norm: run.grad_norm,
-        });
-    }
+    let converged = require_converged(M::NAME, &run, opts)?;
     let params = problem.params_at(&run.theta);
     let (log_likelihood, _) = problem.ln_likelihood(&params)?;
     let k = M::PARAM_NAMES.len();
     let base = M::from_params(&params[..k])?;
     let unpenalised = opts.penalizer == 0.0 && covariate_penalty == 0.0;
-    let (covariance, covariance_error) = if opts.standard_errors {
-        let cov = match (&run.inverse_hessian, unpenalised) {
-            (Some(inv), true) => {
-                let cov_theta: Vec<Vec<f64>> = inv
-                    .iter()
-                    .map(|row| row.iter().map(|v| v / n).collect())
-                    .collect();
-                Ok(delta_log_to_natural(&cov_theta, &problem.jacobian(&params)))
-            }
-            _ => problem_covariance(&problem, &params),
-        };
-        match cov {
-            Ok(c) => (Some(c), None),
-            Err(e) => (None, Some(e.to_string())),
-        }
-    } else {
-        (None, None)
-    };
-    let mut warnings = Vec::new();
-    if let Some(e) = &covariance_error {
-        warnings.push(format!("no standard errors: {e}"));
-    }
-    if !converged {
-        warnings.push(format!(
-            "the optimiser did not converge: {}",
-            run.termination
-        ));
-    }
+    let Uncertainty {
+        covariance,
+        covariance_error,
+        mut warnings,
+    } = uncertainty_of(
+        &run,
+        n,
+        opts,
+        unpenalised,
+        &problem.jacobian(&params),
+        || problem_covariance(&problem, &params),
+    );
     if !unpenalised {
         warnings
             .push("penalised fit: the LR test and standard errors ignore the penalty".to_string());

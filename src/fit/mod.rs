@@ -648,48 +648,17 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
     }
     starts.extend(default_starts::<M>(data));
     let (run, tried) = best_run(&ModelProblem::<M>::new(data), &starts, opts)?;
-    let converged = run.termination.converged();
-    if !converged && !opts.allow_unconverged {
-        return Err(Error::NotConverged {
-            model: M::NAME,
-            reason: run.termination.to_string(),
-            iterations: run.iterations,
-            grad_norm: run.grad_norm,
-        });
-    }
+    let converged = require_converged(M::NAME, &run, opts)?;
     let params = from_log(&run.theta);
     let model = M::from_params(&params)?;
     let (log_likelihood, _) = total_ln_likelihood(&model, data);
-    let (covariance, covariance_error) = if opts.standard_errors {
-        // Without a penalty the objective is −LL/N, so its inverse Hessian from the Newton check
-        // divided by N is the covariance of θ; with one, the unpenalised Hessian is recomputed.
-        let reused = match (&run.inverse_hessian, opts.penalizer == 0.0) {
-            (Some(inv), true) => {
-                let cov_theta: Vec<Vec<f64>> = inv
-                    .iter()
-                    .map(|row| row.iter().map(|v| v / n).collect())
-                    .collect();
-                Ok(delta_log_to_natural(&cov_theta, &params))
-            }
-            _ => covariance_at(&model, data),
-        };
-        match reused {
-            Ok(c) => (Some(c), None),
-            Err(e) => (None, Some(e.to_string())),
-        }
-    } else {
-        (None, None)
-    };
-    let mut warnings = Vec::new();
-    if let Some(e) = &covariance_error {
-        warnings.push(format!("no standard errors: {e}"));
-    }
-    if !converged {
-        warnings.push(format!(
-            "the optimiser did not converge: {}",
-            run.termination
-        ));
-    }
+    let Uncertainty {
+        covariance,
+        covariance_error,
+        mut warnings,
+    } = uncertainty_of(&run, n, opts, opts.penalizer == 0.0, &params, || {
+        covariance_at(&model, data)
+    });
     warnings.extend(model.warnings());
     Ok(Fitted {
         model,
@@ -709,6 +678,75 @@ pub fn fit<M: LogLikelihood>(data: &Patterns<M::Obs>, opts: &FitOptions) -> Resu
         warnings,
         boundary: None,
     })
+}
+
+/// Whether a run converged; an error when it did not and `opts` do not allow it.
+fn require_converged(model: &'static str, run: &Run, opts: &FitOptions) -> Result<bool> {
+    let converged = run.termination.converged();
+    if !converged && !opts.allow_unconverged {
+        return Err(Error::NotConverged {
+            model,
+            reason: run.termination.to_string(),
+            iterations: run.iterations,
+            grad_norm: run.grad_norm,
+        });
+    }
+    Ok(converged)
+}
+
+/// The covariance of a fit's natural parameters (or why there is none) and its warnings.
+struct Uncertainty {
+    covariance: Option<Vec<Vec<f64>>>,
+    covariance_error: Option<String>,
+    warnings: Vec<String>,
+}
+
+/// The covariance at a run's end point (when `opts` ask for standard errors), with the warnings
+/// of the run. Without a penalty (`unpenalised`) the objective is −LL/N, so the inverse Hessian
+/// of the Newton check divided by N is the covariance of θ, mapped to the natural parameters
+/// with the derivatives `scales` (∂p/∂θ: p itself for log-parameters); otherwise, or without
+/// that inverse, the unpenalised covariance is `recompute`d.
+fn uncertainty_of(
+    run: &Run,
+    n: f64,
+    opts: &FitOptions,
+    unpenalised: bool,
+    scales: &[f64],
+    recompute: impl FnOnce() -> Result<Vec<Vec<f64>>>,
+) -> Uncertainty {
+    let (covariance, covariance_error) = if opts.standard_errors {
+        let reused = match (&run.inverse_hessian, unpenalised) {
+            (Some(inv), true) => {
+                let cov_theta: Vec<Vec<f64>> = inv
+                    .iter()
+                    .map(|row| row.iter().map(|v| v / n).collect())
+                    .collect();
+                Ok(delta_log_to_natural(&cov_theta, scales))
+            }
+            _ => recompute(),
+        };
+        match reused {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e.to_string())),
+        }
+    } else {
+        (None, None)
+    };
+    let mut warnings = Vec::new();
+    if let Some(e) = &covariance_error {
+        warnings.push(format!("no standard errors: {e}"));
+    }
+    if !run.termination.converged() {
+        warnings.push(format!(
+            "the optimiser did not converge: {}",
+            run.termination
+        ));
+    }
+    Uncertainty {
+        covariance,
+        covariance_error,
+        warnings,
+    }
 }
 
 /// Covariance of the natural parameters at `model`: the inverse observed information in
