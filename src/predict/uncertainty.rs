@@ -378,32 +378,7 @@ pub fn prediction_intervals(
     rows: &[(History, f64)],
     level: Level,
 ) -> Result<RowIntervals> {
-    let cases = index_cases(rows.iter().copied(), |(h, t)| {
-        [
-            h.frequency.to_bits(),
-            h.recency.to_bits(),
-            h.age.to_bits(),
-            t.to_bits(),
-        ]
-    });
-    intervals_of_cases(
-        &cases,
-        draws.len(),
-        level,
-        vec!["expected_purchases", "p_alive"],
-        0,
-        |(h, t), d, out| {
-            let m = match d {
-                Some(d) => draws[d],
-                None => model,
-            };
-            let p = history_prediction(m, h, *t)
-                .ok_or_else(|| not_finite("prediction at a parameter draw", h, d))?;
-            out[0] = p.expected_purchases;
-            out[1] = p.p_alive;
-            Ok(())
-        },
-    )
+    purchase_intervals(model, draws, rows, level, true)
 }
 
 /// Only the expected-purchases column of [`prediction_intervals`] (P(alive) is not
@@ -418,6 +393,17 @@ pub fn expected_purchases_intervals(
     rows: &[(History, f64)],
     level: Level,
 ) -> Result<RowIntervals> {
+    purchase_intervals(model, draws, rows, level, false)
+}
+
+/// [`prediction_intervals`], or with `with_p_alive` false [`expected_purchases_intervals`].
+fn purchase_intervals(
+    model: &dyn PurchaseModel,
+    draws: &[&dyn PurchaseModel],
+    rows: &[(History, f64)],
+    level: Level,
+    with_p_alive: bool,
+) -> Result<RowIntervals> {
     let cases = index_cases(rows.iter().copied(), |(h, t)| {
         [
             h.frequency.to_bits(),
@@ -426,25 +412,30 @@ pub fn expected_purchases_intervals(
             t.to_bits(),
         ]
     });
-    intervals_of_cases(
-        &cases,
-        draws.len(),
-        level,
-        vec!["expected_purchases"],
-        0,
-        |(h, t), d, out| {
-            let m = match d {
-                Some(d) => draws[d],
-                None => model,
-            };
+    let columns = if with_p_alive {
+        vec!["expected_purchases", "p_alive"]
+    } else {
+        vec!["expected_purchases"]
+    };
+    intervals_of_cases(&cases, draws.len(), level, columns, 0, |(h, t), d, out| {
+        let m = match d {
+            Some(d) => draws[d],
+            None => model,
+        };
+        if with_p_alive {
+            let p = history_prediction(m, h, *t)
+                .ok_or_else(|| not_finite("prediction at a parameter draw", h, d))?;
+            out[0] = p.expected_purchases;
+            out[1] = p.p_alive;
+        } else {
             out[0] = m
                 .expected_purchases(h, *t)
                 .ok()
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| not_finite("expected purchases", h, d))?;
-            Ok(())
-        },
-    )
+        }
+        Ok(())
+    })
 }
 
 /// Intervals of the CLV table's P(alive), E[Y(H)] (finite horizons only), expected spend and
