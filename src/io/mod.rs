@@ -1,4 +1,5 @@
-//! Input and output files: summary and pattern CSVs, model files, output tables, plots, the
+//! Input and output files: summary and pattern CSVs, the SQL that computes a summary in a
+//! database ([`sql`]), model files, output tables, plots, the
 //! decision files (KPIs, segments, the HTML report), and the
 //! writer every output goes through ([`output`]: atomic replacement of regular files, devices
 //! and FIFOs written in place, temporary files removed on errors and signals). This module converts values to and from
@@ -16,6 +17,7 @@ pub mod report;
 pub mod schema;
 pub mod segments_csv;
 pub mod sidecar;
+pub mod sql;
 pub mod stream;
 mod summary_csv;
 mod summary_ids;
