@@ -12,6 +12,7 @@ pub mod model_file;
 mod opportunity_csv;
 pub mod output;
 pub mod outputs;
+mod pattern_csv;
 pub mod plot;
 pub mod report;
 pub mod schema;
@@ -28,9 +29,11 @@ pub mod table;
 pub use model_file::ModelFile;
 pub use opportunity_csv::{
     read_customer_data, read_opportunity_patterns, read_opportunity_patterns_from,
+    read_weighted_opportunity_patterns,
 };
 pub use output::{atomic_write, cleanup_on_signals, write_error};
 pub use outputs::{write_clv, write_predictions};
+pub use pattern_csv::{no_histories, read_weighted_patterns, read_weighted_patterns_from};
 pub use stream::{stream_clv, stream_predictions, ClvTotals, PredictionTotals};
 pub use summary_csv::{
     read_summary, read_summary_from, read_summary_patterns, read_summary_patterns_from,
