@@ -625,3 +625,64 @@ fn date_arithmetic_in_duckdb() {
         assert_eq!(got, want, "{d}");
     }
 }
+
+/// The user's path: `btyd sql --patterns` run in DuckDB, exported as CSV, `btyd fit --weights
+/// n` gives the model `btyd summary` then `btyd fit` give.
+#[test]
+fn from_the_binary_query_to_a_model_file() {
+    let Some(python) = python() else { return };
+    let w = common::workdir::Workdir::new();
+    let sql = w.succeeds(&[
+        "sql",
+        "sales.tx",
+        "--dialect",
+        "duckdb",
+        "--customer-col",
+        "Customer ID",
+        "--amount-col",
+        "amount",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "--patterns",
+    ]);
+    let log = clean_log(SAMPLE.file, SAMPLE.customer, SAMPLE.header);
+    let (header, rows) = run_duckdb(python, &log, &sql);
+    let patterns = write_csv(&header, &rows);
+    let sample = dataset(SAMPLE.file);
+    w.succeeds(&[
+        "summary",
+        sample.to_str().unwrap(),
+        "--no-header",
+        "--customer-col",
+        "2",
+        "--date-col",
+        "3",
+        "--amount-col",
+        "5",
+        "--calibration-end",
+        "1997-09-30",
+        "--observation-end",
+        "1998-06-30",
+        "-o",
+        "summary.csv",
+    ]);
+    let p = patterns.to_str().unwrap();
+    w.succeeds(&[
+        "fit",
+        p,
+        "--model",
+        "bg-nbd",
+        "--weights",
+        "n",
+        "-o",
+        "a.json",
+    ]);
+    w.succeeds(&["fit", "summary.csv", "--model", "bg-nbd", "-o", "b.json"]);
+    let a = btyd::io::ModelFile::read(&w.path("a.json")).unwrap();
+    let b = btyd::io::ModelFile::read(&w.path("b.json")).unwrap();
+    let est = |f: &btyd::io::ModelFile| f.parameters.iter().map(|p| p.estimate).collect::<Vec<_>>();
+    assert_eq!(est(&a), est(&b));
+    assert_eq!(a.n_customers, 2357.0);
+}
