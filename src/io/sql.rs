@@ -12,7 +12,8 @@
 //! - A customer's rows on one calendar day (`CAST(date AS DATE)`) are one purchase, with their
 //!   amounts summed; rows with a NULL customer or date are left out.
 //! - The observation end is the given date, else the last purchase day of the table; rows
-//!   after it are ignored (`btyd summary` refuses them instead). The period summarised ends at
+//!   after it are ignored (`btyd summary` refuses them instead), and amounts are not checked
+//!   (negative ones are summed, as `--allow-returns` does). The period summarised ends at
 //!   the calibration end when one is given, else at the observation end.
 //! - Continuous time: customers with a purchase day up to the period end; frequency = their
 //!   purchase days there − 1, recency = last − first purchase day, T = period end − first
@@ -245,7 +246,7 @@ pub struct SqlOptions {
     /// Customer id column.
     pub customer_col: String,
     /// Date column (a DATE, a TIMESTAMP, or text the engine casts to DATE; only the calendar
-    /// day is kept).
+    /// day is kept, in the session's time zone for a timestamp with time zone).
     pub date_col: String,
     /// Amount column; without it the summary has no monetary columns.
     pub amount_col: Option<String>,
