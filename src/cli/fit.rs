@@ -6,7 +6,10 @@ use std::path::PathBuf;
 use anyhow::Context;
 use btyd::data::TimeUnit;
 use btyd::fit::{fit_model, fit_model_on_patterns, FitOptions, FittedModel, PenaltyScale};
-use btyd::io::{read_customer_data, read_summary_patterns_from, ModelFile};
+use btyd::io::{
+    no_histories, read_customer_data, read_summary_patterns_from,
+    read_weighted_opportunity_patterns, read_weighted_patterns, ModelFile,
+};
 use btyd::models::{ModelKind, Role};
 
 /// Arguments of `btyd fit`.
@@ -71,6 +74,11 @@ pub struct FitArgs {
     /// are kept in the model file and applied to prediction files).
     #[arg(long, requires = "covariates")]
     standardize: bool,
+    /// Read SUMMARY as weighted patterns with this weight column (e.g. `n` of `btyd sql
+    /// --patterns`): frequency, recency, T (frequency, monetary_value for gamma-gamma) and the
+    /// number of customers with each; weights finite and non-negative.
+    #[arg(long, value_name = "COLUMN")]
+    weights: Option<String>,
 }
 
 /// `--penalty-scale` values.
@@ -98,21 +106,39 @@ pub fn run(args: FitArgs) -> anyhow::Result<()> {
     };
     let unit = super::summary_unit(&args.summary, args.time_unit, None)?;
     if let Some(path) = &args.covariates {
+        if args.weights.is_some() {
+            anyhow::bail!(
+                "--covariates needs a per-customer summary, not weighted patterns (--weights)"
+            );
+        }
         return run_with_covariates(&args, path, unit, &opts);
     }
-    let fitted = match args.model.role() {
-        // Purchase and spend models need only the summary's patterns: read as such, in
-        // parallel, without keeping the customers.
-        Role::Purchase | Role::Spend => {
-            let (input, bar) = super::progress::open_input(&args.summary)?;
-            let patterns = read_summary_patterns_from(input, &args.summary, unit);
-            bar.finish_and_clear();
-            fit_model_on_patterns(args.model, &patterns?, &opts)
+    let fitted = match (args.model.role(), args.weights.as_deref()) {
+        (Role::Opportunity, Some(w)) => {
+            let patterns = read_weighted_opportunity_patterns(&args.summary, w)?;
+            fit_model(args.model, &patterns, unit, &opts)
         }
-        Role::Opportunity => {
-            let data = read_customer_data(Role::Opportunity, &args.summary, unit)?;
-            fit_model(args.model, &data, unit, &opts)
+        (role, Some(w)) => {
+            let patterns = read_weighted_patterns(&args.summary, unit, w)?;
+            if role == Role::Purchase && patterns.histories.is_empty() {
+                return Err(no_histories(&args.summary).into());
+            }
+            fit_model_on_patterns(args.model, &patterns, &opts)
         }
+        (role, None) => match role {
+            // Purchase and spend models need only the summary's patterns: read as such, in
+            // parallel, without keeping the customers.
+            Role::Purchase | Role::Spend => {
+                let (input, bar) = super::progress::open_input(&args.summary)?;
+                let patterns = read_summary_patterns_from(input, &args.summary, unit);
+                bar.finish_and_clear();
+                fit_model_on_patterns(args.model, &patterns?, &opts)
+            }
+            Role::Opportunity => {
+                let data = read_customer_data(Role::Opportunity, &args.summary, unit)?;
+                fit_model(args.model, &data, unit, &opts)
+            }
+        },
     }
     .with_context(|| format!("fitting {}", args.model))?;
     // The table goes to stderr when stdout carries the model file.

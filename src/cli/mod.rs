@@ -10,6 +10,7 @@ mod predict;
 mod progress;
 mod report;
 mod segment;
+mod sql;
 mod summary;
 mod uncertainty;
 
@@ -43,6 +44,8 @@ enum Command {
     Report(report::ReportArgs),
     /// Run the whole pipeline on the CDNOW sample shipped inside the binary.
     Demo(demo::DemoArgs),
+    /// Print the SQL that computes the summary (or its pattern counts) inside a database.
+    Sql(sql::SqlArgs),
 }
 
 /// Parses a `--time-unit`: day, week, month or a number of days, from one day (the resolution of
@@ -197,5 +200,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Segment(args) => segment::run(args),
         Command::Report(args) => report::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Sql(args) => sql::run(args),
     }
 }

@@ -91,13 +91,47 @@ pub fn read_opportunity_patterns_from<R: Read>(
     reader: R,
     name: impl Into<PathBuf>,
 ) -> Result<Patterns<OpportunityHistory>> {
+    read_weighted_opportunity_patterns_from(reader, name, None)
+}
+
+/// [`read_opportunity_patterns`] with the weight column named `weights` (required; `btyd sql
+/// --discrete --patterns` writes `frequency, recency, T, n`); the periods column is then found
+/// among its aliases other than `weights`.
+///
+/// # Errors
+/// As [`read_opportunity_patterns_from`], plus [`Error::Io`] when the file cannot be opened.
+pub fn read_weighted_opportunity_patterns(
+    path: &Path,
+    weights: &str,
+) -> Result<Patterns<OpportunityHistory>> {
+    let file = File::open(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    read_weighted_opportunity_patterns_from(file, path, Some(weights))
+}
+
+/// [`read_opportunity_patterns_from`], the weight column named `weights` when given.
+fn read_weighted_opportunity_patterns_from<R: Read>(
+    reader: R,
+    name: impl Into<PathBuf>,
+    weights: Option<&str>,
+) -> Result<Patterns<OpportunityHistory>> {
     let mut table = CsvTable::new(reader, name)?;
+    let periods: Vec<&str> = PERIODS
+        .iter()
+        .copied()
+        .filter(|p| Some(*p) != weights)
+        .collect();
     let cols = [
         table.required(FREQUENCY)?,
         table.required(RECENCY)?,
-        table.required(PERIODS)?,
+        table.required(&periods)?,
     ];
-    let weight_col = table.find(WEIGHTS);
+    let weight_col = match weights {
+        Some(w) => Some(table.required(&[w])?),
+        None => table.find(WEIGHTS),
+    };
 
     let mut rows = Vec::new();
     let mut errors = RowErrors::default();
