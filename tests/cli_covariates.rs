@@ -220,6 +220,22 @@ fn failures_name_what_is_wrong() {
         ],
         &["missing.csv", "customer 0001 is missing"],
     );
+    // Covariates need each customer's row: weighted patterns are refused.
+    w.fails(
+        &[
+            "fit",
+            "summary.csv",
+            "--model",
+            "pareto-nbd",
+            "--weights",
+            "n",
+            "--covariates",
+            "cov.csv",
+            "--purchase-covariates",
+            "channel",
+        ],
+        &["--covariates needs a per-customer summary"],
+    );
     // Intervals and count distributions do not cover covariate models yet: said, not ignored.
     let with = [
         "m.json",
