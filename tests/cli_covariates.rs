@@ -233,6 +233,8 @@ fn failures_name_what_is_wrong() {
             "cov.csv",
             "--purchase-covariates",
             "channel",
+            "-o",
+            "x.json",
         ],
         &["--covariates needs a per-customer summary"],
     );
