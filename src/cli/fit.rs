@@ -172,25 +172,14 @@ fn run_with_covariates(
         penalty: args.covariate_penalty,
         standardize: args.standardize,
     };
-    let file = if args.output.as_os_str() == "-" {
-        super::covariates::fit(
-            args.model,
-            &args.summary,
-            unit,
-            opts,
-            &request,
-            &mut std::io::stderr().lock(),
-        )?
+    // The tables go to stdout, or to stderr when the model file itself goes to stdout.
+    let mut table: Box<dyn std::io::Write> = if args.output.as_os_str() == "-" {
+        Box::new(std::io::stderr().lock())
     } else {
-        super::covariates::fit(
-            args.model,
-            &args.summary,
-            unit,
-            opts,
-            &request,
-            &mut std::io::stdout().lock(),
-        )?
+        Box::new(std::io::stdout().lock())
     };
+    let file = super::covariates::fit(args.model, &args.summary, unit, opts, &request, &mut table)?;
+    drop(table);
     file.write(&args.output)
         .with_context(|| format!("writing {}", args.output.display()))?;
     eprintln!("model written to {}", args.output.display());
