@@ -136,6 +136,26 @@ pub(crate) enum SpendSample {
 }
 
 impl SpendSample {
+    /// The sample a reader found: none without a monetary column, the repeat customers
+    /// without a valid monetary value (`bad`: how many, and the first described) when there
+    /// are any, else the `patterns`.
+    pub(crate) fn from_read(
+        monetary: bool,
+        bad: (usize, Vec<String>),
+        patterns: impl FnOnce() -> Patterns<Spend>,
+    ) -> Self {
+        if !monetary {
+            SpendSample::Missing
+        } else if bad.0 > 0 {
+            SpendSample::Invalid {
+                count: bad.0,
+                first: bad.1,
+            }
+        } else {
+            SpendSample::Patterns(patterns())
+        }
+    }
+
     /// The patterns, or the error [`spend_observations`] gives.
     pub(crate) fn to_result(&self) -> Result<&Patterns<Spend>> {
         match self {

@@ -162,16 +162,7 @@ pub fn read_weighted_patterns_from<R: Read>(
             reason: "no customers: the file has no rows with a positive weight".into(),
         });
     }
-    let spend = if monetary.is_none() {
-        SpendSample::Missing
-    } else if bad_spend.0 > 0 {
-        SpendSample::Invalid {
-            count: bad_spend.0,
-            first: bad_spend.1,
-        }
-    } else {
-        SpendSample::Patterns(compress::<Spend>(spend))
-    };
+    let spend = SpendSample::from_read(monetary.is_some(), bad_spend, || compress::<Spend>(spend));
     Ok(SummaryPatterns::new(
         unit,
         total.round() as u64,

@@ -399,16 +399,7 @@ fn summary_patterns_from<R: Read>(
         }
     }
     reader.finish()?;
-    let spend = if !monetary {
-        SpendSample::Missing
-    } else if bad_spend.0 > 0 {
-        SpendSample::Invalid {
-            count: bad_spend.0,
-            first: bad_spend.1,
-        }
-    } else {
-        SpendSample::Patterns(spend.finish())
-    };
+    let spend = SpendSample::from_read(monetary, bad_spend, || spend.finish());
     Ok(SummaryPatterns::new(
         unit,
         customers,
