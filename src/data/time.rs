@@ -12,7 +12,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Num, Quoted, Result};
 
 /// Days in the calendar month btyd uses: 365.25 / 12 = 30.4375.
-pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
+pub const DAYS_PER_MONTH: f64 = DAYS_PER_YEAR / 12.0;
+
+/// Days in a year of the Julian calendar, the mean length of a year that btyd uses throughout.
+pub const DAYS_PER_YEAR: f64 = 365.25;
 
 /// The unit in which recency, T and prediction horizons are measured.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -41,7 +44,7 @@ impl TimeUnit {
 
     /// How many of this unit make a (365.25-day) year.
     pub fn per_year(self) -> f64 {
-        365.25 / self.days()
+        DAYS_PER_YEAR / self.days()
     }
 
     /// Converts a number of days into this unit.

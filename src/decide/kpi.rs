@@ -42,11 +42,9 @@ use std::str::FromStr;
 
 use chrono::{Datelike, NaiveDate};
 
+use crate::data::time::DAYS_PER_YEAR;
 use crate::data::Transactions;
 use crate::error::{Error, Result};
-
-/// Days in a year, as everywhere in btyd.
-const DAYS_PER_YEAR: f64 = 365.25;
 
 /// A calendar period of the retention table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -46,23 +46,10 @@ pub fn hessian_from_gradient(
 pub fn invert_spd(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
     let k = m.len();
     // Cholesky: m = L Lᵀ.
-    let mut l = vec![vec![0.0; k]; k];
-    for i in 0..k {
-        for j in 0..=i {
-            let s: f64 = m[i][j] - (0..j).map(|p| l[i][p] * l[j][p]).sum::<f64>();
-            if i == j {
-                if !s.is_finite() || s <= 0.0 {
-                    return Err(Error::Numerical {
-                        what: "covariance (information matrix not positive definite)",
-                        inputs: format!("{m:?}"),
-                    });
-                }
-                l[i][i] = s.sqrt();
-            } else {
-                l[i][j] = s / l[j][j];
-            }
-        }
-    }
+    let l = crate::special::cholesky(m).ok_or_else(|| Error::Numerical {
+        what: "covariance (information matrix not positive definite)",
+        inputs: format!("{m:?}"),
+    })?;
     // Inverse of L (lower triangular), then m⁻¹ = L⁻ᵀ L⁻¹.
     let mut li = vec![vec![0.0; k]; k];
     for i in 0..k {

@@ -97,7 +97,7 @@ impl DiscountRate {
         }
         Ok(match self {
             DiscountRate::PerUnit(r) => r.ln_1p(),
-            DiscountRate::Annual(a) => a.ln_1p() * unit.days() / 365.25,
+            DiscountRate::Annual(a) => a.ln_1p() * unit.days() / crate::data::time::DAYS_PER_YEAR,
             DiscountRate::Continuous(d) => d,
             DiscountRate::PerStep(d) => match step {
                 Some(s) => d.ln_1p() / s,

@@ -148,26 +148,10 @@ pub fn quantile_type7(sorted: &[f64], p: f64) -> f64 {
 /// # Errors
 /// [`Error::Numerical`] when `m` is not positive definite.
 pub fn cholesky(m: &[Vec<f64>]) -> Result<Vec<Vec<f64>>> {
-    let k = m.len();
-    let mut l = vec![vec![0.0; k]; k];
-    for i in 0..k {
-        for j in 0..=i {
-            let s: f64 = (0..j).map(|c| l[i][c] * l[j][c]).sum();
-            if i == j {
-                let d = m[i][i] - s;
-                if !(d > 0.0 && d.is_finite()) {
-                    return Err(Error::Numerical {
-                        what: "Cholesky factor of the covariance",
-                        inputs: format!("{m:?} is not positive definite"),
-                    });
-                }
-                l[i][i] = d.sqrt();
-            } else {
-                l[i][j] = (m[i][j] - s) / l[j][j];
-            }
-        }
-    }
-    Ok(l)
+    crate::special::cholesky(m).ok_or_else(|| Error::Numerical {
+        what: "Cholesky factor of the covariance",
+        inputs: format!("{m:?} is not positive definite"),
+    })
 }
 
 /// `draws` sets of parameters of `model`'s kind from the asymptotic normal of the

@@ -4,7 +4,8 @@
 //! [`hyp2f1_series`]), integrals of v^(−p)(1 + v)^(−q) for the Pareto/NBD likelihood where those
 //! Gauss functions have z near 1 (in [`beta_prime`]), the upper incomplete gamma function and
 //! Tricomi U(s, s; z) (in [`gamma_inc`]), the regularised incomplete beta function (in
-//! [`beta_inc`]), and adaptive Gauss–Kronrod quadrature (in [`quadrature`]).
+//! [`beta_inc`]), adaptive Gauss–Kronrod quadrature (in [`quadrature`]), and the Cholesky
+//! factor of a small positive-definite matrix ([`cholesky`]).
 
 pub mod beta_inc;
 pub mod beta_prime;
@@ -12,6 +13,7 @@ pub mod gamma_inc;
 mod gamma_ratio;
 pub mod hyp2f1;
 pub mod hyp2f1_series;
+mod linalg;
 pub mod quadrature;
 
 pub use beta_inc::beta_reg;
@@ -22,6 +24,7 @@ pub use gamma_ratio::{
 };
 pub use hyp2f1::{hyp2f1, ln_hyp2f1};
 pub use hyp2f1_series::{ln_hyp2f1_1_series, LnHyp2f1Series};
+pub use linalg::cholesky;
 
 /// ln Γ(x) for x > 0 (statrs, Lanczos approximation, ~1e-15 relative).
 #[inline]
