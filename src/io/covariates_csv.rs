@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::csv_table::CsvTable;
 use crate::error::{Error, Location, Result};
 
 /// The key column of a covariate file.
@@ -55,33 +56,11 @@ impl CovariateTable {
     /// # Errors
     /// Those of [`CovariateTable::read`].
     pub fn from_reader(reader: impl std::io::Read, path: &Path) -> Result<Self> {
-        let invalid = |line: u64, field: Option<&str>, reason: String| {
-            let mut location = Location::file(path).at_line(line);
-            if let Some(f) = field {
-                location = location.at_field(f);
-            }
-            Error::InvalidData { location, reason }
-        };
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .trim(csv::Trim::All)
-            .from_reader(reader);
-        let csv_error = |e: csv::Error| Error::InvalidData {
-            location: Location::file(path).at_line(e.position().map_or(0, |p| p.line())),
-            reason: format!("malformed CSV: {e}"),
-        };
-        let header: Vec<String> = rdr
-            .headers()
-            .map_err(csv_error)?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let key = header.iter().position(|h| h == KEY).ok_or_else(|| {
-            invalid(
-                1,
-                None,
-                format!("no '{KEY}' column (columns: {})", header.join(", ")),
-            )
+        let mut t = CsvTable::new(reader, path)?;
+        let header = t.header().names().to_vec();
+        let key = t.find(&[KEY]).ok_or_else(|| Error::InvalidData {
+            location: t.file().at_line(t.header().line()),
+            reason: format!("no '{KEY}' column (columns: {})", header.join(", ")),
         })?;
         let columns: Vec<String> = header
             .iter()
@@ -92,39 +71,25 @@ impl CovariateTable {
         let mut ids = Vec::new();
         let mut rows = Vec::new();
         let mut index = HashMap::new();
-        for (n, record) in rdr.records().enumerate() {
-            let record = record.map_err(csv_error)?;
-            let line = record.position().map_or(n as u64 + 2, |p| p.line());
-            if record.len() != header.len() {
-                return Err(invalid(
-                    line,
-                    None,
-                    format!("{} fields, expected {}", record.len(), header.len()),
-                ));
-            }
-            let id = record[key].to_string();
+        // Records have as many fields as the header: the csv reader refuses others.
+        while t.next_record()? {
+            let id = t.text(key).to_string();
+            let invalid = |col: usize, reason: String| Error::InvalidData {
+                location: t.at(col),
+                reason,
+            };
             if id.is_empty() {
-                return Err(invalid(line, Some(KEY), "empty customer id".into()));
+                return Err(invalid(key, "empty customer id".into()));
             }
-            let values: Vec<String> = record
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != key)
-                .map(|(_, v)| v.to_string())
+            let values: Vec<String> = (0..header.len())
+                .filter(|&i| i != key)
+                .map(|i| t.text(i).to_string())
                 .collect();
-            if let Some((c, _)) = values.iter().enumerate().find(|(_, v)| v.is_empty()) {
-                return Err(invalid(
-                    line,
-                    Some(&columns[c]),
-                    format!("customer {id}: empty value"),
-                ));
+            if let Some(c) = (0..header.len()).find(|&i| i != key && t.text(i).is_empty()) {
+                return Err(invalid(c, format!("customer {id}: empty value")));
             }
             if index.insert(id.clone(), ids.len()).is_some() {
-                return Err(invalid(
-                    line,
-                    Some(KEY),
-                    format!("duplicate customer id {id}"),
-                ));
+                return Err(invalid(key, format!("duplicate customer id {id}")));
             }
             ids.push(id);
             rows.push(values);
